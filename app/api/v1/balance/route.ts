@@ -1,0 +1,4 @@
+import { balanceRoute } from "@/server/http/payments";
+
+export const dynamic = "force-dynamic";
+export const GET = balanceRoute;

@@ -1,0 +1,16 @@
+import { hashApiKey } from "../auth/api-keys";
+import type { PrismaClient } from "./generated/client";
+
+export interface MerchantSeed {
+  id: string;
+  name: string;
+  apiKey: string;
+}
+
+/** Inserts the configured merchants that do not exist yet; safe to run on every start. */
+export async function seedMerchants(prisma: PrismaClient, merchants: MerchantSeed[]): Promise<void> {
+  await prisma.merchant.createMany({
+    data: merchants.map((m) => ({ id: m.id, name: m.name, apiKeyHash: hashApiKey(m.apiKey) })),
+    skipDuplicates: true,
+  });
+}

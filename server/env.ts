@@ -1,0 +1,55 @@
+import { z } from "zod";
+
+/** Demo merchants seeded on first start; `ONCEPAY_MERCHANTS` adds more ("id:apiKey,id:apiKey"). */
+const DEMO_MERCHANTS = [
+  { id: "alice", name: "Alice's Apparel", apiKey: "sk_test_alice" },
+  { id: "bob", name: "Bob's Books", apiKey: "sk_test_bob" },
+];
+
+const merchantList = z
+  .string()
+  .transform((raw, ctx) => {
+    const merchants = [];
+    for (const entry of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+      const [id, apiKey] = entry.split(":");
+      if (!id || !apiKey || !/^[a-z0-9_-]{1,64}$/i.test(id)) {
+        ctx.addIssue({ code: "custom", message: `expected "id:apiKey", got "${entry}"` });
+        return z.NEVER;
+      }
+      merchants.push({ id, name: id, apiKey });
+    }
+    return merchants;
+  });
+
+const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().url().optional(),
+  ONCEPAY_DATA_DIR: z.string().min(1).default(".data"),
+  ONCEPAY_MERCHANTS: merchantList.optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
+  REDIS_URL: z.string().url().optional(),
+  FAULT_INJECTION: flag.default(false),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
+  IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema> & {
+  merchants: { id: string; name: string; apiKey: string }[];
+};
+
+function load(): Env {
+  // Empty strings count as unset: `FOO= npm start` should mean the default, not a parse error.
+  const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`Invalid environment:\n${z.prettifyError(parsed.error)}`);
+  }
+  const extra = parsed.data.ONCEPAY_MERCHANTS ?? [];
+  return { ...parsed.data, merchants: [...DEMO_MERCHANTS, ...extra] };
+}
+
+/** The validated configuration; the only reader of process.env in the app. */
+export const env: Env = load();

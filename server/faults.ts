@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { env } from "./env";
+import { ProblemError } from "./problem";
+
+/** The simulated network failures of the demo (contract: "Fault injection"). */
+export type Fault =
+  | { mode: "lost-response" }
+  | { mode: "fail-before-commit" }
+  | { mode: "delay"; ms: number };
+
+export const MAX_DELAY_MS = 60_000;
+
+/** The `Simulate-Failure` header, honoured only when FAULT_INJECTION=1; otherwise ignored. */
+export function parseFault(header: string | null, enabled = env.FAULT_INJECTION): Fault | null {
+  if (!enabled || header === null || header.trim() === "") return null;
+  const value = header.trim().toLowerCase();
+  if (value === "lost-response" || value === "fail-before-commit") return { mode: value };
+  const delay = /^delay=(\d{1,6})$/.exec(value);
+  if (delay && Number(delay[1]) <= MAX_DELAY_MS) return { mode: "delay", ms: Number(delay[1]) };
+  throw ProblemError.of(
+    "invalid_fault",
+    `Simulate-Failure must be "lost-response", "fail-before-commit" or "delay=<ms>" (ms <= ${MAX_DELAY_MS})`,
+  );
+}
+
+/** Thrown inside the transaction, after the effect and before the commit: everything rolls back. */
+export class SimulatedFailure extends Error {
+  constructor() {
+    super("Simulated failure before commit");
+    this.name = "SimulatedFailure";
+  }
+}
+
+/** The hooks a fault adds around one execution. */
+export function faultHooks(fault: Fault | null) {
+  return {
+    beforeExecute: fault?.mode === "delay" ? () => sleep(fault.ms) : undefined,
+    afterEffect: () => {
+      if (fault?.mode === "fail-before-commit") throw new SimulatedFailure();
+    },
+    /** Only a fresh execution's answer is lost: a retry of the same request recovers its replay. */
+    withholdResponse: fault?.mode === "lost-response",
+  };
+}

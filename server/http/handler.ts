@@ -1,0 +1,82 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import { authenticate, type Merchant } from "../auth/merchant";
+import { prisma, type PrismaClient } from "../db/client";
+import { mapError } from "../idempotency/adapters/problems";
+import { logger } from "../observability/logger";
+import { recordOutcome, type Outcome } from "../observability/metrics";
+import { problem, ProblemError } from "../problem";
+import { problemResponse } from "./respond";
+
+export interface RequestContext {
+  request: Request;
+  requestId: string;
+  log: Logger;
+  prisma(): Promise<PrismaClient>;
+  /** The authenticated merchant; a ProblemError (401) otherwise. */
+  merchant(): Promise<Merchant>;
+  /** What an idempotent handler reports, for logs and metrics. */
+  report: { outcome?: Outcome; key?: string; merchant?: string };
+}
+
+export interface HandlerOptions {
+  /** Set for idempotent operations: outcomes are counted under this name. */
+  operation?: string;
+}
+
+/**
+ * Wraps a route handler: request id, authentication on demand, problem+json for every failure,
+ * one log line per request and, for idempotent operations, the outcome metrics.
+ */
+export function handler<P = unknown>(
+  fn: (ctx: RequestContext, params: P) => Promise<Response>,
+  options: HandlerOptions = {},
+): (request: Request, route: { params: Promise<P> }) => Promise<Response> {
+  return async (request, route) => {
+    const started = performance.now();
+    const requestId = request.headers.get("x-request-id")?.slice(0, 128) || randomUUID();
+    const log = logger.child({ requestId, method: request.method, path: new URL(request.url).pathname });
+    const ctx: RequestContext = {
+      request,
+      requestId,
+      log,
+      prisma,
+      report: {},
+      async merchant() {
+        const merchant = await authenticate(await prisma(), request.headers.get("authorization"));
+        if (!merchant) {
+          throw new ProblemError(
+            problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."),
+            { "www-authenticate": 'Bearer realm="oncepay"' },
+          );
+        }
+        ctx.report.merchant = merchant.id;
+        return merchant;
+      },
+    };
+    let response: Response;
+    try {
+      response = await fn(ctx, await (route?.params ?? Promise.resolve({} as P)));
+    } catch (error) {
+      const mapped = mapError(error);
+      ctx.report.outcome ??= mapped.outcome;
+      if (mapped.unexpected) log.error({ err: error }, "request failed");
+      response = problemResponse(mapped.problem, mapped.headers);
+    }
+    response.headers.set("request-id", requestId);
+    const seconds = (performance.now() - started) / 1000;
+    if (options.operation && ctx.report.outcome) recordOutcome(options.operation, ctx.report.outcome, seconds);
+    log.info(
+      {
+        merchant: ctx.report.merchant,
+        key: ctx.report.key,
+        operation: options.operation,
+        outcome: ctx.report.outcome,
+        status: response.status,
+        durationMs: Math.round(seconds * 1000 * 10) / 10,
+      },
+      "request",
+    );
+    return response;
+  };
+}

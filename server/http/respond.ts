@@ -1,0 +1,51 @@
+import type { z } from "zod";
+import { ProblemError, type Problem } from "../problem";
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+export function problemResponse(p: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(p), {
+    status: p.status,
+    headers: { "content-type": "application/problem+json", ...headers },
+  });
+}
+
+/** Field errors in a stable shape: `[{ path: "amount", message: "…" }]`. */
+export function fieldErrors(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(body)",
+    message: issue.message,
+  }));
+}
+
+export function validationProblem(error: z.ZodError, what = "The request"): ProblemError {
+  const errors = fieldErrors(error);
+  const summary = errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+  return ProblemError.of("validation_failed", `${what} is invalid: ${summary}`, { errors });
+}
+
+/** The request body as JSON, validated; ProblemError (400) when it is not JSON or not valid. */
+export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
+  const text = await request.text();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw ProblemError.of("invalid_json", text.trim() === "" ? "The request body is empty; a JSON object is required." : "The request body is not valid JSON.");
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationProblem(parsed.error, "The request body");
+  return parsed.data;
+}
+
+export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.output<S> {
+  const params = Object.fromEntries(new URL(request.url).searchParams);
+  const parsed = schema.safeParse(params);
+  if (!parsed.success) throw validationProblem(parsed.error, "The query");
+  return parsed.data;
+}

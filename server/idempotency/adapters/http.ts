@@ -1,0 +1,52 @@
+import type { Outcome } from "../../observability/metrics";
+import { problem, ProblemError } from "../../problem";
+import type { IdempotencyEngine, RunRequest } from "../engine";
+import { idempotencyKeySchema } from "../key";
+import type { StoredResponse } from "../record";
+
+export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+export const REPLAYED_HEADER = "Idempotent-Replayed";
+
+/** The `Idempotency-Key` header, validated; a ProblemError (400) when missing or malformed. */
+export function idempotencyKeyFrom(headers: Headers): string {
+  const raw = headers.get(IDEMPOTENCY_KEY_HEADER);
+  if (raw === null) {
+    throw ProblemError.of("idempotency_key_missing", `The ${IDEMPOTENCY_KEY_HEADER} header is required for this request.`);
+  }
+  const parsed = idempotencyKeySchema.safeParse(raw);
+  if (!parsed.success) {
+    throw ProblemError.of("idempotency_key_invalid", parsed.error.issues[0]?.message ?? "Invalid Idempotency-Key");
+  }
+  return parsed.data;
+}
+
+export interface HttpRunOptions {
+  /** Answer a fresh execution with a gateway error instead (the simulated lost response). */
+  withholdResponse?: boolean;
+}
+
+/**
+ * Runs `request` through the engine and answers in HTTP: the stored status, headers and body
+ * byte for byte, plus `Idempotent-Replayed: true` for a duplicate. Engine errors propagate.
+ */
+export async function runHttp<Tx>(
+  engine: IdempotencyEngine<Tx>,
+  request: RunRequest<Tx>,
+  options: HttpRunOptions = {},
+): Promise<{ response: Response; outcome: Outcome }> {
+  const result = await engine.run(request);
+  if (result.outcome === "executed" && options.withholdResponse) {
+    throw new ProblemError(
+      problem("simulated_lost_response", "The payment committed but its response was withheld (Simulate-Failure: lost-response). Retry with the same key to get it."),
+    );
+  }
+  const extra: Record<string, string> = { [IDEMPOTENCY_KEY_HEADER]: request.key };
+  if (result.outcome === "replayed") extra[REPLAYED_HEADER] = "true";
+  return { response: storedResponse(result.response, extra), outcome: result.outcome };
+}
+
+function storedResponse(stored: StoredResponse, extra: Record<string, string>): Response {
+  const headers = new Headers(stored.headers);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return new Response(stored.body, { status: stored.status, headers });
+}

@@ -1,0 +1,17 @@
+import { prisma, type Tx } from "../db/client";
+import { env } from "../env";
+import { IdempotencyEngine } from "./engine";
+import { PostgresStore } from "./stores/postgres";
+
+const holder = globalThis as typeof globalThis & { __oncepayEngine?: IdempotencyEngine<Tx> };
+
+/** The app's engine: the PostgreSQL store with the configured retention and lease. */
+export async function defaultEngine(): Promise<IdempotencyEngine<Tx>> {
+  if (!holder.__oncepayEngine) {
+    holder.__oncepayEngine = new IdempotencyEngine(new PostgresStore(await prisma()), {
+      ttlSeconds: env.IDEMPOTENCY_TTL_SECONDS,
+      lockTimeoutSeconds: env.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS,
+    });
+  }
+  return holder.__oncepayEngine;
+}

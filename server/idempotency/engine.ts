@@ -1,0 +1,147 @@
+import { randomUUID } from "node:crypto";
+import { ConflictError, ContentionError, LostOwnershipError, MismatchError } from "./errors";
+import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "./record";
+import type { ClaimRequest, IdempotencyStore } from "./stores/store";
+
+export interface EngineOptions {
+  ttlSeconds: number;
+  lockTimeoutSeconds: number;
+}
+
+/** What an operation returns: its status, a JSON body, and optionally the resource it made. */
+export interface OperationResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  resourceId?: string;
+}
+
+export interface ExecutionContext {
+  recordId: string;
+  key: string;
+  /** 1 for the first execution; more after takeovers or retries of released keys. */
+  attempt: number;
+}
+
+export interface RunRequest<Tx> {
+  scope: string;
+  operation: string;
+  key: string;
+  fingerprint: string;
+  /** Runs after the claim and before the transaction opens, holding no connection (fault delays). */
+  beforeExecute?: () => Promise<void>;
+  /** The effect. It must do all its writes through `tx`, which commits with the stored outcome. */
+  execute: (tx: Tx, context: ExecutionContext) => Promise<OperationResult>;
+}
+
+export type RunOutcome = "executed" | "replayed";
+
+export interface RunResult {
+  outcome: RunOutcome;
+  response: StoredResponse;
+  recordId: string;
+}
+
+/** What to do with a record that already holds the key. */
+export type Decision = "replay" | "mismatch" | "conflict" | "take_over" | "expired";
+
+/** The heart of the engine, a pure function of the record and the new request's fingerprint. */
+export function decide(record: IdempotencyRecord, fingerprint: string): Decision {
+  if (record.expired && record.state !== RecordState.InProgress) return "expired";
+  switch (record.state) {
+    case RecordState.Completed:
+      return record.fingerprint === fingerprint ? "replay" : "mismatch";
+    case RecordState.Released:
+      // Nothing was saved under the key, so it is free for any body.
+      return "take_over";
+    case RecordState.InProgress:
+      if (record.fingerprint !== fingerprint) return "mismatch";
+      return record.leaseExpired ? "take_over" : "conflict";
+  }
+}
+
+/** Headers never stored for replay: they belong to one response, not to the outcome. */
+const UNSTORED_HEADERS = new Set(["set-cookie", "date", "connection", "transfer-encoding", "keep-alive"]);
+
+function storableHeaders(headers: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !UNSTORED_HEADERS.has(name.toLowerCase())),
+  );
+}
+
+/** Rounds of claim/decide before giving up with ContentionError; each lost round means progress elsewhere. */
+const MAX_ROUNDS = 8;
+
+export class IdempotencyEngine<Tx> {
+  constructor(
+    private readonly store: IdempotencyStore<Tx>,
+    private readonly options: EngineOptions,
+  ) {}
+
+  /** Execute `request` at most once per (scope, operation, key), or answer as a duplicate. */
+  async run(request: RunRequest<Tx>): Promise<RunResult> {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const claimRequest = this.claimRequest(request);
+      const inserted = await this.store.insertOrGet(claimRequest);
+      if (inserted === null) continue;
+      if (inserted.owned) {
+        const result = await this.execute(inserted.claim, request);
+        if (result) return result;
+        continue;
+      }
+      const record = inserted.record;
+      switch (decide(record, request.fingerprint)) {
+        case "replay":
+          return { outcome: "replayed", response: record.response!, recordId: record.id };
+        case "mismatch":
+          throw new MismatchError(request.key);
+        case "conflict":
+          throw new ConflictError(request.key, 1);
+        case "expired":
+          await this.store.deleteIfExpired(record);
+          continue;
+        case "take_over": {
+          const claim = await this.store.takeOver(record, claimRequest);
+          if (!claim) continue;
+          const result = await this.execute(claim, request);
+          if (result) return result;
+          continue;
+        }
+      }
+    }
+    throw new ContentionError(request.key);
+  }
+
+  /** Returns null when the claim was lost to a takeover: the caller looks again and answers as a duplicate. */
+  private async execute(claim: OwnedClaim, request: RunRequest<Tx>): Promise<RunResult | null> {
+    const context: ExecutionContext = { recordId: claim.recordId, key: claim.key, attempt: claim.attempts };
+    try {
+      await request.beforeExecute?.();
+      const response = await this.store.executeAndComplete(claim, this.options.ttlSeconds, async (tx) => {
+        const result = await request.execute(tx, context);
+        return {
+          response: { status: result.status, headers: storableHeaders(result.headers), body: JSON.stringify(result.body) },
+          resourceId: result.resourceId ?? null,
+        };
+      });
+      return { outcome: "executed", response, recordId: claim.recordId };
+    } catch (error) {
+      if (error instanceof LostOwnershipError) return null;
+      // Best effort: if the database is gone too, the lease runs out and a retry takes over.
+      await this.store.release(claim).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private claimRequest(request: RunRequest<Tx>): ClaimRequest {
+    return {
+      scope: request.scope,
+      operation: request.operation,
+      key: request.key,
+      fingerprint: request.fingerprint,
+      ownerToken: randomUUID(),
+      lockTimeoutSeconds: this.options.lockTimeoutSeconds,
+      ttlSeconds: this.options.ttlSeconds,
+    };
+  }
+}

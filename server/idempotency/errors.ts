@@ -1,0 +1,50 @@
+/** The root of every error the engine raises; adapters map each kind to their protocol. */
+export abstract class IdempotencyError extends Error {
+  abstract readonly kind: "conflict" | "mismatch" | "contention" | "lost_ownership";
+  constructor(
+    message: string,
+    readonly key: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Another request with this key is still executing (HTTP 409). */
+export class ConflictError extends IdempotencyError {
+  readonly kind = "conflict";
+  constructor(
+    key: string,
+    /** Seconds after which a retry is worth trying. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`A request with idempotency key "${key}" is still being processed`, key);
+  }
+}
+
+/** The key was used before with a different request body (HTTP 422). */
+export class MismatchError extends IdempotencyError {
+  readonly kind = "mismatch";
+  constructor(key: string) {
+    super(`Idempotency key "${key}" was already used with a different request body`, key);
+  }
+}
+
+/** The claim kept changing under us (pathological churn); the request may be retried (HTTP 503). */
+export class ContentionError extends IdempotencyError {
+  readonly kind = "contention";
+  constructor(key: string) {
+    super(`Could not settle the claim on idempotency key "${key}"; retry the request`, key);
+  }
+}
+
+/**
+ * The lease ran out and another executor took the key over before this one completed; this
+ * executor's effect was rolled back. Only seen by the engine, which then answers like a duplicate.
+ */
+export class LostOwnershipError extends IdempotencyError {
+  readonly kind = "lost_ownership";
+  constructor(key: string) {
+    super(`The claim on idempotency key "${key}" was taken over by another executor`, key);
+  }
+}

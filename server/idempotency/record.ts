@@ -1,0 +1,46 @@
+/** The life of one idempotency key within its scope and operation. */
+export const RecordState = {
+  /** Claimed; an executor holds the lease (`lockedUntil`). */
+  InProgress: "in_progress",
+  /** The outcome is stored and is replayed to every duplicate until `expiresAt`. */
+  Completed: "completed",
+  /** A transient failure gave the key back: nothing was saved, the next request executes afresh. */
+  Released: "released",
+} as const;
+
+export type RecordState = (typeof RecordState)[keyof typeof RecordState];
+
+/** What a duplicate gets back: enough to answer it byte for byte. */
+export interface StoredResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IdempotencyRecord {
+  id: string;
+  scope: string;
+  operation: string;
+  key: string;
+  fingerprint: string;
+  state: RecordState;
+  ownerToken: string | null;
+  attempts: number;
+  response: StoredResponse | null;
+  resourceId: string | null;
+  createdAt: Date;
+  /** Judged by the database's clock at read time, never by the app's. */
+  leaseExpired: boolean;
+  /** Judged by the database's clock at read time, never by the app's. */
+  expired: boolean;
+}
+
+/** A claim this process owns: the only handle that can complete or release a record. */
+export interface OwnedClaim {
+  recordId: string;
+  ownerToken: string;
+  scope: string;
+  operation: string;
+  key: string;
+  attempts: number;
+}

@@ -1,0 +1,52 @@
+import type { IdempotencyRecord, OwnedClaim, StoredResponse } from "../record";
+
+export interface ClaimRequest {
+  scope: string;
+  operation: string;
+  key: string;
+  fingerprint: string;
+  /** A fresh token; it becomes the claim's owner token if this request wins. */
+  ownerToken: string;
+  lockTimeoutSeconds: number;
+  ttlSeconds: number;
+}
+
+export type InsertResult =
+  | { owned: true; claim: OwnedClaim }
+  | { owned: false; record: IdempotencyRecord }
+  /** The record vanished between the insert and the read (expired and deleted): try again. */
+  | null;
+
+/** What an execution produced, ready to be committed with the effect. */
+export interface Completion {
+  response: StoredResponse;
+  resourceId: string | null;
+}
+
+/**
+ * Persistence for the engine. Each method is one atomic step; the decisions between the steps
+ * belong to the engine, so every store behaves alike (the Powertools BasePersistenceLayer shape).
+ * `Tx` is the store's transaction handle, handed through to operations and opaque to the engine.
+ */
+export interface IdempotencyStore<Tx> {
+  /** Insert an in-progress record against the unique (scope, operation, key), or return the holder. */
+  insertOrGet(request: ClaimRequest): Promise<InsertResult>;
+  /**
+   * Compare-and-swap: take a released record, or one whose lease ran out, for a new owner. Returns
+   * null when the record is no longer as `seen` (someone else moved first).
+   */
+  takeOver(seen: IdempotencyRecord, request: ClaimRequest): Promise<OwnedClaim | null>;
+  /** Delete the record if it is still expired; a no-op when someone else already did. */
+  deleteIfExpired(seen: IdempotencyRecord): Promise<void>;
+  /**
+   * In one transaction: run `execute`, then store its completion, but only while `claim` still
+   * owns the record; otherwise roll everything back and throw LostOwnershipError.
+   */
+  executeAndComplete(
+    claim: OwnedClaim,
+    ttlSeconds: number,
+    execute: (tx: Tx) => Promise<Completion>,
+  ): Promise<StoredResponse>;
+  /** Give the key back after a transient failure (owner only); nothing is saved. */
+  release(claim: OwnedClaim): Promise<void>;
+}

@@ -1,0 +1,34 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** How one idempotent request ended, as logs, metrics and (later) the dashboard name it. */
+export type Outcome = "executed" | "replayed" | "conflict" | "mismatch" | "rejected" | "failed";
+
+function create() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "oncepay_" });
+  return {
+    registry,
+    requests: new Counter({
+      name: "oncepay_idempotency_requests_total",
+      help: "Idempotent requests by operation and outcome",
+      labelNames: ["operation", "outcome"] as const,
+      registers: [registry],
+    }),
+    duration: new Histogram({
+      name: "oncepay_idempotency_request_duration_seconds",
+      help: "Latency of idempotent requests by operation and outcome",
+      labelNames: ["operation", "outcome"] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+}
+
+// One registry per process, kept on globalThis: route bundles and dev reloads must not re-register.
+const holder = globalThis as typeof globalThis & { __oncepayMetrics?: ReturnType<typeof create> };
+export const metrics = (holder.__oncepayMetrics ??= create());
+
+export function recordOutcome(operation: string, outcome: Outcome, seconds: number): void {
+  metrics.requests.inc({ operation, outcome });
+  metrics.duration.observe({ operation, outcome }, seconds);
+}

@@ -1,0 +1,52 @@
+/**
+ * RFC 9457 problem details: the one error shape of the REST API, carried inside tRPC errors too.
+ * `code` is the stable, machine-readable part; `detail` is for people.
+ */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ProblemCode;
+  [extension: string]: unknown;
+}
+
+export const PROBLEMS = {
+  unauthorized: { status: 401, title: "Unauthorized" },
+  idempotency_key_missing: { status: 400, title: "Idempotency-Key header required" },
+  idempotency_key_invalid: { status: 400, title: "Invalid Idempotency-Key" },
+  invalid_json: { status: 400, title: "Request body is not valid JSON" },
+  validation_failed: { status: 400, title: "Request validation failed" },
+  invalid_fault: { status: 400, title: "Invalid Simulate-Failure header" },
+  not_found: { status: 404, title: "Not found" },
+  card_declined: { status: 402, title: "Card declined" },
+  idempotency_key_in_use: { status: 409, title: "Request in progress" },
+  idempotency_key_reused: { status: 422, title: "Idempotency key reused with a different request" },
+  internal_error: { status: 500, title: "Internal server error" },
+  simulated_lost_response: { status: 502, title: "Response lost (simulated)" },
+  simulated_failure: { status: 503, title: "Failure before commit (simulated)" },
+  database_unavailable: { status: 503, title: "Database unavailable" },
+  idempotency_contention: { status: 503, title: "Idempotency key contention" },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+export function problem(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): Problem {
+  const { status, title } = PROBLEMS[code];
+  return { type: `https://oncepay.dev/problems/${code.replaceAll("_", "-")}`, title, status, detail, code, ...extensions };
+}
+
+/** A client or server error that already knows its problem; thrown by parsers, caught by adapters. */
+export class ProblemError extends Error {
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(problem.detail);
+    this.name = "ProblemError";
+  }
+
+  static of(code: ProblemCode, detail: string, extensions?: Record<string, unknown>): ProblemError {
+    return new ProblemError(problem(code, detail, extensions));
+  }
+}
