@@ -1,7 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { env } from "../env";
 import { logger } from "../observability/logger";
-import { startEmbeddedDatabase } from "./embedded";
+import { EMBEDDED_POOL_SIZE, startEmbeddedDatabase } from "./embedded";
 import { Prisma, PrismaClient } from "./generated/client";
 import { migrate } from "./migrate";
 import { seedMerchants } from "./seed";
@@ -43,9 +43,7 @@ async function open(): Promise<Database> {
   const embedded = await startEmbeddedDatabase(env.ONCEPAY_DATA_DIR);
   const report = await migrate(embedded.connectionString);
   if (report.applied.length) logger.info({ applied: report.applied }, "embedded database migrated");
-  // PGlite runs one statement at a time, so a large pool only queues; a few connections let
-  // short queries interleave between another request's statements.
-  const prisma = createClient(embedded.connectionString, env.DATABASE_POOL_SIZE ?? 4);
+  const prisma = createClient(embedded.connectionString, EMBEDDED_POOL_SIZE);
   await seedMerchants(prisma, env.merchants);
   logger.info({ dataDir: env.ONCEPAY_DATA_DIR }, "embedded PostgreSQL (PGlite) ready");
   return {

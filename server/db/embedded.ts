@@ -3,6 +3,15 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 
+/**
+ * Connections a client may open to the embedded database: exactly one. pglite-socket queues each
+ * wire-protocol message on its own, so outside a transaction the Parse/Bind/Execute messages of
+ * two connections interleave on PGlite's single backend and one query runs with the other's
+ * statement (measured: wrong rows and errors under 100 concurrent requests). One connection
+ * serialises them, which PGlite's single backend does anyway.
+ */
+export const EMBEDDED_POOL_SIZE = 1;
+
 export interface EmbeddedDatabase {
   connectionString: string;
   stop(): Promise<void>;
@@ -11,8 +20,8 @@ export interface EmbeddedDatabase {
 /**
  * PostgreSQL in-process: PGlite on disk under `dataDir`, served over the wire protocol on a free
  * loopback port so the app talks to it through the same driver and SQL as to a real server.
- * PGlite is a single backend: the socket server queues every other connection while one is inside
- * a transaction, so callers must never wait on a second connection from inside a transaction.
+ * PGlite is a single backend: callers must never wait on a second connection from inside a
+ * transaction, or the embedded database deadlocks.
  */
 export async function startEmbeddedDatabase(dataDir: string): Promise<EmbeddedDatabase> {
   const dir = path.resolve(dataDir, "pglite");

@@ -1,0 +1,97 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+
+export const TEST_DIST_DIR = ".next-test";
+
+export interface ServerProcess {
+  url: string;
+  port: number;
+  /** Graceful stop (SIGTERM), as a deploy would. */
+  stop(): Promise<void>;
+  /** Crash (SIGKILL): nothing is cleaned up, as when a machine dies. */
+  kill(): Promise<void>;
+  output(): string;
+}
+
+export interface ServerOptions {
+  /** Real PostgreSQL; unset means the embedded database in a fresh data directory. */
+  databaseUrl?: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+  /** Wait only until it answers at all (for servers whose database is meant to be down). */
+  readyWhenListening?: boolean;
+}
+
+/** A production server (`next start` on the test build), ready when its health check answers. */
+export async function startServer(options: ServerOptions = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_DIST_DIR: TEST_DIST_DIR,
+    FAULT_INJECTION: "1",
+    LOG_LEVEL: process.env.TEST_SERVER_LOG_LEVEL ?? "warn",
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...options.env,
+  };
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  else {
+    delete env.DATABASE_URL;
+    env.ONCEPAY_DATA_DIR = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "oncepay-embedded-"));
+  }
+  const child = spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHealth(url, child, () => log, options.readyWhenListening ?? false);
+  return {
+    url,
+    port,
+    stop: () => terminate(child, "SIGTERM"),
+    kill: () => terminate(child, "SIGKILL"),
+    output: () => log,
+  };
+}
+
+async function waitForHealth(url: string, child: ChildProcess, log: () => string, anyAnswer: boolean): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${log()}`);
+    try {
+      const res = await fetch(`${url}/api/health`);
+      if (res.status === 200 || anyAnswer) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`server at ${url} did not become healthy:\n${log()}`);
+}
+
+function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill(signal);
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

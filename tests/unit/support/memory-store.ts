@@ -1,0 +1,154 @@
+import { LostOwnershipError } from "@/server/idempotency/errors";
+import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "@/server/idempotency/record";
+import type { ClaimRequest, Completion, IdempotencyStore, InsertResult } from "@/server/idempotency/stores/store";
+
+/** The transaction handle of the fake: writes are buffered here and committed with the outcome. */
+export interface MemoryTx {
+  readonly effects: unknown[];
+}
+
+interface Row {
+  id: string;
+  scope: string;
+  operation: string;
+  key: string;
+  fingerprint: string;
+  state: RecordState;
+  ownerToken: string | null;
+  attempts: number;
+  response: StoredResponse | null;
+  resourceId: string | null;
+  createdAt: Date;
+  /** Milliseconds on the fake clock. */
+  lockedUntil: number | null;
+  expiresAt: number;
+}
+
+/**
+ * An in-memory IdempotencyStore with the semantics of PostgresStore: a unique (scope, operation,
+ * key), a compare-and-swap takeover, owner-guarded completion and release, and leases and expiry
+ * judged by the store's own clock (`now`, in ms), which tests advance by hand.
+ */
+export class MemoryStore implements IdempotencyStore<MemoryTx> {
+  now = Date.UTC(2030, 0, 1);
+  /** Effects of every committed transaction, in commit order. */
+  readonly committed: unknown[] = [];
+  private readonly rows = new Map<string, Row>();
+  private nextId = 1;
+
+  advance(seconds: number): void {
+    this.now += seconds * 1000;
+  }
+
+  /** The record holding a key as the engine would see it, or undefined. */
+  record(scope: string, operation: string, key: string): IdempotencyRecord | undefined {
+    const row = this.rows.get(slot(scope, operation, key));
+    return row && this.toRecord(row);
+  }
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  async insertOrGet(r: ClaimRequest): Promise<InsertResult> {
+    const existing = this.rows.get(slot(r.scope, r.operation, r.key));
+    if (existing) return { owned: false, record: this.toRecord(existing) };
+    const row: Row = {
+      id: `rec-${this.nextId++}`,
+      scope: r.scope,
+      operation: r.operation,
+      key: r.key,
+      fingerprint: r.fingerprint,
+      state: RecordState.InProgress,
+      ownerToken: r.ownerToken,
+      attempts: 1,
+      response: null,
+      resourceId: null,
+      createdAt: new Date(this.now),
+      lockedUntil: this.now + r.lockTimeoutSeconds * 1000,
+      expiresAt: this.now + r.ttlSeconds * 1000,
+    };
+    this.rows.set(slot(r.scope, r.operation, r.key), row);
+    return { owned: true, claim: toClaim(row, r.ownerToken) };
+  }
+
+  async takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
+    const row = this.byId(seen.id);
+    if (!row || row.state !== seen.state || row.attempts !== seen.attempts) return null;
+    const leaseExpired = row.lockedUntil !== null && row.lockedUntil <= this.now;
+    if (!(row.state === RecordState.Released || (row.state === RecordState.InProgress && leaseExpired))) return null;
+    Object.assign(row, {
+      state: RecordState.InProgress,
+      ownerToken: r.ownerToken,
+      fingerprint: r.fingerprint,
+      lockedUntil: this.now + r.lockTimeoutSeconds * 1000,
+      expiresAt: this.now + r.ttlSeconds * 1000,
+      attempts: row.attempts + 1,
+      response: null,
+      resourceId: null,
+    });
+    return toClaim(row, r.ownerToken);
+  }
+
+  async deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
+    const row = this.byId(seen.id);
+    if (row && row.state !== RecordState.InProgress && row.expiresAt <= this.now) {
+      this.rows.delete(slot(row.scope, row.operation, row.key));
+    }
+  }
+
+  async executeAndComplete(
+    claim: OwnedClaim,
+    ttlSeconds: number,
+    execute: (tx: MemoryTx) => Promise<Completion>,
+  ): Promise<StoredResponse> {
+    if (!this.owns(claim)) throw new LostOwnershipError(claim.key);
+    const tx: MemoryTx = { effects: [] };
+    const { response, resourceId } = await execute(tx); // a throw drops the buffered effects
+    // No row lock in memory: ownership is checked again at commit (optimistically).
+    const row = this.owns(claim);
+    if (!row) throw new LostOwnershipError(claim.key);
+    this.committed.push(...tx.effects);
+    Object.assign(row, {
+      state: RecordState.Completed,
+      ownerToken: null,
+      lockedUntil: null,
+      response: structuredClone(response),
+      resourceId,
+      expiresAt: this.now + ttlSeconds * 1000,
+    });
+    return response;
+  }
+
+  async release(claim: OwnedClaim): Promise<void> {
+    const row = this.owns(claim);
+    if (row) Object.assign(row, { state: RecordState.Released, ownerToken: null, lockedUntil: null });
+  }
+
+  private owns(claim: OwnedClaim): Row | undefined {
+    const row = this.byId(claim.recordId);
+    return row && row.ownerToken === claim.ownerToken && row.state === RecordState.InProgress ? row : undefined;
+  }
+
+  private byId(id: string): Row | undefined {
+    return [...this.rows.values()].find((row) => row.id === id);
+  }
+
+  private toRecord(row: Row): IdempotencyRecord {
+    const { lockedUntil, expiresAt, ...rest } = row;
+    return {
+      ...rest,
+      response: row.response && structuredClone(row.response),
+      leaseExpired: lockedUntil !== null && lockedUntil <= this.now,
+      expired: expiresAt <= this.now,
+    };
+  }
+}
+
+function slot(scope: string, operation: string, key: string): string {
+  return JSON.stringify([scope, operation, key]);
+}
+
+function toClaim(row: Row, ownerToken: string): OwnedClaim {
+  return { recordId: row.id, ownerToken, scope: row.scope, operation: row.operation, key: row.key, attempts: row.attempts };
+}
