@@ -47,7 +47,8 @@ export type Decision = "replay" | "mismatch" | "conflict" | "take_over" | "expir
 
 /** The heart of the engine, a pure function of the record and the new request's fingerprint. */
 export function decide(record: IdempotencyRecord, fingerprint: string): Decision {
-  if (record.expired && record.state !== RecordState.InProgress) return "expired";
+  // Past retention the key is free, unless an executor still holds a live lease on it.
+  if (record.expired && (record.state !== RecordState.InProgress || record.leaseExpired)) return "expired";
   switch (record.state) {
     case RecordState.Completed:
       return record.fingerprint === fingerprint ? "replay" : "mismatch";
@@ -65,7 +66,9 @@ const UNSTORED_HEADERS = new Set(["set-cookie", "date", "connection", "transfer-
 
 function storableHeaders(headers: Record<string, string> = {}): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => !UNSTORED_HEADERS.has(name.toLowerCase())),
+    Object.entries(headers)
+      .map(([name, value]) => [name.toLowerCase(), value] as const)
+      .filter(([name]) => !UNSTORED_HEADERS.has(name)),
   );
 }
 
@@ -92,7 +95,8 @@ export class IdempotencyEngine<Tx> {
       const record = inserted.record;
       switch (decide(record, request.fingerprint)) {
         case "replay":
-          return { outcome: "replayed", response: record.response!, recordId: record.id };
+          if (!record.response) throw new Error(`completed idempotency record ${record.id} has no response`);
+          return { outcome: "replayed", response: record.response, recordId: record.id };
         case "mismatch":
           throw new MismatchError(request.key);
         case "conflict":

@@ -65,7 +65,8 @@ describe("IdempotencyEngine.run", () => {
     expect(replay.outcome).toBe("replayed");
     expect(replay.recordId).toBe(first.recordId);
     expect(replay.response.status).toBe(first.response.status);
-    expect(replay.response.headers).toEqual({ Location: "/api/v1/payments/pay_a", "x-thing": "1" });
+    // Header names are stored lowercased: one spelling per header, whatever the operation used.
+    expect(replay.response.headers).toEqual({ location: "/api/v1/payments/pay_a", "x-thing": "1" });
     expect(replay.response.headers).toEqual(first.response.headers);
     expect(Buffer.from(replay.response.body, "utf8").equals(Buffer.from(first.response.body, "utf8"))).toBe(true);
     expect(again.calls).toHaveLength(0);
@@ -236,7 +237,7 @@ describe("IdempotencyEngine.run", () => {
       "x-request-id": "abc",
     };
     const result = await engine.run(request({ execute: payment("h", { headers }).execute }));
-    const kept = { "Content-Type": "application/json", "x-request-id": "abc" };
+    const kept = { "content-type": "application/json", "x-request-id": "abc" };
     expect(result.response.headers).toEqual(kept);
     expect(recordOf().response?.headers).toEqual(kept);
     expect((await engine.run(request({ execute: payment("d").execute }))).response.headers).toEqual(kept);
@@ -337,11 +338,11 @@ describe("decide", () => {
     [RecordState.InProgress, true, false, false, "conflict"],
     [RecordState.InProgress, true, false, true, "conflict"],
     [RecordState.InProgress, true, true, false, "take_over"],
-    [RecordState.InProgress, true, true, true, "take_over"],
+    [RecordState.InProgress, true, true, true, "expired"],
     [RecordState.InProgress, false, false, false, "mismatch"],
     [RecordState.InProgress, false, false, true, "mismatch"],
     [RecordState.InProgress, false, true, false, "mismatch"],
-    [RecordState.InProgress, false, true, true, "mismatch"],
+    [RecordState.InProgress, false, true, true, "expired"],
   ];
 
   it("covers every combination exactly once", () => {

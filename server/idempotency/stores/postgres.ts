@@ -79,7 +79,8 @@ export class PostgresStore implements IdempotencyStore<Tx> {
   async deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
     await this.prisma.$executeRaw`
       DELETE FROM idempotency_records
-       WHERE id = ${seen.id}::uuid AND state <> 'in_progress' AND expires_at <= now()`;
+       WHERE id = ${seen.id}::uuid AND expires_at <= now()
+         AND (state <> 'in_progress' OR locked_until <= now())`;
   }
 
   async executeAndComplete(

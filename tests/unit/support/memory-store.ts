@@ -7,18 +7,7 @@ export interface MemoryTx {
   readonly effects: unknown[];
 }
 
-interface Row {
-  id: string;
-  scope: string;
-  operation: string;
-  key: string;
-  fingerprint: string;
-  state: RecordState;
-  ownerToken: string | null;
-  attempts: number;
-  response: StoredResponse | null;
-  resourceId: string | null;
-  createdAt: Date;
+interface Row extends Omit<IdempotencyRecord, "leaseExpired" | "expired"> {
   /** Milliseconds on the fake clock. */
   lockedUntil: number | null;
   expiresAt: number;
@@ -92,7 +81,8 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
 
   async deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
     const row = this.byId(seen.id);
-    if (row && row.state !== RecordState.InProgress && row.expiresAt <= this.now) {
+    const abandoned = row?.state === RecordState.InProgress && row.lockedUntil !== null && row.lockedUntil <= this.now;
+    if (row && (row.state !== RecordState.InProgress || abandoned) && row.expiresAt <= this.now) {
       this.rows.delete(slot(row.scope, row.operation, row.key));
     }
   }
