@@ -19,6 +19,8 @@ export const PROBLEMS = {
   validation_failed: { status: 400, title: "Request validation failed" },
   invalid_fault: { status: 400, title: "Invalid Simulate-Failure header" },
   not_found: { status: 404, title: "Not found" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  payload_too_large: { status: 413, title: "Request body too large" },
   card_declined: { status: 402, title: "Card declined" },
   idempotency_key_in_use: { status: 409, title: "Request in progress" },
   idempotency_key_reused: { status: 422, title: "Idempotency key reused with a different request" },

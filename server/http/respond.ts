@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ProblemError, type Problem } from "../problem";
+import { problem, ProblemError, type Problem } from "../problem";
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -29,9 +29,15 @@ export function validationProblem(error: z.ZodError, what = "The request"): Prob
   return ProblemError.of("validation_failed", `${what} is invalid: ${summary}`, { errors });
 }
 
+/** Far above any valid payment body (description <= 500 chars); refuses memory-filling uploads. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 /** The request body as JSON, validated; ProblemError (400) when it is not JSON or not valid. */
 export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
   const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -43,9 +49,19 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S)
   return parsed.data;
 }
 
+function tooLarge(): ProblemError {
+  return ProblemError.of("payload_too_large", `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+}
+
 export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.output<S> {
   const params = Object.fromEntries(new URL(request.url).searchParams);
   const parsed = schema.safeParse(params);
   if (!parsed.success) throw validationProblem(parsed.error, "The query");
   return parsed.data;
+}
+
+/** For the methods a route does not serve: a 405 problem with `Allow`, instead of an empty body. */
+export function methodNotAllowed(allowed: string[]): () => Response {
+  return () =>
+    problemResponse(problem("method_not_allowed", `This endpoint supports ${allowed.join(", ")}.`), { allow: allowed.join(", ") });
 }

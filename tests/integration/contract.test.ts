@@ -247,6 +247,20 @@ describe.each(["postgres", "embedded"] as const)("contract on %s", (database) =>
     expect(await api.balance("bob", "jpy")).toBe(jpy + 7);
   });
 
+  it("an oversized body is a 413 problem and saves nothing", async () => {
+    const key = newKey();
+    const res = await api.pay({ amount: 10, currency: "usd", description: "x".repeat(70_000) }, { key });
+    expectProblemShape(res, 413, "payload_too_large");
+    expect((await api.pay(body(12), { key })).status).toBe(201);
+  });
+
+  it("unknown API paths and unsupported methods answer in problem+json", async () => {
+    expectProblemShape(await api.request("/api/v1/refunds"), 404, "not_found");
+    const del = await api.request("/api/v1/payments", { method: "DELETE" });
+    expectProblemShape(del, 405, "method_not_allowed");
+    expect(del.headers.get("allow")).toBe("GET, POST");
+  });
+
   it("GET /api/health answers 200 while the database does", async () => {
     const res = await api.request("/api/health", { merchant: null });
     expect(res.status).toBe(200);

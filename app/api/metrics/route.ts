@@ -1,4 +1,9 @@
 import { metricsRoute } from "@/server/http/ops";
+import { methodNotAllowed } from "@/server/http/respond";
 
 export const dynamic = "force-dynamic";
 export const GET = metricsRoute;
+export const POST = methodNotAllowed(["GET"]);
+export const PUT = methodNotAllowed(["GET"]);
+export const PATCH = methodNotAllowed(["GET"]);
+export const DELETE = methodNotAllowed(["GET"]);

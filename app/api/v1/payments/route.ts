@@ -1,5 +1,9 @@
 import { createPaymentRoute, listPaymentsRoute } from "@/server/http/payments";
+import { methodNotAllowed } from "@/server/http/respond";
 
 export const dynamic = "force-dynamic";
 export const POST = createPaymentRoute;
 export const GET = listPaymentsRoute;
+export const PUT = methodNotAllowed(["GET", "POST"]);
+export const PATCH = methodNotAllowed(["GET", "POST"]);
+export const DELETE = methodNotAllowed(["GET", "POST"]);

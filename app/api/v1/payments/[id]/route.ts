@@ -1,4 +1,9 @@
 import { getPaymentRoute } from "@/server/http/payments";
+import { methodNotAllowed } from "@/server/http/respond";
 
 export const dynamic = "force-dynamic";
 export const GET = getPaymentRoute;
+export const POST = methodNotAllowed(["GET"]);
+export const PUT = methodNotAllowed(["GET"]);
+export const PATCH = methodNotAllowed(["GET"]);
+export const DELETE = methodNotAllowed(["GET"]);
