@@ -4,6 +4,7 @@ import type { LaunchOptions } from "@playwright/test";
 /** Playwright cannot download its own browser here; Debian's chromium is installed by .ci/run. */
 export const DEBIAN_CHROMIUM = "/usr/bin/chromium";
 
+/** Headless Debian chromium; Playwright's own browser only when /usr/bin/chromium is absent. */
 export const chromiumLaunchOptions: LaunchOptions = {
   executablePath: existsSync(DEBIAN_CHROMIUM) ? DEBIAN_CHROMIUM : undefined,
   headless: true,
