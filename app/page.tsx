@@ -102,6 +102,7 @@ export default function CheckoutPage() {
       )}
       <section className="card" data-testid="balance">
         <strong>Balance</strong>
+        {balance.data && balance.data.available.length === 0 && <p>No payments yet.</p>}
         <ul>
           {(balance.data?.available ?? []).map((b) => (
             <li key={b.currency}>
