@@ -35,8 +35,13 @@ export class SimulatedFailure extends Error {
 export function faultHooks(fault: Fault | null) {
   return {
     beforeExecute: fault?.mode === "delay" ? () => sleep(fault.ms) : undefined,
-    afterEffect: () => {
-      if (fault?.mode === "fail-before-commit") throw new SimulatedFailure();
+    /** Wraps an effect: with fail-before-commit, it throws after the effect, inside its transaction. */
+    wrap<A extends unknown[], R>(execute: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+      if (fault?.mode !== "fail-before-commit") return execute;
+      return async (...args) => {
+        await execute(...args);
+        throw new SimulatedFailure();
+      };
     },
     /** Only a fresh execution's answer is lost: a retry of the same request recovers its replay. */
     withholdResponse: fault?.mode === "lost-response",

@@ -26,11 +26,7 @@ export const createPaymentRoute = handler(
         key,
         fingerprint: fingerprint(input),
         beforeExecute: fault.beforeExecute,
-        execute: async (tx, context) => {
-          const result = await executeCreatePayment(tx, merchant.id, input, context);
-          fault.afterEffect();
-          return result;
-        },
+        execute: fault.wrap((tx, context) => executeCreatePayment(tx, merchant.id, input, context)),
       },
       { withholdResponse: fault.withholdResponse },
     );

@@ -76,11 +76,7 @@ export const idempotentProcedure = merchantProcedure.use(async ({ ctx, next, pat
                 ...spec,
                 beforeExecute: fault.beforeExecute,
                 withholdResponse: fault.withholdResponse,
-                execute: async (tx, context) => {
-                  const outcome = await spec.execute(tx, context);
-                  fault.afterEffect();
-                  return outcome;
-                },
+                execute: fault.wrap(spec.execute),
               },
               report,
             );
