@@ -1,116 +1,178 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type FormEvent } from "react";
+import { cartCount, cartDescription, cartTotal, CURRENCIES, formatMoney, type Cart, type Currency } from "./_checkout/catalog";
+import { DEFAULT_FAULTS, type FaultSettings } from "./_checkout/faults";
+import { MAX_RETRIES } from "./_checkout/retry";
+import { useCheckout, type Phase } from "./_checkout/use-checkout";
+import { useStoredState } from "./_checkout/use-stored-state";
+import { FaultToggle } from "./_components/fault-toggle";
+import { AttemptList, Receipt } from "./_components/receipt";
+import { Shop } from "./_components/shop";
 import { DEMO_MERCHANTS, type DemoMerchantId } from "./_trpc/merchants";
 import { useMerchant, useTRPC } from "./_trpc/client";
 
-const CURRENCIES = ["usd", "eur", "gbp", "jpy"] as const;
-type Currency = (typeof CURRENCIES)[number];
+const INITIAL_CART: Cart = { tee: 1 };
 
-type Result =
-  | { kind: "paid"; id: string; replayed: boolean }
-  | { kind: "declined"; detail: string }
-  | { kind: "failed"; detail: string };
-
-/** Minimal checkout: one idempotency key per attempt, reused by "Try again" until an outcome is final. */
 export default function CheckoutPage() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { merchant, setMerchant } = useMerchant();
-  const [amount, setAmount] = useState("1999");
-  const [currency, setCurrency] = useState<Currency>("usd");
-  const [customer, setCustomer] = useState("");
-  const [attemptKey, setAttemptKey] = useState<string | null>(null);
-  const [result, setResult] = useState<Result | null>(null);
-  const balance = useQuery(trpc.balance.get.queryOptions());
-  const create = useMutation(trpc.payment.create.mutationOptions());
+  const [cart, setCart] = useStoredState<Cart>("oncepay.cart", INITIAL_CART);
+  const [currency, setCurrency] = useStoredState<Currency>("oncepay.currency", "usd");
+  const [customer, setCustomer] = useStoredState("oncepay.customer", "");
+  const [forcedKey, setForcedKey] = useState("");
+  const [faults, setFaults] = useStoredState<FaultSettings>("oncepay.faults", DEFAULT_FAULTS, "local");
 
-  async function pay(event: FormEvent) {
+  const { attempt, phase, runs, pay, startOver, busy } = useCheckout(faults);
+  const balance = useQuery(trpc.balance.get.queryOptions());
+  useEffect(() => {
+    if (phase.kind === "paid" || phase.kind === "declined") void queryClient.invalidateQueries(trpc.balance.get.queryFilter());
+  }, [phase.kind, queryClient, trpc]);
+
+  const amount = cartTotal(cart, currency);
+  const description = cartDescription(cart);
+  const signature = [merchant, currency, amount, description, customer.trim()].join("|");
+  const current = attempt && attempt.signature === signature && attempt.state !== "paid" ? attempt : null;
+  // While an attempt's outcome is unknown, what it pays for must not change: a new key could charge twice.
+  const unresolved = busy || attempt?.state === "failed" || attempt?.state === "interrupted";
+  const balanceIn = (c: string) => balance.data?.available.find((b) => b.currency === c)?.amount ?? 0;
+
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (create.isPending) return;
-    const key = attemptKey ?? crypto.randomUUID();
-    setAttemptKey(key);
-    setResult(null);
-    try {
-      const payment = await create.mutateAsync({
-        idempotencyKey: key,
-        amount: Number(amount),
-        currency,
-        ...(customer ? { customer } : {}),
-      });
-      setResult({ kind: "paid", id: payment.id, replayed: payment.idempotentReplayed });
-      setAttemptKey(null);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const code = (error as { data?: { code?: string } }).data?.code;
-      if (code === "PAYMENT_REQUIRED") {
-        setResult({ kind: "declined", detail: message });
-        setAttemptKey(null);
-      } else {
-        setResult({ kind: "failed", detail: message });
-      }
-    } finally {
-      await queryClient.invalidateQueries(trpc.balance.get.queryFilter());
-    }
+    if (amount === 0) return;
+    pay({ signature, body: { amount, currency, description, ...(customer.trim() ? { customer: customer.trim() } : {}) }, forcedKey: forcedKey.trim() });
   }
 
   return (
     <main>
-      <h1>Oncepay checkout</h1>
-      <form className="card" onSubmit={pay}>
-        <label htmlFor="merchant">Merchant</label>
-        <select id="merchant" value={merchant} onChange={(e) => setMerchant(e.target.value as DemoMerchantId)}>
-          {DEMO_MERCHANTS.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.name}
-            </option>
-          ))}
-        </select>
-        <div className="row">
-          <div>
-            <label htmlFor="amount">Amount (minor units)</label>
-            <input id="amount" inputMode="numeric" value={amount} onChange={(e) => setAmount(e.target.value)} />
-          </div>
-          <div>
-            <label htmlFor="currency">Currency</label>
-            <select id="currency" value={currency} onChange={(e) => setCurrency(e.target.value as Currency)}>
+      <header className="top">
+        <h1>Oncepay</h1>
+        <label className="merchant">
+          <span>Merchant</span>
+          <select value={merchant} disabled={unresolved} onChange={(e) => setMerchant(e.target.value as DemoMerchantId)}>
+            {DEMO_MERCHANTS.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </header>
+
+      <form className="card checkout" onSubmit={submit} aria-label="Checkout">
+        <div className="row head">
+          <h2>Your cart</h2>
+          <label className="currency">
+            <span>Currency</span>
+            <select value={currency} disabled={unresolved} onChange={(e) => setCurrency(e.target.value as Currency)}>
               {CURRENCIES.map((c) => (
-                <option key={c}>{c}</option>
+                <option key={c} value={c}>
+                  {c.toUpperCase()}
+                </option>
               ))}
             </select>
-          </div>
+          </label>
         </div>
-        <label htmlFor="customer">Customer (cus_declined declines)</label>
-        <input id="customer" value={customer} onChange={(e) => setCustomer(e.target.value)} />
-        <button type="submit" disabled={create.isPending}>
-          {create.isPending ? "Paying…" : attemptKey ? "Try again" : "Pay"}
+        <Shop cart={cart} currency={currency} locked={unresolved} onChange={setCart} />
+        <label htmlFor="customer">Customer</label>
+        <input
+          id="customer"
+          value={customer}
+          disabled={unresolved}
+          placeholder="cus_123 (cus_declined always declines)"
+          autoComplete="off"
+          onChange={(e) => setCustomer(e.target.value)}
+        />
+        <div className="total">
+          <span>
+            Total ({cartCount(cart)} {cartCount(cart) === 1 ? "item" : "items"})
+          </span>
+          <strong data-testid="total">{formatMoney(amount, currency)}</strong>
+        </div>
+        <button type="submit" className="pay" disabled={busy || amount === 0} aria-busy={busy}>
+          {busy ? "Paying…" : attempt && unresolved ? "Try again" : `Pay ${formatMoney(amount, currency)}`}
         </button>
-        {attemptKey && <p className="key" data-testid="attempt-key">Idempotency key: {attemptKey}</p>}
+        <KeyLine attemptKey={(unresolved ? attempt : current)?.key} />
       </form>
-      {result && (
-        <section className="card" role="status" data-testid="result">
-          {result.kind === "paid" && (
-            <p className="ok">
-              Paid: <code>{result.id}</code>
-              {result.replayed && " (recovered from a replay)"}
-            </p>
-          )}
-          {result.kind === "declined" && <p className="bad">Declined: {result.detail}</p>}
-          {result.kind === "failed" && <p className="bad">Failed: {result.detail}</p>}
-        </section>
-      )}
-      <section className="card" data-testid="balance">
-        <strong>Balance</strong>
-        {balance.data && balance.data.available.length === 0 && <p>No payments yet.</p>}
-        <ul>
+
+      <Status phase={phase} runs={runs} onStartOver={unresolved && !busy ? startOver : undefined} />
+      {phase.kind === "paid" && <Receipt payment={phase.payment} log={phase.log} balance={balance.isFetching ? undefined : balanceIn(phase.payment.currency)} />}
+
+      <FaultToggle settings={faults} onChange={setFaults} />
+      <details className="card advanced">
+        <summary>Advanced: choose the next attempt&apos;s key</summary>
+        <label htmlFor="forced-key">Idempotency key for the next new attempt (empty: a fresh UUID)</label>
+        <input id="forced-key" value={forcedKey} autoComplete="off" onChange={(e) => setForcedKey(e.target.value)} />
+      </details>
+
+      <section className="card" data-testid="balance" aria-label="Balance">
+        <h2>{DEMO_MERCHANTS.find((m) => m.id === merchant)?.name} balance</h2>
+        {balance.data && balance.data.available.length === 0 && <p className="muted">No payments yet.</p>}
+        <ul className="balances">
           {(balance.data?.available ?? []).map((b) => (
-            <li key={b.currency}>
-              {b.currency}: {b.amount}
+            <li key={b.currency} data-testid={`balance-${b.currency}`}>
+              {formatMoney(b.amount, b.currency)}
             </li>
           ))}
         </ul>
       </section>
     </main>
+  );
+}
+
+function KeyLine({ attemptKey }: { attemptKey: string | undefined }) {
+  if (!attemptKey) return <p className="key muted">A new idempotency key is made when you pay.</p>;
+  return (
+    <p className="key">
+      Idempotency key <code data-testid="attempt-key">{attemptKey}</code>
+      <button type="button" className="link" onClick={() => void navigator.clipboard?.writeText(attemptKey)}>
+        Copy
+      </button>
+    </p>
+  );
+}
+
+function Status({ phase, runs, onStartOver }: { phase: Phase; runs: number; onStartOver?: () => void }) {
+  return (
+    <section className="card status" role="status" aria-live="polite" data-testid="status" data-phase={phase.kind} data-runs={runs}>
+      {phase.kind === "idle" && <p className="muted">Ready when you are.</p>}
+      {phase.kind === "paying" && <p>Paying…</p>}
+      {phase.kind === "retrying" && (
+        <p>
+          Retrying ({phase.retry}/{MAX_RETRIES})…
+        </p>
+      )}
+      {phase.kind === "waiting" && (
+        <p>
+          Retrying ({phase.retry}/{MAX_RETRIES})… <span className="muted">after {phase.reason}</span>
+        </p>
+      )}
+      {phase.kind === "paid" && (
+        <p className="ok">
+          Paid <code>{phase.payment.id}</code>
+          {phase.log.some((e) => e.replayed) && <span className="badge">recovered from a replay</span>}
+        </p>
+      )}
+      {phase.kind === "declined" && (
+        <>
+          <p className="bad">Declined: {phase.problem.detail}</p>
+          <p className="muted">Nothing was charged. Paying again with the same cart replays this answer; change the cart or the customer to start a new attempt.</p>
+          <AttemptList log={phase.log} />
+        </>
+      )}
+      {phase.kind === "failed" && (
+        <>
+          <p className="bad">Failed: {phase.reason}</p>
+          <p className="muted">Try again reuses the same key, so it can never charge twice.</p>
+        </>
+      )}
+      {onStartOver && (
+        <button type="button" className="link" onClick={onStartOver}>
+          Start over with a new key
+        </button>
+      )}
+    </section>
   );
 }

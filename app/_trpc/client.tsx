@@ -1,14 +1,17 @@
 "use client";
 
 import { QueryClientProvider } from "@tanstack/react-query";
-import { createTRPCClient, httpBatchLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, splitLink } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
-import { createContext, useContext, useState, type ReactNode } from "react";
+import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import type { AppRouter } from "@/server/trpc/routers/_app";
-import { apiKeyOf, type DemoMerchantId } from "./merchants";
+import { browserDropLink, faultHeaders } from "./fault-link";
+import { apiKeyOf, isDemoMerchant, type DemoMerchantId } from "./merchants";
+
+const MERCHANT_STORAGE_KEY = "oncepay.merchant";
 import { makeQueryClient } from "./query-client";
 
-export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
 const MerchantContext = createContext<{ merchant: DemoMerchantId; setMerchant: (m: DemoMerchantId) => void }>({
   merchant: "alice",
@@ -28,9 +31,18 @@ export function Providers({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
-        httpBatchLink({
-          url: "/api/trpc",
-          headers: () => ({ authorization: `Bearer ${apiKeyOf(activeMerchant)}` }),
+        browserDropLink,
+        // Mutations go one per request, so a fault header applies to exactly one call.
+        splitLink({
+          condition: (op) => op.type === "mutation",
+          true: httpLink({
+            url: "/api/trpc",
+            headers: ({ op }) => ({ authorization: `Bearer ${apiKeyOf(activeMerchant)}`, ...faultHeaders(op.context) }),
+          }),
+          false: httpBatchLink({
+            url: "/api/trpc",
+            headers: () => ({ authorization: `Bearer ${apiKeyOf(activeMerchant)}` }),
+          }),
         }),
       ],
     }),
@@ -38,8 +50,18 @@ export function Providers({ children }: { children: ReactNode }) {
   const setMerchant = (m: DemoMerchantId) => {
     activeMerchant = m;
     setMerchantState(m);
+    localStorage.setItem(MERCHANT_STORAGE_KEY, m);
     void queryClient.invalidateQueries();
   };
+  // The merchant survives a reload: an unfinished attempt must be retried as the same merchant.
+  useEffect(() => {
+    const stored = localStorage.getItem(MERCHANT_STORAGE_KEY);
+    if (stored && isDemoMerchant(stored) && stored !== activeMerchant) {
+      activeMerchant = stored;
+      setMerchantState(stored);
+      void queryClient.invalidateQueries();
+    }
+  }, [queryClient]);
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>

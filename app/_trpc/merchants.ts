@@ -9,3 +9,7 @@ export type DemoMerchantId = (typeof DEMO_MERCHANTS)[number]["id"];
 export function apiKeyOf(id: DemoMerchantId): string {
   return DEMO_MERCHANTS.find((m) => m.id === id)?.apiKey ?? DEMO_MERCHANTS[0].apiKey;
 }
+
+export function isDemoMerchant(id: string): id is DemoMerchantId {
+  return DEMO_MERCHANTS.some((m) => m.id === id);
+}

@@ -1,0 +1,133 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useTRPCClient } from "../_trpc/client";
+import { loadAttempt, newAttempt, saveAttempt, type Attempt, type AttemptLogEntry, type AttemptRequest, type AttemptState } from "./attempt";
+import { faultFor, type FaultSettings } from "./faults";
+import { backoffMs, classify, MAX_RETRIES, type Problem } from "./retry";
+
+export interface CheckoutRequest {
+  signature: string;
+  body: AttemptRequest;
+  /** Demo only: use this key for a new attempt instead of a fresh UUID. */
+  forcedKey?: string;
+}
+
+export interface PaidPayment {
+  id: string;
+  amount: number;
+  currency: string;
+  description: string | null;
+  customer: string | null;
+  idempotencyKey: string;
+  createdAt: string;
+}
+
+export type Phase =
+  | { kind: "idle" }
+  | { kind: "paying" }
+  | { kind: "waiting"; retry: number; ms: number; reason: string }
+  | { kind: "retrying"; retry: number }
+  | { kind: "paid"; payment: PaidPayment; log: AttemptLogEntry[] }
+  | { kind: "declined"; problem: Problem; log: AttemptLogEntry[] }
+  | { kind: "failed"; reason: string };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The checkout's retry loop: one key per attempt, automatic retries with backoff and jitter on
+ * network failures, 409s and 5xx, then a manual "Try again" with the same key.
+ */
+export function useCheckout(faults: FaultSettings) {
+  const client = useTRPCClient();
+  const [attempt, setAttempt] = useState<Attempt | null>(null);
+  const [phase, setPhase] = useState<Phase>({ kind: "idle" });
+  /** How many times Pay or Try again started a run: lets observers (and tests) tell runs apart. */
+  const [runs, setRuns] = useState(0);
+  const attemptRef = useRef<Attempt | null>(null);
+  // A synchronous guard: a double click or a second Enter arrives before React re-renders.
+  const running = useRef(false);
+
+  const update = useCallback((next: Attempt | null) => {
+    attemptRef.current = next;
+    saveAttempt(next);
+    setAttempt(next);
+  }, []);
+
+  useEffect(() => {
+    const stored = loadAttempt();
+    update(stored);
+    if (stored?.state === "interrupted") setPhase({ kind: "failed", reason: "The page was reloaded before the payment finished." });
+  }, [update]);
+
+  const mutation = useMutation({
+    mutationFn: async (request: CheckoutRequest) => {
+      const previous = attemptRef.current;
+      // An unresolved attempt is always finished first, whatever the form shows now.
+      const unresolved = previous?.state === "failed" || previous?.state === "interrupted";
+      let current =
+        previous && (unresolved || (previous.signature === request.signature && previous.state !== "paid"))
+          ? previous
+          : newAttempt(request.signature, request.body, request.forcedKey || undefined);
+      const settle = (entry: Omit<AttemptLogEntry, "n" | "at">, state: AttemptState) => {
+        current = { ...current, state, log: [...current.log, { ...entry, n: current.log.length + 1, at: new Date().toISOString() }] };
+        update(current);
+      };
+      for (let retry = 0; retry <= MAX_RETRIES; retry++) {
+        const fault = faultFor(faults, current.serial, current.log.length + 1);
+        update({ ...current, state: "running" });
+        setPhase(retry === 0 ? { kind: "paying" } : { kind: "retrying", retry });
+        try {
+          const payment = await client.payment.create.mutate(
+            { idempotencyKey: current.key, ...current.request },
+            { context: { fault } },
+          );
+          const replayed = payment.idempotentReplayed;
+          settle({ label: replayed ? "201 replayed" : "201 created", ok: true, replayed }, "paid");
+          setPhase({ kind: "paid", payment, log: current.log });
+          return;
+        } catch (error) {
+          const failure = classify(error);
+          if (failure.kind === "declined") {
+            const replayed = failure.problem.idempotentReplayed === true;
+            settle({ label: replayed ? "402 declined, replayed" : "402 declined", ok: true, replayed }, "declined");
+            setPhase({ kind: "declined", problem: failure.problem, log: current.log });
+            return;
+          }
+          if (failure.kind === "fatal") {
+            settle({ label: failure.label, ok: false, replayed: false }, "failed");
+            setPhase({ kind: "failed", reason: failure.problem?.detail ?? failure.label });
+            return;
+          }
+          settle({ label: failure.label, ok: false, replayed: false }, "running");
+          if (retry < MAX_RETRIES) {
+            const ms = backoffMs(retry + 1);
+            setPhase({ kind: "waiting", retry: retry + 1, ms, reason: failure.label });
+            await sleep(ms);
+          }
+        }
+      }
+      update({ ...current, state: "failed" });
+      setPhase({ kind: "failed", reason: `No answer after ${MAX_RETRIES} retries. The outcome is unknown until you try again.` });
+    },
+  });
+
+  const pay = useCallback(
+    (request: CheckoutRequest) => {
+      if (running.current) return;
+      running.current = true;
+      setRuns((n) => n + 1);
+      mutation.mutate(request, { onSettled: () => (running.current = false) });
+    },
+    [mutation],
+  );
+
+  /** Abandon an attempt whose outcome is unknown; the next payment gets a new key. */
+  const startOver = useCallback(() => {
+    update(null);
+    setPhase({ kind: "idle" });
+  }, [update]);
+
+  return { attempt, phase, runs, pay, startOver, busy: mutation.isPending };
+}

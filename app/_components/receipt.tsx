@@ -1,0 +1,48 @@
+"use client";
+
+import type { AttemptLogEntry } from "../_checkout/attempt";
+import { formatMoney } from "../_checkout/catalog";
+import type { PaidPayment } from "../_checkout/use-checkout";
+
+export function AttemptList({ log }: { log: AttemptLogEntry[] }) {
+  return (
+    <ol className="attempts" data-testid="attempts">
+      {log.map((entry) => (
+        <li key={entry.n} className={entry.ok ? "ok" : "bad"}>
+          Attempt {entry.n}: {entry.label}
+          {entry.replayed && <span className="badge">replay</span>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: AttemptLogEntry[]; balance: number | undefined }) {
+  const replays = log.filter((e) => e.replayed).length;
+  return (
+    <section className="card receipt" data-testid="receipt" aria-labelledby="receipt-title">
+      <h2 id="receipt-title">Receipt</h2>
+      <dl>
+        <dt>Payment</dt>
+        <dd>
+          <code data-testid="payment-id">{payment.id}</code>
+        </dd>
+        <dt>Amount</dt>
+        <dd>{formatMoney(payment.amount, payment.currency)}</dd>
+        {payment.description && (
+          <>
+            <dt>For</dt>
+            <dd>{payment.description}</dd>
+          </>
+        )}
+        <dt>Attempts</dt>
+        <dd data-testid="attempt-count">
+          {log.length} ({replays} {replays === 1 ? "replay" : "replays"})
+        </dd>
+        <dt>Merchant balance</dt>
+        <dd data-testid="receipt-balance">{balance === undefined ? "…" : formatMoney(balance, payment.currency)}</dd>
+      </dl>
+      <AttemptList log={log} />
+    </section>
+  );
+}
