@@ -37,11 +37,14 @@ export default function CheckoutPage() {
   const current = attempt && attempt.signature === signature && attempt.state !== "paid" ? attempt : null;
   // While an attempt's outcome is unknown, what it pays for must not change: a new key could charge twice.
   const unresolved = busy || attempt?.state === "failed" || attempt?.state === "interrupted";
+  // Paid, and the cart not changed since: paying again needs an explicit new checkout, so a late
+  // second click or Enter can never start a second payment.
+  const paidThisCart = phase.kind === "paid" && attempt?.state === "paid" && attempt.signature === signature;
   const balanceIn = (c: string) => balance.data?.available.find((b) => b.currency === c)?.amount ?? 0;
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    if (amount === 0) return;
+    if (amount === 0 || paidThisCart) return;
     pay({ signature, body: { amount, currency, description, ...(customer.trim() ? { customer: customer.trim() } : {}) }, forcedKey: forcedKey.trim() });
   }
 
@@ -91,9 +94,16 @@ export default function CheckoutPage() {
           </span>
           <strong data-testid="total">{formatMoney(amount, currency)}</strong>
         </div>
-        <button type="submit" className="pay" disabled={busy || amount === 0} aria-busy={busy}>
-          {busy ? "Paying…" : attempt && unresolved ? "Try again" : `Pay ${formatMoney(amount, currency)}`}
-        </button>
+        {paidThisCart ? (
+          // Its own key: reusing the Pay button's element would turn this click into a form submit.
+          <button key="new-checkout" type="button" className="pay secondary" onClick={startOver}>
+            Paid. Start a new checkout
+          </button>
+        ) : (
+          <button key="pay" type="submit" className="pay" disabled={busy || amount === 0} aria-busy={busy}>
+            {busy ? "Paying…" : attempt && unresolved ? "Try again" : `Pay ${formatMoney(amount, currency)}`}
+          </button>
+        )}
         <KeyLine attemptKey={(unresolved ? attempt : current)?.key} />
       </form>
 

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { balanceOf, paymentsOf, type PaymentView } from "./support/api";
-import { attemptKey, chooseFault, openCheckout, outcome, paidId, payAndWait, payButton, status, totalMinor, usd } from "./support/checkout";
+import { attemptKey, chooseFault, newCheckoutButton, openCheckout, outcome, paidId, payAndWait, payButton, status, totalMinor, usd } from "./support/checkout";
 
 /** Payments that were not there before. */
 function added(after: PaymentView[], before: PaymentView[]): PaymentView[] {
@@ -27,6 +27,27 @@ test("happy path: one click, one payment, balance up by the total", async ({ pag
   expect(created).toEqual([expect.objectContaining({ id: await paidId(page), amount: total, status: "succeeded" })]);
   expect(await balanceOf(request)).toBe(balanceBefore + total);
   await expect(page.getByTestId("receipt-balance")).toHaveText(usd(balanceBefore + total));
+
+  // A late Enter on the paid cart starts nothing; a new checkout is an explicit choice.
+  await page.getByLabel("Customer").focus();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Enter");
+  await expect(newCheckoutButton(page)).toBeVisible();
+  expect(added(await paymentsOf(request), paymentsBefore)).toHaveLength(1);
+});
+
+test("slow server: pressing Enter twice sends one attempt", async ({ page, request }) => {
+  const paymentsBefore = await paymentsOf(request);
+  await openCheckout(page);
+  await chooseFault(page, "Slow server");
+  const calls: string[] = [];
+  page.on("request", (r) => r.url().includes("payment.create") && calls.push(r.url()));
+  await page.getByLabel("Customer").fill("cus_enter");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Enter");
+  expect(await outcome(page)).toBe("paid");
+  expect(calls).toHaveLength(1);
+  expect(added(await paymentsOf(request), paymentsBefore)).toHaveLength(1);
 });
 
 for (const [mode, firstLabel] of [
@@ -164,7 +185,7 @@ test("two merchants, the same key forced: two separate payments, no leak", async
 });
 
 test("flaky network, 20 checkouts: payments == successful checkouts, balance == their sum", async ({ page, request }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(180_000);
   const [balanceBefore, paymentsBefore] = [await balanceOf(request), await paymentsOf(request)];
   await openCheckout(page);
   await chooseFault(page, "Flaky");
@@ -172,6 +193,7 @@ test("flaky network, 20 checkouts: payments == successful checkouts, balance == 
   const paid: string[] = [];
   let replays = 0;
   for (let i = 0; i < 20; i++) {
+    if (i > 0) await newCheckoutButton(page).click();
     // A checkout that gave up is retried by the customer with the same key until it settles.
     let phase = await payAndWait(page, { timeout: 60_000 });
     for (let tries = 0; tries < 5 && phase === "failed"; tries++) phase = await payAndWait(page, { timeout: 60_000 });

@@ -117,7 +117,9 @@ export function useCheckout(faults: FaultSettings) {
     (request: CheckoutRequest) => {
       if (running.current) return;
       running.current = true;
+      // In the same render as the new run count: nobody may read the previous run's outcome as this one's.
       setRuns((n) => n + 1);
+      setPhase({ kind: "paying" });
       mutation.mutate(request, { onSettled: () => (running.current = false) });
     },
     [mutation],

@@ -11,7 +11,9 @@ export async function chooseFault(page: Page, label: string): Promise<void> {
   await page.getByTestId("fault-toggle").getByLabel(label).check();
 }
 
-export const payButton = (page: Page) => page.getByRole("button", { name: /^(Pay|Try again)/ });
+export const payButton = (page: Page) => page.getByRole("button", { name: /^(Pay |Try again)/ });
+
+export const newCheckoutButton = (page: Page) => page.getByRole("button", { name: "Paid. Start a new checkout" });
 
 export const status = (page: Page) => page.getByTestId("status");
 
