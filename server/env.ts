@@ -33,6 +33,7 @@ const envSchema = z.object({
   FAULT_INJECTION: flag.default(false),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
   IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
+  REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

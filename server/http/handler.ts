@@ -4,7 +4,8 @@ import { authenticate, type Merchant } from "../auth/merchant";
 import { prisma, type PrismaClient } from "../db/client";
 import { mapError } from "../idempotency/adapters/problems";
 import { logger } from "../observability/logger";
-import { recordOutcome, type Outcome } from "../observability/metrics";
+import type { Outcome } from "../observability/metrics";
+import { observe } from "../observability/observe";
 import { problem, ProblemError } from "../problem";
 import { problemResponse } from "./respond";
 
@@ -16,7 +17,7 @@ export interface RequestContext {
   /** The authenticated merchant; a ProblemError (401) otherwise. */
   merchant(): Promise<Merchant>;
   /** What an idempotent handler reports, for logs and metrics. */
-  report: { outcome?: Outcome; key?: string; merchant?: string };
+  report: { outcome?: Outcome; key?: string; merchant?: string; amount?: number; currency?: string };
 }
 
 export interface HandlerOptions {
@@ -65,7 +66,10 @@ export function handler<P = unknown>(
     }
     response.headers.set("request-id", requestId);
     const seconds = (performance.now() - started) / 1000;
-    if (options.operation && ctx.report.outcome) recordOutcome(options.operation, ctx.report.outcome, seconds);
+    const { outcome, merchant, key, amount, currency } = ctx.report;
+    if (options.operation && outcome) {
+      observe({ merchantId: merchant, operation: options.operation, key, outcome, status: response.status, latencyMs: seconds * 1000, amount, currency });
+    }
     log.info(
       {
         merchant: ctx.report.merchant,

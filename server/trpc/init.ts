@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { initTRPC } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { authenticate } from "../auth/merchant";
@@ -10,7 +11,8 @@ import { defaultEngine } from "../idempotency/default-engine";
 import { idempotencyKeyFromInput, problemToTRPCError, runTrpc, toTRPCError, type TrpcRunSpec } from "../idempotency/adapters/trpc";
 import { fieldErrors } from "../http/respond";
 import { logger } from "../observability/logger";
-import { recordOutcome, type Outcome } from "../observability/metrics";
+import type { Outcome } from "../observability/metrics";
+import { observe } from "../observability/observe";
 import { problem, ProblemError } from "../problem";
 
 export interface Context {
@@ -58,7 +60,7 @@ export const merchantProcedure = t.procedure.use(async ({ ctx, next }) => {
  */
 export const idempotentProcedure = merchantProcedure.use(async ({ ctx, next, path, getRawInput }) => {
   const started = performance.now();
-  const report: { outcome?: Outcome } = {};
+  const report: { outcome?: Outcome; value?: { amount: number; currency: string } } = {};
   const key = idempotencyKeyFromInput(await getRawInput());
   const fault = faultHooks(parseFaultOrThrow(ctx.headers.get("simulate-failure")));
   const engine = await defaultEngine();
@@ -67,6 +69,7 @@ export const idempotentProcedure = merchantProcedure.use(async ({ ctx, next, pat
       idempotency: {
         key,
         run: async <T>(spec: Omit<TrpcRunSpec<Tx, T>, "beforeExecute" | "withholdResponse">) => {
+          report.value = spec.value;
           try {
             const data = await runTrpc(
               engine,
@@ -93,9 +96,10 @@ export const idempotentProcedure = merchantProcedure.use(async ({ ctx, next, pat
     },
   });
   const outcome = report.outcome ?? (result.ok ? "executed" : "rejected");
-  const seconds = (performance.now() - started) / 1000;
-  recordOutcome(path, outcome, seconds);
-  ctx.log.info({ merchant: ctx.merchant.id, key, operation: path, outcome, durationMs: Math.round(seconds * 10_000) / 10 }, "call");
+  const latencyMs = performance.now() - started;
+  const status = result.ok ? 200 : getHTTPStatusCodeFromError(result.error);
+  observe({ merchantId: ctx.merchant.id, operation: path, key, outcome, status, latencyMs, ...report.value });
+  ctx.log.info({ merchant: ctx.merchant.id, key, operation: path, outcome, status, durationMs: Math.round(latencyMs * 10) / 10 }, "call");
   return result;
 });
 

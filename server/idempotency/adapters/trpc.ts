@@ -57,6 +57,8 @@ export interface TrpcRunSpec<Tx, T> {
   execute: (tx: Tx, context: ExecutionContext) => Promise<OperationResult>;
   /** Answer a fresh execution with a gateway error instead (the simulated lost response). */
   withholdResponse?: boolean;
+  /** The money at stake, for the request history (a replay of it is money protected). */
+  value?: { amount: number; currency: string };
 }
 
 export type Idempotent<T> = T & { idempotentReplayed: boolean };

@@ -17,6 +17,7 @@ export const paymentRouter = router({
         operation: CREATE_PAYMENT,
         input,
         output: paymentSchema,
+        value: { amount: input.amount, currency: input.currency },
         execute: (tx, context) => executeCreatePayment(tx, ctx.merchant.id, input, context),
       }),
     ),

@@ -1,0 +1,192 @@
+import type { PrismaClient } from "../db/client";
+import { WINDOWS, type DashboardWindow, type RECORD_STATES } from "./schema";
+
+export interface Summary {
+  requests: number;
+  executed: number;
+  replayed: number;
+  conflicts: number;
+  mismatches: number;
+  rejected: number;
+  failed: number;
+  /** replayed / (executed + replayed): how often a retry found its answer already stored. */
+  replayRate: number;
+  /** Duplicates that did not execute again: replays and in-flight conflicts. */
+  duplicatesPrevented: number;
+  /** Amounts of successful replays, by currency: charges the layer kept from happening twice. */
+  moneyProtected: { currency: string; amount: number }[];
+}
+
+export async function summary(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<Summary> {
+  const seconds = WINDOWS[window].seconds;
+  const m = merchant ?? null;
+  const [counts] = await prisma.$queryRaw<Omit<Summary, "replayRate" | "duplicatesPrevented" | "moneyProtected">[]>`
+    SELECT count(*)::int AS requests,
+           count(*) FILTER (WHERE outcome = 'executed')::int AS executed,
+           count(*) FILTER (WHERE outcome = 'replayed')::int AS replayed,
+           count(*) FILTER (WHERE outcome = 'conflict')::int AS conflicts,
+           count(*) FILTER (WHERE outcome = 'mismatch')::int AS mismatches,
+           count(*) FILTER (WHERE outcome = 'rejected')::int AS rejected,
+           count(*) FILTER (WHERE outcome = 'failed')::int AS failed
+      FROM request_log
+     WHERE at > now() - ${seconds}::int * interval '1 second'
+       AND (${m}::text IS NULL OR merchant_id = ${m}::text)`;
+  const money = await prisma.$queryRaw<{ currency: string; amount: number }[]>`
+    SELECT currency, sum(amount)::int AS amount
+      FROM request_log
+     WHERE at > now() - ${seconds}::int * interval '1 second'
+       AND (${m}::text IS NULL OR merchant_id = ${m}::text)
+       AND outcome = 'replayed' AND status < 300 AND amount IS NOT NULL
+     GROUP BY currency ORDER BY currency`;
+  const c = counts!;
+  const fresh = c.executed + c.replayed;
+  return {
+    ...c,
+    replayRate: fresh === 0 ? 0 : c.replayed / fresh,
+    duplicatesPrevented: c.replayed + c.conflicts,
+    moneyProtected: money,
+  };
+}
+
+export interface TimeseriesPoint {
+  t: string;
+  executed: number;
+  replayed: number;
+  conflict: number;
+  mismatch: number;
+  rejected: number;
+  failed: number;
+  replayRate: number | null;
+  freshP50: number | null;
+  freshP95: number | null;
+  freshP99: number | null;
+  replayP50: number | null;
+  replayP95: number | null;
+  replayP99: number | null;
+}
+
+/** Per-bucket outcome counts and latency percentiles; every bucket of the window, empty ones too. */
+export async function timeseries(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<TimeseriesPoint[]> {
+  const { seconds, bucketSeconds } = WINDOWS[window];
+  const m = merchant ?? null;
+  const rows = await prisma.$queryRaw<(Omit<TimeseriesPoint, "t" | "replayRate"> & { t: Date })[]>`
+    WITH buckets AS (
+      SELECT generate_series(
+               date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz),
+               now(), ${bucketSeconds}::int * interval '1 second') AS t
+    ), log AS (
+      SELECT date_bin(${bucketSeconds}::int * interval '1 second', at, 'epoch'::timestamptz) AS t, outcome, latency_ms
+        FROM request_log
+       WHERE at > now() - ${seconds}::int * interval '1 second' - ${bucketSeconds}::int * interval '1 second'
+         AND (${m}::text IS NULL OR merchant_id = ${m}::text)
+    )
+    SELECT b.t,
+           count(l.outcome) FILTER (WHERE l.outcome = 'executed')::int AS executed,
+           count(l.outcome) FILTER (WHERE l.outcome = 'replayed')::int AS replayed,
+           count(l.outcome) FILTER (WHERE l.outcome = 'conflict')::int AS conflict,
+           count(l.outcome) FILTER (WHERE l.outcome = 'mismatch')::int AS mismatch,
+           count(l.outcome) FILTER (WHERE l.outcome = 'rejected')::int AS rejected,
+           count(l.outcome) FILTER (WHERE l.outcome = 'failed')::int AS failed,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'executed') AS "freshP50",
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'executed') AS "freshP95",
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'executed') AS "freshP99",
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'replayed') AS "replayP50",
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'replayed') AS "replayP95",
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'replayed') AS "replayP99"
+      FROM buckets b LEFT JOIN log l ON l.t = b.t
+     GROUP BY b.t ORDER BY b.t`;
+  return rows.map((r) => ({
+    ...r,
+    t: r.t.toISOString(),
+    replayRate: r.executed + r.replayed === 0 ? null : r.replayed / (r.executed + r.replayed),
+  }));
+}
+
+export type DisplayState = (typeof RECORD_STATES)[number];
+
+export interface RecordRow {
+  merchant: string;
+  operation: string;
+  key: string;
+  state: DisplayState;
+  /** Requests seen with this key (fresh, replays, conflicts, mismatches). */
+  attempts: number;
+  /** Executions: 1, more after a lease takeover or a retry of a failed attempt. */
+  executions: number;
+  firstSeen: string;
+  lastSeen: string;
+  responseStatus: number | null;
+  paymentId: string | null;
+}
+
+// A released record is a transient failure (nothing saved); a completed one past retention has expired.
+const DISPLAY_STATE = `CASE WHEN r.state = 'released' THEN 'failed'
+                            WHEN r.state = 'completed' AND r.expires_at <= now() THEN 'expired'
+                            ELSE r.state END`;
+
+export async function records(
+  prisma: PrismaClient,
+  filter: { merchant?: string; state?: DisplayState; search?: string; limit: number },
+): Promise<RecordRow[]> {
+  const m = filter.merchant ?? null;
+  const state = filter.state ?? null;
+  const search = filter.search?.trim() ? `%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const rows = await prisma.$queryRawUnsafe<(Omit<RecordRow, "firstSeen" | "lastSeen"> & { firstSeen: Date; lastSeen: Date })[]>(
+    `SELECT * FROM (
+       SELECT r.scope AS merchant, r.operation, r.key, ${DISPLAY_STATE} AS state,
+              coalesce(l.n, 0)::int AS attempts, r.attempts AS executions,
+              coalesce(l.first_seen, r.created_at) AS "firstSeen", coalesce(l.last_seen, r.updated_at) AS "lastSeen",
+              r.response_status AS "responseStatus", r.resource_id AS "paymentId"
+         FROM idempotency_records r
+         LEFT JOIN LATERAL (
+           SELECT count(*) AS n, min(at) AS first_seen, max(at) AS last_seen
+             FROM request_log
+            WHERE merchant_id = r.scope AND operation = r.operation AND idempotency_key = r.key
+         ) l ON true
+        WHERE ($1::text IS NULL OR r.scope = $1::text)
+          AND ($2::text IS NULL OR r.key ILIKE $2::text)
+     ) x
+     WHERE ($3::text IS NULL OR x.state = $3::text)
+     ORDER BY x."lastSeen" DESC
+     LIMIT $4::int`,
+    m,
+    search,
+    state,
+    filter.limit,
+  );
+  return rows.map((r) => ({ ...r, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
+}
+
+export interface KeyTimeline {
+  record: {
+    state: DisplayState;
+    executions: number;
+    responseStatus: number | null;
+    responseBody: string | null;
+    paymentId: string | null;
+    expiresAt: string;
+  } | null;
+  attempts: { at: string; outcome: string; status: number; latencyMs: number }[];
+}
+
+export async function keyTimeline(prisma: PrismaClient, merchant: string, operation: string, key: string): Promise<KeyTimeline> {
+  const [record] = await prisma.$queryRawUnsafe<
+    { state: DisplayState; executions: number; responseStatus: number | null; responseBody: string | null; paymentId: string | null; expiresAt: Date }[]
+  >(
+    `SELECT ${DISPLAY_STATE} AS state, r.attempts AS executions, r.response_status AS "responseStatus",
+            r.response_body AS "responseBody", r.resource_id AS "paymentId", r.expires_at AS "expiresAt"
+       FROM idempotency_records r WHERE r.scope = $1 AND r.operation = $2 AND r.key = $3`,
+    merchant,
+    operation,
+    key,
+  );
+  const attempts = await prisma.$queryRaw<{ at: Date; outcome: string; status: number; latencyMs: number }[]>`
+    SELECT at, outcome, status, latency_ms AS "latencyMs"
+      FROM request_log
+     WHERE merchant_id = ${merchant} AND operation = ${operation} AND idempotency_key = ${key}
+     ORDER BY at, id`;
+  return {
+    record: record ? { ...record, expiresAt: record.expiresAt.toISOString() } : null,
+    attempts: attempts.map((a) => ({ ...a, at: a.at.toISOString() })),
+  };
+}
