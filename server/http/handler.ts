@@ -34,6 +34,7 @@ export function handler<P = unknown>(
   options: HandlerOptions = {},
 ): (request: Request, route: { params: Promise<P> }) => Promise<Response> {
   return async (request, route) => {
+    const startedAt = new Date();
     const started = performance.now();
     const requestId = request.headers.get("x-request-id")?.slice(0, 128) || randomUUID();
     const log = logger.child({ requestId, method: request.method, path: new URL(request.url).pathname });
@@ -68,7 +69,7 @@ export function handler<P = unknown>(
     const seconds = (performance.now() - started) / 1000;
     const { outcome, merchant, key, amount, currency } = ctx.report;
     if (options.operation && outcome) {
-      observe({ merchantId: merchant, operation: options.operation, key, outcome, status: response.status, latencyMs: seconds * 1000, amount, currency });
+      observe({ at: startedAt, merchantId: merchant, operation: options.operation, key, outcome, status: response.status, latencyMs: seconds * 1000, amount, currency });
     }
     log.info(
       {

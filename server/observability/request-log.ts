@@ -5,6 +5,8 @@ import type { Outcome } from "./metrics";
 
 /** One idempotent request, as the dashboard's history keeps it. */
 export interface RequestLogEntry {
+  /** When the request arrived (the app's clock): timelines order attempts by arrival. */
+  at: Date;
   merchantId?: string;
   operation: string;
   key?: string;
@@ -45,6 +47,7 @@ class RequestLogWriter {
       const db = await prisma();
       await db.requestLog.createMany({
         data: batch.map((e) => ({
+          at: e.at,
           merchantId: e.merchantId ?? null,
           operation: e.operation,
           idempotencyKey: e.key ?? null,

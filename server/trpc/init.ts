@@ -59,6 +59,7 @@ export const merchantProcedure = t.procedure.use(async ({ ctx, next }) => {
  * (`idempotencyKey`); the resolver hands its validated input and effect to `ctx.idempotency.run`.
  */
 export const idempotentProcedure = merchantProcedure.use(async ({ ctx, next, path, getRawInput }) => {
+  const startedAt = new Date();
   const started = performance.now();
   const report: { outcome?: Outcome; value?: { amount: number; currency: string } } = {};
   const key = idempotencyKeyFromInput(await getRawInput());
@@ -98,7 +99,7 @@ export const idempotentProcedure = merchantProcedure.use(async ({ ctx, next, pat
   const outcome = report.outcome ?? (result.ok ? "executed" : "rejected");
   const latencyMs = performance.now() - started;
   const status = result.ok ? 200 : getHTTPStatusCodeFromError(result.error);
-  observe({ merchantId: ctx.merchant.id, operation: path, key, outcome, status, latencyMs, ...report.value });
+  observe({ at: startedAt, merchantId: ctx.merchant.id, operation: path, key, outcome, status, latencyMs, ...report.value });
   ctx.log.info({ merchant: ctx.merchant.id, key, operation: path, outcome, status, durationMs: Math.round(latencyMs * 10) / 10 }, "call");
   return result;
 });

@@ -13,7 +13,7 @@ export interface HttpResult {
 
 export interface PayOptions {
   key?: string | null;
-  merchant?: MerchantName;
+  merchant?: MerchantName | null;
   headers?: Record<string, string>;
 }
 
