@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
 import { useEffect, useState, type FormEvent } from "react";
 import { cartCount, cartDescription, cartTotal, CURRENCIES, formatMoney, type Cart, type Currency } from "./_checkout/catalog";
 import { DEFAULT_FAULTS, type FaultSettings } from "./_checkout/faults";
@@ -52,6 +53,9 @@ export default function CheckoutPage() {
     <main>
       <header className="top">
         <h1>Oncepay</h1>
+        <Link href="/dashboard" className="nav">
+          Dashboard →
+        </Link>
         <label className="merchant">
           <span>Merchant</span>
           <select value={merchant} disabled={unresolved} onChange={(e) => setMerchant(e.target.value as DemoMerchantId)}>

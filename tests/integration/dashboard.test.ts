@@ -45,6 +45,8 @@ describe("dashboard", () => {
     await api.pay(usd(600), { key: k(6) }); // executed
     await api.trpcMutation("payment.create", { idempotencyKey: k(7), ...usd(700) }); // executed
     await api.trpcMutation("payment.create", { idempotencyKey: k(7), ...usd(700) }); // replayed (protects 700)
+    await api.pay(usd(800), { key: k(10), headers: { "simulate-failure": "lost-response" } }); // executed (answer lost: 502)
+    await api.pay(usd(800), { key: k(10) }); // replayed (protects 800)
   });
   afterAll(async () => {
     await server?.stop();
@@ -52,22 +54,22 @@ describe("dashboard", () => {
   });
 
   it("summary counts every outcome exactly, for all merchants and for one", async () => {
-    await expect.poll(() => query<{ requests: number }>("dashboard.summary", { window: "5m" }).then((s) => s.requests), { timeout: 5000 }).toBe(18);
+    await expect.poll(() => query<{ requests: number }>("dashboard.summary", { window: "5m" }).then((s) => s.requests), { timeout: 5000 }).toBe(20);
     const all = await query("dashboard.summary", { window: "5m" });
     expect(all).toEqual({
-      requests: 18,
-      executed: 7,
-      replayed: 5,
+      requests: 20,
+      executed: 8,
+      replayed: 6,
       conflicts: 1,
       mismatches: 1,
       rejected: 3,
       failed: 1,
-      replayRate: 5 / 12,
-      duplicatesPrevented: 6,
-      moneyProtected: [{ currency: "usd", amount: 1400 }],
+      replayRate: 6 / 14,
+      duplicatesPrevented: 7,
+      moneyProtected: [{ currency: "usd", amount: 2200 }],
     });
     const alice = await query<{ requests: number; rejected: number }>("dashboard.summary", { window: "5m", merchant: "alice" });
-    expect(alice).toMatchObject({ requests: 17, rejected: 2 });
+    expect(alice).toMatchObject({ requests: 19, rejected: 2 });
     const bob = await query<{ requests: number }>("dashboard.summary", { window: "5m", merchant: "bob" });
     expect(bob.requests).toBe(0);
   });
@@ -78,8 +80,8 @@ describe("dashboard", () => {
       { window: "5m" },
     );
     expect(points.length).toBeGreaterThanOrEqual(30);
-    expect(points.reduce((s, p) => s + p.executed, 0)).toBe(7);
-    expect(points.reduce((s, p) => s + p.replayed, 0)).toBe(5);
+    expect(points.reduce((s, p) => s + p.executed, 0)).toBe(8);
+    expect(points.reduce((s, p) => s + p.replayed, 0)).toBe(6);
     expect(points.reduce((s, p) => s + p.conflict, 0)).toBe(1);
     expect(points.some((p) => p.freshP50 !== null && p.freshP50 > 0)).toBe(true);
     expect(points.some((p) => p.replayP99 !== null)).toBe(true);
@@ -93,7 +95,7 @@ describe("dashboard", () => {
       { search: prefix },
     );
     const byKey = Object.fromEntries(rows.map((r) => [r.key, r]));
-    expect(Object.keys(byKey).sort()).toEqual([1, 2, 3, 4, 5, 6, 7].map(k).sort());
+    expect(Object.keys(byKey).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 10].map(k).sort());
     expect(byKey[k(1)]).toMatchObject({ state: "completed", attempts: 3, executions: 1, responseStatus: 201, paymentId: expect.stringMatching(/^pay_/) });
     expect(byKey[k(2)]).toMatchObject({ attempts: 2 });
     expect(byKey[k(4)]).toMatchObject({ responseStatus: 402, attempts: 2 });
@@ -122,6 +124,12 @@ describe("dashboard", () => {
     expect(failedFirst.attempts.map((a) => [a.outcome, a.status])).toEqual([
       ["failed", 503],
       ["executed", 201],
+    ]);
+    // A lost response is still the execution; its retry is the replay.
+    const lost = await query<{ attempts: { outcome: string; status: number }[] }>("dashboard.keyTimeline", { merchant: "alice", operation: "payment.create", key: k(10) });
+    expect(lost.attempts.map((a) => [a.outcome, a.status])).toEqual([
+      ["executed", 502],
+      ["replayed", 201],
     ]);
   });
 });

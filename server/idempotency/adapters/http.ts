@@ -1,4 +1,5 @@
 import type { Outcome } from "../../observability/metrics";
+import { problemResponse } from "../../http/respond";
 import { problem, ProblemError } from "../../problem";
 import type { IdempotencyEngine, RunRequest } from "../engine";
 import { idempotencyKeySchema } from "../key";
@@ -36,9 +37,9 @@ export async function runHttp<Tx>(
 ): Promise<{ response: Response; outcome: Outcome }> {
   const result = await engine.run(request);
   if (result.outcome === "executed" && options.withholdResponse) {
-    throw new ProblemError(
-      problem("simulated_lost_response", "The payment committed but its response was withheld (Simulate-Failure: lost-response). Retry with the same key to get it."),
-    );
+    // Still an execution (it committed): only its answer is lost.
+    const lost = problem("simulated_lost_response", "The payment committed but its response was withheld (Simulate-Failure: lost-response). Retry with the same key to get it.");
+    return { response: problemResponse(lost), outcome: "executed" };
   }
   const extra: Record<string, string> = { [IDEMPOTENCY_KEY_HEADER]: request.key };
   if (result.outcome === "replayed") extra[REPLAYED_HEADER] = "true";

@@ -1,0 +1,123 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useTRPC } from "../../_trpc/client";
+
+export const STATES = ["in_progress", "completed", "failed", "expired"] as const;
+export type RecordState = (typeof STATES)[number];
+
+const STATE_LABEL: Record<RecordState, string> = {
+  in_progress: "in progress",
+  completed: "completed",
+  failed: "failed (released)",
+  expired: "expired",
+};
+
+export interface SelectedKey {
+  merchant: string;
+  operation: string;
+  key: string;
+}
+
+const when = (iso: string) => new Date(iso).toLocaleTimeString();
+
+export function Records({
+  merchant,
+  state,
+  search,
+  selected,
+  onSelect,
+}: {
+  merchant?: string;
+  state?: RecordState;
+  search: string;
+  selected: SelectedKey | null;
+  onSelect: (key: SelectedKey) => void;
+}) {
+  const trpc = useTRPC();
+  const records = useQuery({ ...trpc.dashboard.records.queryOptions({ merchant, state, search: search || undefined, limit: 50 }), refetchInterval: 1000 });
+  const rows = records.data ?? [];
+  return (
+    <div className="table-wrap">
+      <table className="records" data-testid="records">
+        <thead>
+          <tr>
+            <th>Key</th>
+            <th>Merchant</th>
+            <th>State</th>
+            <th>Attempts</th>
+            <th>First seen</th>
+            <th>Last seen</th>
+            <th>Response</th>
+            <th>Payment</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => {
+            const isSelected = selected?.key === r.key && selected.merchant === r.merchant && selected.operation === r.operation;
+            return (
+              <tr key={`${r.merchant}/${r.operation}/${r.key}`} className={isSelected ? "selected" : undefined}>
+                <td>
+                  <button type="button" className="link key-button" onClick={() => onSelect({ merchant: r.merchant, operation: r.operation, key: r.key })}>
+                    {r.key}
+                  </button>
+                </td>
+                <td>{r.merchant}</td>
+                <td>
+                  <span className={`state state-${r.state}`}>{STATE_LABEL[r.state]}</span>
+                </td>
+                <td>{r.attempts}</td>
+                <td>{when(r.firstSeen)}</td>
+                <td>{when(r.lastSeen)}</td>
+                <td>{r.responseStatus ?? "—"}</td>
+                <td>{r.paymentId ? <code>{r.paymentId}</code> : "—"}</td>
+              </tr>
+            );
+          })}
+          {records.isSuccess && rows.length === 0 && (
+            <tr>
+              <td colSpan={8} className="muted">
+                No idempotency keys match.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function KeyTimeline({ selected, onClose }: { selected: SelectedKey; onClose: () => void }) {
+  const trpc = useTRPC();
+  const timeline = useQuery({ ...trpc.dashboard.keyTimeline.queryOptions(selected), refetchInterval: 1000 });
+  const data = timeline.data;
+  return (
+    <section className="card timeline" data-testid="timeline" aria-label={`Timeline of ${selected.key}`}>
+      <div className="row">
+        <h2>
+          Key <code>{selected.key}</code>
+        </h2>
+        <button type="button" className="link" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      <p className="muted">
+        {selected.merchant} · {selected.operation}
+        {data?.record && ` · ${STATE_LABEL[data.record.state]} · executed ${data.record.executions}×`}
+      </p>
+      <ol className="attempts" data-testid="timeline-attempts">
+        {(data?.attempts ?? []).map((a, i) => (
+          <li key={i} className={`outcome-${a.outcome}`}>
+            <span>{new Date(a.at).toLocaleTimeString()}</span> <strong>{a.outcome}</strong> {a.status} · {a.latencyMs.toFixed(1)} ms
+          </li>
+        ))}
+      </ol>
+      {data?.record?.responseBody && (
+        <>
+          <h3>Stored response ({data.record.responseStatus})</h3>
+          <pre className="stored">{JSON.stringify(JSON.parse(data.record.responseBody), null, 2)}</pre>
+        </>
+      )}
+    </section>
+  );
+}
