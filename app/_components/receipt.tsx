@@ -27,6 +27,10 @@ export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: 
         <dd>
           <code data-testid="payment-id">{payment.id}</code>
         </dd>
+        <dt>Idempotency key</dt>
+        <dd>
+          <code data-testid="receipt-key">{payment.idempotencyKey}</code>
+        </dd>
         <dt>Amount</dt>
         <dd>{formatMoney(payment.amount, payment.currency)}</dd>
         {payment.description && (
