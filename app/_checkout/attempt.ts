@@ -1,3 +1,5 @@
+import type { Currency } from "@/server/payments/schema";
+
 /**
  * One checkout attempt and its idempotency key, kept in sessionStorage: a reload in the middle of
  * retries finds the same key, and a new key is made only after a payment succeeds or when what is
@@ -16,7 +18,7 @@ export type AttemptState = "ready" | "running" | "interrupted" | "failed" | "dec
 /** The body every try of the attempt sends: always the same, or the server would refuse it (422). */
 export interface AttemptRequest {
   amount: number;
-  currency: "usd" | "eur" | "gbp" | "jpy";
+  currency: Currency;
   description: string;
   customer?: string;
 }

@@ -1,5 +1,6 @@
-export const CURRENCIES = ["usd", "eur", "gbp", "jpy"] as const;
-export type Currency = (typeof CURRENCIES)[number];
+import { CURRENCIES, type Currency } from "@/server/payments/schema";
+
+export { CURRENCIES, type Currency };
 
 export interface Product {
   id: string;

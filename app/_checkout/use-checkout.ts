@@ -1,6 +1,8 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/trpc/routers/_app";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTRPCClient } from "../_trpc/client";
 import { loadAttempt, newAttempt, saveAttempt, type Attempt, type AttemptLogEntry, type AttemptRequest, type AttemptState } from "./attempt";
@@ -14,15 +16,7 @@ export interface CheckoutRequest {
   forcedKey?: string;
 }
 
-export interface PaidPayment {
-  id: string;
-  amount: number;
-  currency: string;
-  description: string | null;
-  customer: string | null;
-  idempotencyKey: string;
-  createdAt: string;
-}
+export type PaidPayment = inferRouterOutputs<AppRouter>["payment"]["create"];
 
 export type Phase =
   | { kind: "idle" }

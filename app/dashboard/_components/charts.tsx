@@ -1,23 +1,10 @@
 "use client";
 
+import type { inferRouterOutputs } from "@trpc/server";
 import { Area, AreaChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { AppRouter } from "@/server/trpc/routers/_app";
 
-export interface Point {
-  t: string;
-  executed: number;
-  replayed: number;
-  conflict: number;
-  mismatch: number;
-  rejected: number;
-  failed: number;
-  replayRate: number | null;
-  freshP50: number | null;
-  freshP95: number | null;
-  freshP99: number | null;
-  replayP50: number | null;
-  replayP95: number | null;
-  replayP99: number | null;
-}
+export type Point = inferRouterOutputs<AppRouter>["dashboard"]["timeseries"][number];
 
 const OUTCOMES = [
   ["executed", "#3b5bdb"],

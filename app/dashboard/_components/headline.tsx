@@ -1,19 +1,10 @@
 "use client";
 
+import type { inferRouterOutputs } from "@trpc/server";
+import type { AppRouter } from "@/server/trpc/routers/_app";
 import { formatMoney } from "../../_checkout/catalog";
 
-export interface SummaryView {
-  requests: number;
-  executed: number;
-  replayed: number;
-  conflicts: number;
-  mismatches: number;
-  rejected: number;
-  failed: number;
-  replayRate: number;
-  duplicatesPrevented: number;
-  moneyProtected: { currency: string; amount: number }[];
-}
+export type SummaryView = inferRouterOutputs<AppRouter>["dashboard"]["summary"];
 
 export function Headline({ summary }: { summary: SummaryView | undefined }) {
   const tiles: [string, string, string][] = summary

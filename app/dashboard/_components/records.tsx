@@ -1,9 +1,10 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { RECORD_STATES } from "@/server/dashboard/schema";
 import { useTRPC } from "../../_trpc/client";
 
-export const STATES = ["in_progress", "completed", "failed", "expired"] as const;
+export const STATES = RECORD_STATES;
 export type RecordState = (typeof STATES)[number];
 
 const STATE_LABEL: Record<RecordState, string> = {
