@@ -40,7 +40,7 @@ export function OutcomesChart({ points }: { points: Point[] }) {
         <Tooltip labelFormatter={(t) => time(String(t))} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         {OUTCOMES.map(([key, color]) => (
-          <Area key={key} type="step" dataKey={key} stackId="outcomes" stroke={color} fill={color} fillOpacity={0.5} isAnimationActive={false} />
+          <Area key={key} type="step" dataKey={key} stackId="outcomes" stroke="none" fill={color} fillOpacity={0.7} isAnimationActive={false} />
         ))}
       </AreaChart>
     </Frame>
