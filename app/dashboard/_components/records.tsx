@@ -45,6 +45,7 @@ export function Records({
           <tr>
             <th>Key</th>
             <th>Merchant</th>
+            <th>Operation</th>
             <th>State</th>
             <th>Attempts</th>
             <th>First seen</th>
@@ -64,6 +65,7 @@ export function Records({
                   </button>
                 </td>
                 <td>{r.merchant}</td>
+                <td>{r.operation}</td>
                 <td>
                   <span className={`state state-${r.state}`}>{STATE_LABEL[r.state]}</span>
                 </td>
@@ -77,7 +79,7 @@ export function Records({
           })}
           {records.isSuccess && rows.length === 0 && (
             <tr>
-              <td colSpan={8} className="muted">
+              <td colSpan={9} className="muted">
                 No idempotency keys match.
               </td>
             </tr>
