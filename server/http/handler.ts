@@ -27,7 +27,7 @@ export interface HandlerOptions {
 
 /**
  * Wraps a route handler: request id, authentication on demand, problem+json for every failure,
- * one log line per request and, for idempotent operations, the outcome metrics.
+ * one log line per request and, for idempotent operations, the outcome in metrics and history.
  */
 export function handler<P = unknown>(
   fn: (ctx: RequestContext, params: P) => Promise<Response>,
@@ -72,14 +72,7 @@ export function handler<P = unknown>(
       observe({ at: startedAt, merchantId: merchant, operation: options.operation, key, outcome, status: response.status, latencyMs: seconds * 1000, amount, currency });
     }
     log.info(
-      {
-        merchant: ctx.report.merchant,
-        key: ctx.report.key,
-        operation: options.operation,
-        outcome: ctx.report.outcome,
-        status: response.status,
-        durationMs: Math.round(seconds * 1000 * 10) / 10,
-      },
+      { merchant, key, operation: options.operation, outcome, status: response.status, durationMs: Math.round(seconds * 10_000) / 10 },
       "request",
     );
     return response;
