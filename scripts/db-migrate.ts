@@ -1,7 +1,7 @@
 /** `npm run db:migrate`: applies prisma/migrations to DATABASE_URL, or to the embedded database. */
 import { startEmbeddedDatabase } from "../server/db/embedded";
 import { migrate } from "../server/db/migrate";
-import { createClient } from "../server/db/client";
+import { connect } from "../server/db/client";
 import { seedMerchants } from "../server/db/seed";
 import { env } from "../server/env";
 
@@ -10,9 +10,10 @@ async function main() {
   const url = env.DATABASE_URL ?? embedded!.connectionString;
   try {
     const report = await migrate(url);
-    const prisma = createClient(url, 1);
-    await seedMerchants(prisma, env.merchants);
-    await prisma.$disconnect();
+    const db = connect(url, 1, false);
+    await seedMerchants(db.prisma, env.merchants);
+    await db.prisma.$disconnect();
+    await db.pool.end();
     console.log(
       `${embedded ? `embedded database (${env.ONCEPAY_DATA_DIR})` : "DATABASE_URL"}: ` +
         `${report.applied.length} migration(s) applied${report.applied.length ? ` (${report.applied.join(", ")})` : ""}, ` +

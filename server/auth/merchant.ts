@@ -6,12 +6,28 @@ export interface Merchant {
   name: string;
 }
 
-/** `Authorization: Bearer <api key>` → the merchant, or null for a missing or unknown key. */
+/** How long a known API key is trusted without asking the database again (a revoked key lives this long). */
+const CACHE_MS = 60_000;
+/** Beyond this many keys the cache starts over, so a flood of distinct keys cannot grow it. */
+const CACHE_LIMIT = 10_000;
+
+const cache = new Map<string, { merchant: Merchant; until: number }>();
+
+/**
+ * `Authorization: Bearer <api key>` → the merchant, or null for a missing or unknown key. Known
+ * keys are remembered for a minute: authentication is otherwise a query on every request, the
+ * largest cost of a replay. Unknown keys are never remembered, so a new merchant works at once.
+ */
 export async function authenticate(prisma: PrismaClient, authorization: string | null): Promise<Merchant | null> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!match) return null;
-  return prisma.merchant.findUnique({
-    where: { apiKeyHash: hashApiKey(match[1]!) },
-    select: { id: true, name: true },
-  });
+  const hash = hashApiKey(match[1]!);
+  const cached = cache.get(hash);
+  if (cached && cached.until > Date.now()) return cached.merchant;
+  const merchant = await prisma.merchant.findUnique({ where: { apiKeyHash: hash }, select: { id: true, name: true } });
+  if (merchant) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(hash, { merchant, until: Date.now() + CACHE_MS });
+  }
+  return merchant;
 }

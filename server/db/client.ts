@@ -1,16 +1,23 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { env } from "../env";
 import { logger } from "../observability/logger";
 import { EMBEDDED_POOL_SIZE, startEmbeddedDatabase } from "./embedded";
-import { Prisma, PrismaClient } from "./generated/client";
+import { PrismaClient } from "./generated/client";
 import { migrate } from "./migrate";
 import { seedMerchants } from "./seed";
+import { SqlPool } from "./sql";
 
 export type { PrismaClient };
-export type Tx = Prisma.TransactionClient;
 
+/**
+ * One pool, two ways in: Prisma for the model (reads, the dashboard, seeding) and `sql` for the
+ * idempotency engine and the payment effect, the hot path. Sharing the pool keeps the embedded
+ * database at its one connection.
+ */
 export interface Database {
   prisma: PrismaClient;
+  sql: SqlPool;
   embedded: boolean;
   close(): Promise<void>;
 }
@@ -34,28 +41,43 @@ export async function prisma(): Promise<PrismaClient> {
   return (await database()).prisma;
 }
 
+export async function sql(): Promise<SqlPool> {
+  return (await database()).sql;
+}
+
 async function open(): Promise<Database> {
   if (env.DATABASE_URL) {
-    const prisma = createClient(env.DATABASE_URL, env.DATABASE_POOL_SIZE ?? 10);
+    const { prisma, sql, pool } = connect(env.DATABASE_URL, env.DATABASE_POOL_SIZE ?? 10, true);
     await seedMerchants(prisma, env.merchants);
-    return { prisma, embedded: false, close: () => prisma.$disconnect() };
+    return { prisma, sql, embedded: false, close: () => closeBoth(prisma, pool) };
   }
   const embedded = await startEmbeddedDatabase(env.ONCEPAY_DATA_DIR);
   const report = await migrate(embedded.connectionString);
   if (report.applied.length) logger.info({ applied: report.applied }, "embedded database migrated");
-  const prisma = createClient(embedded.connectionString, EMBEDDED_POOL_SIZE);
+  const { prisma, sql, pool } = connect(embedded.connectionString, EMBEDDED_POOL_SIZE, false);
   await seedMerchants(prisma, env.merchants);
   logger.info({ dataDir: env.ONCEPAY_DATA_DIR }, "embedded PostgreSQL (PGlite) ready");
   return {
     prisma,
+    sql,
     embedded: true,
     async close() {
-      await prisma.$disconnect();
+      await closeBoth(prisma, pool);
       await embedded.stop();
     },
   };
 }
 
-export function createClient(connectionString: string, max: number): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString, max }) });
+/** A pool of `max` connections with Prisma and `sql` on top; `prepared` only on real PostgreSQL. */
+export function connect(connectionString: string, max: number, prepared: boolean) {
+  // A caller waits at most 15 s for a connection: under overload a 503 beats an unbounded queue.
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 15_000 });
+  pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return { pool, prisma, sql: new SqlPool(pool, prepared) };
+}
+
+async function closeBoth(prisma: PrismaClient, pool: pg.Pool): Promise<void> {
+  await prisma.$disconnect();
+  await pool.end();
 }

@@ -1,14 +1,17 @@
 import { database } from "../db/client";
+import { statement } from "../db/sql";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { problem } from "../problem";
 import { json, problemResponse } from "./respond";
 
+const PING = statement("health_ping", "SELECT 1");
+
 /** GET /api/health: 200 when the database answers, 503 otherwise. */
 export async function healthRoute(): Promise<Response> {
   try {
     const db = await database();
-    await db.prisma.$queryRaw`SELECT 1`;
+    await db.sql.rows(PING);
     return json({ status: "ok", database: db.embedded ? "embedded" : "postgresql" });
   } catch (error) {
     logger.warn({ err: error }, "health check failed");

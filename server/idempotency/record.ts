@@ -28,7 +28,8 @@ export interface IdempotencyRecord {
   attempts: number;
   response: StoredResponse | null;
   resourceId: string | null;
-  createdAt: Date;
+  /** Milliseconds of retention left, by the store's clock (negative once expired). */
+  expiresInMs: number;
   /** Judged by the database's clock at read time, never by the app's. */
   leaseExpired: boolean;
   /** Judged by the database's clock at read time, never by the app's. */
@@ -42,5 +43,6 @@ export interface OwnedClaim {
   scope: string;
   operation: string;
   key: string;
+  fingerprint: string;
   attempts: number;
 }

@@ -1,4 +1,4 @@
-import type { Tx } from "../db/client";
+import type { Sql } from "../db/sql";
 import type { ExecutionContext, OperationResult } from "../idempotency/engine";
 import { problem } from "../problem";
 import { createPayment } from "./create-payment";
@@ -12,7 +12,7 @@ export const CREATE_PAYMENT = "payment.create";
  * 402 problem), because that is what every duplicate is answered with, whichever protocol asks.
  */
 export async function executeCreatePayment(
-  tx: Tx,
+  tx: Sql,
   merchantId: string,
   input: CreatePaymentInput,
   context: ExecutionContext,

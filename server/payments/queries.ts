@@ -1,6 +1,12 @@
 import type { PrismaClient } from "../db/client";
-import type { Payment as PaymentRow } from "../db/generated/client";
+import type { Payment as PaymentModel } from "../db/generated/client";
 import type { Balance, Currency, Payment, PaymentStatus } from "./schema";
+
+/** What a payment object is made of, whether read by Prisma or by SQL (`PAYMENT_COLUMNS`). */
+export type PaymentRow = Pick<PaymentModel, "id" | "amount" | "currency" | "status" | "description" | "customer" | "idempotencyKey" | "createdAt">;
+
+/** `PaymentRow`'s columns for raw SQL, named as Prisma names them. */
+export const PAYMENT_COLUMNS = `id, amount, currency, status, description, customer, idempotency_key AS "idempotencyKey", created_at AS "createdAt"`;
 
 export function toPayment(row: PaymentRow): Payment {
   return {

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { authenticate } from "../auth/merchant";
 import { prisma } from "../db/client";
-import type { Tx } from "../db/client";
+import type { Sql } from "../db/sql";
 import { faultHooks, parseFault } from "../faults";
 import { defaultEngine } from "../idempotency/default-engine";
 import { idempotencyKeyFromInput, problemToTRPCError, runTrpc, toTRPCError, type TrpcRunSpec } from "../idempotency/adapters/trpc";
@@ -69,7 +69,7 @@ export const idempotentProcedure = merchantProcedure.use(async ({ ctx, next, pat
     ctx: {
       idempotency: {
         key,
-        run: async <T>(spec: Omit<TrpcRunSpec<Tx, T>, "beforeExecute" | "withholdResponse">) => {
+        run: async <T>(spec: Omit<TrpcRunSpec<Sql, T>, "beforeExecute" | "withholdResponse">) => {
           report.value = spec.value;
           try {
             const data = await runTrpc(

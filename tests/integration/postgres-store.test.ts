@@ -3,7 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, type PrismaClient, type Tx } from "@/server/db/client";
+import { connect } from "@/server/db/client";
+import { statement, type Sql } from "@/server/db/sql";
 import { EMBEDDED_POOL_SIZE, startEmbeddedDatabase, type EmbeddedDatabase } from "@/server/db/embedded";
 import { migrate } from "@/server/db/migrate";
 import { LostOwnershipError } from "@/server/idempotency/errors";
@@ -30,21 +31,24 @@ const backends: Record<string, () => Promise<Backend>> = {
   },
 };
 
+const INSERT_MARKER = statement("test_marker", "INSERT INTO merchants (id, name, api_key_hash) VALUES ($1, 'effect', $1)");
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The same suite on the local PostgreSQL and on the embedded PGlite: one store, one SQL.
 describe.each(Object.keys(backends))("PostgresStore on %s", (name) => {
   let backend: Backend;
-  let prisma: PrismaClient;
+  let db: ReturnType<typeof connect>;
   let store: PostgresStore;
 
   beforeAll(async () => {
     backend = await backends[name]!();
-    prisma = createClient(backend.connectionString, backend.poolSize);
-    store = new PostgresStore(prisma);
+    db = connect(backend.connectionString, backend.poolSize, name === "postgres");
+    store = new PostgresStore(db.sql);
   });
   afterAll(async () => {
-    await prisma?.$disconnect();
+    await db?.prisma.$disconnect();
+    await db?.pool.end();
     await backend?.close();
   });
 
@@ -66,11 +70,11 @@ describe.each(Object.keys(backends))("PostgresStore on %s", (name) => {
   }
 
   /** An effect that leaves a trace we can count: a row in `merchants`. */
-  const effect = (marker: string) => async (tx: Tx) => {
-    await tx.$executeRaw`INSERT INTO merchants (id, name, api_key_hash) VALUES (${marker}, 'effect', ${marker})`;
+  const effect = (marker: string) => async (tx: Sql) => {
+    await tx.count(INSERT_MARKER, [marker]);
     return { response: { status: 201, headers: { "content-type": "application/json" }, body: `{"m":"${marker}"}` }, resourceId: marker };
   };
-  const effects = async (marker: string) => prisma.merchant.count({ where: { id: marker } });
+  const effects = async (marker: string) => db.prisma.merchant.count({ where: { id: marker } });
 
   it("the first insert owns the key; the next sees the holder, in progress, lease alive", async () => {
     const key = randomUUID();

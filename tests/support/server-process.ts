@@ -23,6 +23,8 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Wait only until it answers at all (for servers whose database is meant to be down). */
   readyWhenListening?: boolean;
+  /** Extra node flags for the server process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 /** A production server (`next start` on the test build), ready when its health check answers. */
@@ -42,7 +44,8 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     delete env.DATABASE_URL;
     env.ONCEPAY_DATA_DIR = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "oncepay-embedded-"));
   }
-  const child = spawn(path.resolve("node_modules/.bin/next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  const next = path.resolve("node_modules/next/dist/bin/next");
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), next, "start", "-p", String(port), "-H", "127.0.0.1"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

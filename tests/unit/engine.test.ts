@@ -362,7 +362,7 @@ describe("decide", () => {
       attempts: 1,
       response: state === RecordState.Completed ? { status: 201, headers: {}, body: "{}" } : null,
       resourceId: null,
-      createdAt: new Date(0),
+      expiresInMs: expired ? -1 : 1000,
       leaseExpired,
       expired,
     };

@@ -1,4 +1,4 @@
-import type { PrismaClient, Tx } from "../../db/client";
+import { statement, type Sql, type SqlPool } from "../../db/sql";
 import { LostOwnershipError } from "../errors";
 import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
 import type { ClaimRequest, Completion, IdempotencyStore, InsertResult } from "./store";
@@ -17,108 +17,153 @@ interface RecordRow {
   response_headers: Record<string, string> | null;
   response_body: string | null;
   resource_id: string | null;
-  created_at: Date;
+  expires_in_ms: number;
   lease_expired: boolean;
   expired: boolean;
 }
 
-/** Interactive transactions wait for a connection and run the effect; the defaults (2 s / 5 s) are tight under load. */
-const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 30_000 };
+/** Retention left in ms, by the database's clock. */
+const EXPIRES_IN_MS = `extract(epoch FROM expires_at - now())::float8 * 1000`;
+
+const RECORD_COLUMNS = `id, scope, operation, key, fingerprint, state, owner_token, attempts,
+  response_status, response_headers, response_body, resource_id`;
+
+// One round trip: the INSERT claims against the unique constraint; if it loses, the SELECT returns
+// the holder. Both see the same snapshot, so a holder committed between the two is invisible to
+// the SELECT: the result is then empty and the engine simply tries again.
+const CLAIM = statement(
+  "idempotency_claim",
+  `WITH ins AS (
+     INSERT INTO idempotency_records
+       (id, scope, operation, key, fingerprint, state, owner_token, locked_until, expires_at, attempts)
+     VALUES (gen_random_uuid(), $1, $2, $3, $4, 'in_progress', $5::uuid,
+             now() + $6::int * interval '1 second', now() + $7::int * interval '1 second', 1)
+     ON CONFLICT (scope, operation, key) DO NOTHING
+     RETURNING ${RECORD_COLUMNS}, expires_at
+   )
+   SELECT true AS claimed, ${RECORD_COLUMNS}, ${EXPIRES_IN_MS} AS expires_in_ms,
+          false AS lease_expired, false AS expired
+     FROM ins
+   UNION ALL
+   SELECT false AS claimed, ${RECORD_COLUMNS}, ${EXPIRES_IN_MS} AS expires_in_ms,
+          coalesce(locked_until <= now(), false) AS lease_expired, expires_at <= now() AS expired
+     FROM idempotency_records
+    WHERE scope = $1 AND operation = $2 AND key = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
+);
+
+// Compare-and-swap on (state, attempts): of all the takers that saw this version, one wins.
+const TAKE_OVER = statement(
+  "idempotency_take_over",
+  `UPDATE idempotency_records
+      SET state = 'in_progress', owner_token = $4::uuid, fingerprint = $5,
+          locked_until = now() + $6::int * interval '1 second',
+          expires_at = now() + $7::int * interval '1 second',
+          attempts = attempts + 1, updated_at = now(),
+          response_status = NULL, response_headers = NULL, response_body = NULL, resource_id = NULL
+    WHERE id = $1::uuid AND state = $2 AND attempts = $3::int
+      AND (state = 'released' OR (state = 'in_progress' AND locked_until <= now()))
+   RETURNING attempts`,
+);
+
+const DELETE_IF_EXPIRED = statement(
+  "idempotency_delete_if_expired",
+  `DELETE FROM idempotency_records
+    WHERE id = $1::uuid AND expires_at <= now()
+      AND (state <> 'in_progress' OR locked_until <= now())`,
+);
+
+// The completion is also the ownership check: a takeover changed the token, so a stale executor
+// touches no row and its whole transaction, effect included, rolls back.
+const COMPLETE = statement(
+  "idempotency_complete",
+  `UPDATE idempotency_records
+      SET state = 'completed', owner_token = NULL, locked_until = NULL,
+          response_status = $3::int, response_headers = $4::jsonb, response_body = $5, resource_id = $6,
+          expires_at = now() + $7::int * interval '1 second', completed_at = now(), updated_at = now()
+    WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'`,
+);
+
+const RELEASE = statement(
+  "idempotency_release",
+  `UPDATE idempotency_records
+      SET state = 'released', owner_token = NULL, locked_until = NULL, updated_at = now()
+    WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'`,
+);
 
 /**
  * The store on PostgreSQL. Every step is one statement, every lease and expiry is judged by the
  * database's `now()`, and every write after the claim is guarded by the owner token.
  */
-export class PostgresStore implements IdempotencyStore<Tx> {
-  constructor(private readonly prisma: PrismaClient) {}
+export class PostgresStore implements IdempotencyStore<Sql> {
+  constructor(private readonly sql: SqlPool) {}
 
   async insertOrGet(r: ClaimRequest): Promise<InsertResult> {
-    // One round trip: the INSERT claims against the unique constraint; if it loses, the SELECT
-    // returns the holder. Both see the same snapshot, so a holder committed between the two is
-    // invisible to the SELECT: the result is then empty and the engine simply tries again.
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
-      WITH ins AS (
-        INSERT INTO idempotency_records
-          (id, scope, operation, key, fingerprint, state, owner_token, locked_until, expires_at, attempts)
-        VALUES (gen_random_uuid(), ${r.scope}, ${r.operation}, ${r.key}, ${r.fingerprint}, 'in_progress',
-                ${r.ownerToken}::uuid, now() + ${r.lockTimeoutSeconds}::int * interval '1 second',
-                now() + ${r.ttlSeconds}::int * interval '1 second', 1)
-        ON CONFLICT (scope, operation, key) DO NOTHING
-        RETURNING *
-      )
-      SELECT true AS claimed, ins.*, false AS lease_expired, false AS expired FROM ins
-      UNION ALL
-      SELECT false AS claimed, r.*,
-             coalesce(r.locked_until <= now(), false) AS lease_expired,
-             r.expires_at <= now() AS expired
-        FROM idempotency_records r
-       WHERE r.scope = ${r.scope} AND r.operation = ${r.operation} AND r.key = ${r.key}
-         AND NOT EXISTS (SELECT 1 FROM ins)`;
-    const row = rows[0];
+    const [row] = await this.sql.rows<RecordRow>(CLAIM, [
+      r.scope,
+      r.operation,
+      r.key,
+      r.fingerprint,
+      r.ownerToken,
+      r.lockTimeoutSeconds,
+      r.ttlSeconds,
+    ]);
     if (!row) return null;
-    if (row.claimed) return { owned: true, claim: toClaim(row, r.ownerToken) };
-    return { owned: false, record: toRecord(row) };
+    return row.claimed ? { owned: true, claim: claimOf(row, r) } : { owned: false, record: toRecord(row) };
   }
 
   async takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
-    // Compare-and-swap on (state, attempts): of all the takers that saw this version, one wins.
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
-      UPDATE idempotency_records
-         SET state = 'in_progress', owner_token = ${r.ownerToken}::uuid, fingerprint = ${r.fingerprint},
-             locked_until = now() + ${r.lockTimeoutSeconds}::int * interval '1 second',
-             expires_at = now() + ${r.ttlSeconds}::int * interval '1 second',
-             attempts = attempts + 1, updated_at = now(),
-             response_status = NULL, response_headers = NULL, response_body = NULL, resource_id = NULL
-       WHERE id = ${seen.id}::uuid AND state = ${seen.state} AND attempts = ${seen.attempts}::int
-         AND (state = 'released' OR (state = 'in_progress' AND locked_until <= now()))
-      RETURNING *, true AS claimed`;
-    const row = rows[0];
-    return row ? toClaim(row, r.ownerToken) : null;
+    const [row] = await this.sql.rows<{ attempts: number }>(TAKE_OVER, [
+      seen.id,
+      seen.state,
+      seen.attempts,
+      r.ownerToken,
+      r.fingerprint,
+      r.lockTimeoutSeconds,
+      r.ttlSeconds,
+    ]);
+    return row ? claimOf({ id: seen.id, attempts: row.attempts }, r) : null;
   }
 
   async deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
-    await this.prisma.$executeRaw`
-      DELETE FROM idempotency_records
-       WHERE id = ${seen.id}::uuid AND expires_at <= now()
-         AND (state <> 'in_progress' OR locked_until <= now())`;
+    await this.sql.count(DELETE_IF_EXPIRED, [seen.id]);
   }
 
   async executeAndComplete(
     claim: OwnedClaim,
     ttlSeconds: number,
-    execute: (tx: Tx) => Promise<Completion>,
+    execute: (tx: Sql) => Promise<Completion>,
   ): Promise<StoredResponse> {
-    return this.prisma.$transaction(async (tx) => {
-      // Lock the record first: a takeover now waits for this transaction and then finds the
-      // record completed, so two executors never run the effect side by side.
-      const owned = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM idempotency_records
-         WHERE id = ${claim.recordId}::uuid AND owner_token = ${claim.ownerToken}::uuid AND state = 'in_progress'
-         FOR UPDATE`;
-      if (owned.length === 0) throw new LostOwnershipError(claim.key);
+    return this.sql.transaction(async (tx) => {
       const { response, resourceId } = await execute(tx);
-      await tx.$executeRaw`
-        UPDATE idempotency_records
-           SET state = 'completed', owner_token = NULL, locked_until = NULL,
-               response_status = ${response.status}::int, response_headers = ${JSON.stringify(response.headers)}::jsonb,
-               response_body = ${response.body}, resource_id = ${resourceId},
-               expires_at = now() + ${ttlSeconds}::int * interval '1 second',
-               completed_at = now(), updated_at = now()
-         WHERE id = ${claim.recordId}::uuid`;
+      const completed = await tx.count(COMPLETE, [
+        claim.recordId,
+        claim.ownerToken,
+        response.status,
+        JSON.stringify(response.headers),
+        response.body,
+        resourceId,
+        ttlSeconds,
+      ]);
+      if (completed === 0) throw new LostOwnershipError(claim.key);
       return response;
-    }, TRANSACTION_OPTIONS);
+    });
   }
 
   async release(claim: OwnedClaim): Promise<void> {
-    await this.prisma.$executeRaw`
-      UPDATE idempotency_records
-         SET state = 'released', owner_token = NULL, locked_until = NULL, updated_at = now()
-       WHERE id = ${claim.recordId}::uuid AND owner_token = ${claim.ownerToken}::uuid AND state = 'in_progress'`;
+    await this.sql.count(RELEASE, [claim.recordId, claim.ownerToken]);
   }
 }
 
-function toClaim(row: Pick<RecordRow, "id" | "scope" | "operation" | "key" | "attempts">, ownerToken: string): OwnedClaim {
-  return { recordId: row.id, ownerToken, scope: row.scope, operation: row.operation, key: row.key, attempts: row.attempts };
+function claimOf(row: { id: string; attempts: number }, r: ClaimRequest): OwnedClaim {
+  return {
+    recordId: row.id,
+    ownerToken: r.ownerToken,
+    scope: r.scope,
+    operation: r.operation,
+    key: r.key,
+    fingerprint: r.fingerprint,
+    attempts: row.attempts,
+  };
 }
 
 function toRecord(row: RecordRow): IdempotencyRecord {
@@ -136,7 +181,7 @@ function toRecord(row: RecordRow): IdempotencyRecord {
         ? null
         : { status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body },
     resourceId: row.resource_id,
-    createdAt: row.created_at,
+    expiresInMs: row.expires_in_ms,
     leaseExpired: row.lease_expired,
     expired: row.expired,
   };

@@ -7,7 +7,7 @@ export interface MemoryTx {
   readonly effects: unknown[];
 }
 
-interface Row extends Omit<IdempotencyRecord, "leaseExpired" | "expired"> {
+interface Row extends Omit<IdempotencyRecord, "leaseExpired" | "expired" | "expiresInMs"> {
   /** Milliseconds on the fake clock. */
   lockedUntil: number | null;
   expiresAt: number;
@@ -53,7 +53,6 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       attempts: 1,
       response: null,
       resourceId: null,
-      createdAt: new Date(this.now),
       lockedUntil: this.now + r.lockTimeoutSeconds * 1000,
       expiresAt: this.now + r.ttlSeconds * 1000,
     };
@@ -129,6 +128,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     return {
       ...rest,
       response: row.response && structuredClone(row.response),
+      expiresInMs: expiresAt - this.now,
       leaseExpired: lockedUntil !== null && lockedUntil <= this.now,
       expired: expiresAt <= this.now,
     };
@@ -140,5 +140,5 @@ function slot(scope: string, operation: string, key: string): string {
 }
 
 function toClaim(row: Row, ownerToken: string): OwnedClaim {
-  return { recordId: row.id, ownerToken, scope: row.scope, operation: row.operation, key: row.key, attempts: row.attempts };
+  return { recordId: row.id, ownerToken, scope: row.scope, operation: row.operation, key: row.key, fingerprint: row.fingerprint, attempts: row.attempts };
 }
