@@ -1,105 +1,216 @@
 /**
- * `npm run bench`: what exactly-once costs. Starts the production server on a scratch PostgreSQL
- * database, loads it with autocannon over loopback, and prints a table and a final JSON line.
- * (Issue 5 extends this with Redis, the naive peer and the engine micro-benchmark.)
+ * `npm run bench`: what exactly-once costs, measured in one run and reported as ratios.
+ *
+ * Starts the production server on a scratch PostgreSQL database (twice: with the Redis fast path
+ * when Redis answers, and without), and the naive check-then-act peer beside it; loads each with
+ * autocannon over loopback; runs storms of concurrent duplicates; runs the engine
+ * micro-benchmark; prints a table and, last, one JSON line (`schema` versions its shape).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import http from "node:http";
+import os from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
-import { apiClient, newKey } from "../tests/support/api";
+import { Redis } from "ioredis";
+import { connect } from "../server/db/client";
+import { statement } from "../server/db/sql";
+import { newKey } from "../tests/support/api";
 import { createScratchDatabase } from "../tests/support/scratch-db";
-import { startServer, TEST_DIST_DIR } from "../tests/support/server-process";
+import { startServer, TEST_DIST_DIR, type ServerProcess } from "../tests/support/server-process";
+import type { CpuTarget } from "./cpu";
+import { engineBenchmark } from "./engine";
+import { load, type LoadResult, type LoadSettings } from "./load";
+import { startNaivePeer } from "./naive/process";
+import { storm, type StormResult } from "./storm";
 
-const DURATION_SECONDS = Number(process.env.BENCH_DURATION ?? 5);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SETTINGS: LoadSettings = {
+  durationSeconds: number("BENCH_DURATION", 5),
+  warmupSeconds: number("BENCH_WARMUP", 1),
+  connections: number("BENCH_CONNECTIONS", 10),
+};
 const STORM_SIZE = 200;
-const STORM_ROUNDS = Number(process.env.BENCH_STORM_ROUNDS ?? 10);
+const STORM_ROUNDS = number("BENCH_STORM_ROUNDS", 10);
+const ENGINE_SECONDS = number("BENCH_ENGINE_SECONDS", 5);
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+
+const MERCHANT = "alice";
 const AUTH = { authorization: "Bearer sk_test_alice", "content-type": "application/json" };
 const BODY = JSON.stringify({ amount: 1000, currency: "usd" });
 
-interface Row {
-  scenario: string;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-}
+const TARGETS = {
+  freshOverFloor: { atLeast: 0.5 },
+  replayOverFloor: { atLeast: 0.9 },
+  wrappedOverBare: { atMost: 1.25 },
+  stormChargesPerStorm: { exactly: 1 },
+  stormP99AllAnsweredMs: { atMost: 200 },
+} as const;
 
-async function load(scenario: string, url: string, options: Partial<autocannon.Options>): Promise<Row> {
-  const run = (duration: number) => autocannon({ url, connections: CONNECTIONS, duration, ...options });
-  await run(1); // warm-up: JIT, connection pools, caches
-  const result = await run(DURATION_SECONDS);
+/** The three loads of one payments endpoint: the floor, a new key per request, one completed key. */
+function scenarios(baseUrl: string, healthPath: string, paymentsPath: string, replayKey: string) {
   return {
-    scenario,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
+    floor: { url: `${baseUrl}${healthPath}` },
+    fresh: {
+      url: `${baseUrl}${paymentsPath}`,
+      requests: [{ method: "POST" as const, body: BODY, setupRequest: (r: object) => ({ ...r, headers: { ...AUTH, "idempotency-key": newKey() } }) }],
+    },
+    replay: { url: `${baseUrl}${paymentsPath}`, method: "POST" as const, body: BODY, headers: { ...AUTH, "idempotency-key": replayKey } },
   };
 }
 
-async function storm(baseUrl: string) {
-  const api = apiClient(baseUrl);
-  const durations: number[] = [];
-  let charges = 0;
-  for (let round = 0; round < STORM_ROUNDS; round++) {
-    const key = newKey();
-    const started = performance.now();
-    const results = await Promise.all(Array.from({ length: STORM_SIZE }, () => api.pay({ amount: 1000, currency: "usd" }, { key })));
-    durations.push(performance.now() - started);
-    if (results.some((r) => r.status >= 500)) throw new Error("storm: a 5xx");
-    charges += (await api.paymentsWithKey(key)).length;
+async function redisAnswers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    return (await client.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
   }
-  durations.sort((a, b) => a - b);
-  const pct = (p: number) => Math.round(durations[Math.min(durations.length - 1, Math.floor(p * durations.length))]!);
-  return { rounds: STORM_ROUNDS, size: STORM_SIZE, chargesPerStorm: charges / STORM_ROUNDS, p50AllAnsweredMs: pct(0.5), p99AllAnsweredMs: pct(0.99) };
+}
+
+// Keep-alive sockets enough for a whole storm: node:http costs the client half what fetch does,
+// and the storm should time the server, not the client.
+const AGENT = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: string, key: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: "POST", agent: AGENT, headers: { ...AUTH, "idempotency-key": key } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(BODY);
+  });
 }
 
 async function main() {
   if (!existsSync(path.join(TEST_DIST_DIR, "BUILD_ID"))) {
     execFileSync("npx", ["next", "build", "--webpack"], { stdio: "inherit", env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR } });
   }
+  const redisUrl = (await redisAnswers(REDIS_URL)) ? REDIS_URL : null;
   const db = await createScratchDatabase("oncepay_bench");
-  const server = await startServer({ databaseUrl: db.url, env: { LOG_LEVEL: "warn", FAULT_INJECTION: "0" } });
+  const probe = connect(db.url, 2, false);
+  const COUNT = statement("bench_charges", "SELECT count(*)::int AS n FROM payments WHERE merchant_id = $1 AND idempotency_key = $2");
+  const charges = async (key: string) => (await probe.sql.rows<{ n: number }>(COUNT, [MERCHANT, key]))[0]?.n ?? 0;
+  const servers: ServerProcess[] = [];
+  const started = async (redis: boolean) => {
+    const server = await startServer({
+      databaseUrl: db.url,
+      env: { LOG_LEVEL: "warn", FAULT_INJECTION: "0", ...(redis && redisUrl ? { REDIS_URL: redisUrl } : {}) },
+    });
+    servers.push(server);
+    return server;
+  };
+  const postgres: CpuTarget = { name: "postgres" };
   try {
+    const plain = await started(false);
+    const fast = redisUrl ? await started(true) : null;
+    const main = fast ?? plain;
     const replayKey = newKey();
-    await apiClient(server.url).pay({ amount: 1000, currency: "usd" }, { key: replayKey });
-    const rows = [
-      await load("floor (GET /api/health)", `${server.url}/api/health`, {}),
-      await load("fresh (new key each)", `${server.url}/api/v1/payments`, {
-        requests: [
-          {
-            method: "POST",
-            body: BODY,
-            setupRequest: (request) => ({ ...request, headers: { ...AUTH, "idempotency-key": newKey() } }),
-          },
-        ],
-      }),
-      await load("replay (one completed key)", `${server.url}/api/v1/payments`, {
-        method: "POST",
-        body: BODY,
-        headers: { ...AUTH, "idempotency-key": replayKey },
-      }),
-    ];
-    const stormResult = await storm(server.url);
-    const floor = rows[0]!.requestsPerSecond;
-    const summary = {
-      machine: `${process.platform} ${process.arch}, node ${process.version}`,
-      durationSeconds: DURATION_SECONDS,
-      connections: CONNECTIONS,
-      scenarios: rows,
-      ratios: {
-        freshOverFloor: +(rows[1]!.requestsPerSecond / floor).toFixed(2),
-        replayOverFloor: +(rows[2]!.requestsPerSecond / floor).toFixed(2),
-      },
-      storm: stormResult,
+    if ((await post(`${main.url}/api/v1/payments`, replayKey)) !== 201) throw new Error("bench: the first payment failed");
+    const cpu = (server: { pid: number }) => ({ server: { pid: server.pid }, postgres });
+
+    const ours = scenarios(main.url, "/api/health", "/api/v1/payments", replayKey);
+    const oursPlain = scenarios(plain.url, "/api/health", "/api/v1/payments", replayKey);
+    const results: Record<string, LoadResult> = {};
+    results.floor = await load(SETTINGS, ours.floor, cpu(main));
+    results.fresh = await load(SETTINGS, ours.fresh, cpu(main));
+    results.replay = await load(SETTINGS, ours.replay, cpu(main));
+    if (fast) {
+      results.freshWithoutRedis = await load(SETTINGS, oursPlain.fresh, cpu(plain));
+      results.replayWithoutRedis = await load(SETTINGS, oursPlain.replay, cpu(plain));
+    }
+    const stormResult = await storm({ send: (key) => post(`${main.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS);
+    const stormWithoutRedis = fast
+      ? await storm({ send: (key) => post(`${plain.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS)
+      : null;
+    for (const server of servers.splice(0)) await server.stop();
+
+    const naivePeer = await startNaivePeer(db.url);
+    let naive: Record<string, LoadResult | StormResult>;
+    try {
+      const naiveReplayKey = newKey();
+      await post(`${naivePeer.url}/payments`, naiveReplayKey);
+      const n = scenarios(naivePeer.url, "/health", "/payments", naiveReplayKey);
+      const naiveCpu = { server: { pid: naivePeer.pid }, postgres };
+      naive = {
+        floor: await load(SETTINGS, n.floor, naiveCpu),
+        fresh: await load(SETTINGS, n.fresh, naiveCpu),
+        replay: await load(SETTINGS, n.replay, naiveCpu),
+        storm: await storm({ send: (key) => post(`${naivePeer.url}/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS),
+      };
+    } finally {
+      await naivePeer.stop();
+    }
+
+    const engine = await engineBenchmark(db.url, redisUrl, ENGINE_SECONDS);
+    const floor = results.floor.requestsPerSecond;
+    const ratio = (a: number, b: number) => +(a / b).toFixed(2);
+    const ratios = {
+      freshOverFloor: ratio(results.fresh.requestsPerSecond, floor),
+      replayOverFloor: ratio(results.replay.requestsPerSecond, floor),
+      ...(results.replayWithoutRedis ? { replayWithoutRedisOverFloor: ratio(results.replayWithoutRedis.requestsPerSecond, floor) } : {}),
+      wrappedOverBare: engine.ratio,
+      naiveFreshOverFloor: ratio((naive.fresh as LoadResult).requestsPerSecond, (naive.floor as LoadResult).requestsPerSecond),
+      naiveReplayOverFloor: ratio((naive.replay as LoadResult).requestsPerSecond, (naive.floor as LoadResult).requestsPerSecond),
     };
-    console.table(rows);
-    console.table([stormResult]);
+    const met = {
+      freshOverFloor: ratios.freshOverFloor >= TARGETS.freshOverFloor.atLeast,
+      replayOverFloor: ratios.replayOverFloor >= TARGETS.replayOverFloor.atLeast,
+      wrappedOverBare: ratios.wrappedOverBare <= TARGETS.wrappedOverBare.atMost,
+      stormChargesPerStorm: stormResult.maxChargesInOneStorm === 1 && stormResult.chargesPerStorm === 1,
+      stormP99AllAnsweredMs: stormResult.p99AllAnsweredMs <= TARGETS.stormP99AllAnsweredMs.atMost,
+    };
+    const summary = {
+      schema: "oncepay-bench/1",
+      at: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version },
+      settings: { ...SETTINGS, stormSize: STORM_SIZE, stormRounds: STORM_ROUNDS, engineSeconds: ENGINE_SECONDS, redis: redisUrl !== null },
+      scenarios: results,
+      storm: stormResult,
+      stormWithoutRedis,
+      naive,
+      engine,
+      ratios,
+      targets: { ...TARGETS, met },
+    };
+
+    const row = (name: string, r: LoadResult) => ({
+      scenario: name,
+      "req/s": r.requestsPerSecond,
+      "p50 ms": r.p50Ms,
+      "p99 ms": r.p99Ms,
+      failures: r.failures,
+      "server µs/req": r.cpuUsPerRequest?.server ?? "",
+      "postgres µs/req": r.cpuUsPerRequest?.postgres ?? "",
+    });
+    console.log("\nLoad (autocannon, %d connections, %d s each after a %d s warm-up)", SETTINGS.connections, SETTINGS.durationSeconds, SETTINGS.warmupSeconds);
+    console.table([
+      ...Object.entries(results).map(([name, r]) => row(name, r)),
+      ...(["floor", "fresh", "replay"] as const).map((name) => row(`naive ${name}`, naive[name] as LoadResult)),
+    ]);
+    const stormRow = (name: string, s: StormResult) => ({
+      storm: name,
+      "charges/storm": s.chargesPerStorm,
+      "max charges": s.maxChargesInOneStorm,
+      "p50 all answered ms": s.p50AllAnsweredMs,
+      "p99 all answered ms": s.p99AllAnsweredMs,
+      statuses: JSON.stringify(s.statuses),
+    });
+    console.log("Storms (%d concurrent duplicates of one key, %d rounds)", STORM_SIZE, STORM_ROUNDS);
+    console.table([stormRow("oncepay", stormResult), ...(stormWithoutRedis ? [stormRow("oncepay without Redis", stormWithoutRedis)] : []), stormRow("naive", naive.storm as StormResult)]);
+    console.log("Engine micro-benchmark (one call at a time, ms)");
+    console.table({ bare: engine.bare, wrapped: engine.wrapped, ...(engine.wrappedWithRedis ? { "wrapped + Redis": engine.wrappedWithRedis } : {}) });
+    console.log("Ratios and targets");
+    console.table(Object.entries(ratios).map(([name, value]) => ({ ratio: name, value, target: JSON.stringify(TARGETS[name as keyof typeof TARGETS] ?? ""), met: met[name as keyof typeof met] ?? "" })));
     console.log(JSON.stringify(summary));
   } finally {
-    await server.stop();
+    AGENT.destroy();
+    for (const server of servers) await server.stop();
+    await probe.prisma.$disconnect();
+    await probe.pool.end();
     await db.drop();
   }
 }

@@ -6,7 +6,7 @@ import { EMBEDDED_POOL_SIZE, startEmbeddedDatabase } from "./embedded";
 import { PrismaClient } from "./generated/client";
 import { migrate } from "./migrate";
 import { seedMerchants } from "./seed";
-import { SqlPool } from "./sql";
+import { SqlPool, statement } from "./sql";
 
 export type { PrismaClient };
 
@@ -19,6 +19,8 @@ export interface Database {
   prisma: PrismaClient;
   sql: SqlPool;
   embedded: boolean;
+  /** Unique per database (cluster id and database oid): namespaces what is kept about it elsewhere. */
+  identity: string;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ async function open(): Promise<Database> {
   if (env.DATABASE_URL) {
     const { prisma, sql, pool } = connect(env.DATABASE_URL, env.DATABASE_POOL_SIZE ?? 10, true);
     await seedMerchants(prisma, env.merchants);
-    return { prisma, sql, embedded: false, close: () => closeBoth(prisma, pool) };
+    return { prisma, sql, embedded: false, identity: await identify(sql), close: () => closeBoth(prisma, pool) };
   }
   const embedded = await startEmbeddedDatabase(env.ONCEPAY_DATA_DIR);
   const report = await migrate(embedded.connectionString);
@@ -61,6 +63,7 @@ async function open(): Promise<Database> {
     prisma,
     sql,
     embedded: true,
+    identity: await identify(sql),
     async close() {
       await closeBoth(prisma, pool);
       await embedded.stop();
@@ -69,12 +72,32 @@ async function open(): Promise<Database> {
 }
 
 /** A pool of `max` connections with Prisma and `sql` on top; `prepared` only on real PostgreSQL. */
-export function connect(connectionString: string, max: number, prepared: boolean) {
+export function connect(connectionString: string, max: number, prepared: boolean, durableTransactionsOnly = prepared) {
   // A caller waits at most 15 s for a connection: under overload a 503 beats an unbounded queue.
-  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 15_000 });
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    connectionTimeoutMillis: 15_000,
+    // Autocommit statements (claims, releases, takeovers, history) commit without waiting for
+    // the disk; transactions opt back in (SqlPool.transaction). See SqlPool for why that is safe.
+    ...(durableTransactionsOnly ? { options: "-c synchronous_commit=off" } : {}),
+  });
   pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return { pool, prisma, sql: new SqlPool(pool, prepared) };
+}
+
+const IDENTITY = statement(
+  "database_identity",
+  `SELECT system_identifier::text || '-' || (SELECT oid FROM pg_database WHERE datname = current_database())::text AS identity
+     FROM pg_control_system()`,
+);
+
+/** A database dropped and recreated under the same name gets a new oid, so a new identity. */
+async function identify(sql: SqlPool): Promise<string> {
+  const [row] = await sql.rows<{ identity: string }>(IDENTITY);
+  if (!row) throw new Error("pg_control_system() returned no row");
+  return row.identity;
 }
 
 async function closeBoth(prisma: PrismaClient, pool: pg.Pool): Promise<void> {

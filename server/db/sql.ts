@@ -40,6 +40,14 @@ export class Sql {
   }
 }
 
+/**
+ * Every transaction commits durably (waits for its WAL to reach disk), even on a connection whose
+ * autocommit statements do not. That split is safe for the idempotency engine because WAL is
+ * flushed in order: a payment's durable commit also makes durable every claim before it, and a
+ * claim lost in a crash had nothing committed under it, so its key is simply free again.
+ */
+const BEGIN_DURABLE = "BEGIN; SET LOCAL synchronous_commit TO on";
+
 export class SqlPool extends Sql {
   constructor(
     private readonly pool: pg.Pool,
@@ -53,7 +61,7 @@ export class SqlPool extends Sql {
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query("BEGIN");
+      await client.query(BEGIN_DURABLE);
       const result = await fn(new Sql(client, this.prepared));
       await client.query("COMMIT");
       return result;

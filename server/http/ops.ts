@@ -1,4 +1,5 @@
 import { database } from "../db/client";
+import { redis } from "../db/redis";
 import { statement } from "../db/sql";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
@@ -7,12 +8,17 @@ import { json, problemResponse } from "./respond";
 
 const PING = statement("health_ping", "SELECT 1");
 
-/** GET /api/health: 200 when the database answers, 503 otherwise. */
+/** GET /api/health: 200 when the database answers, 503 otherwise. Redis is optional: reported, never fatal. */
 export async function healthRoute(): Promise<Response> {
   try {
     const db = await database();
     await db.sql.rows(PING);
-    return json({ status: "ok", database: db.embedded ? "embedded" : "postgresql" });
+    const cache = redis();
+    return json({
+      status: "ok",
+      database: db.embedded ? "embedded" : "postgresql",
+      redis: cache ? (cache.status === "ready" ? "ok" : "unavailable") : "off",
+    });
   } catch (error) {
     logger.warn({ err: error }, "health check failed");
     return problemResponse(problem("database_unavailable", "The database does not answer."));

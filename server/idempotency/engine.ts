@@ -72,10 +72,21 @@ function storableHeaders(headers: Record<string, string> = {}): Record<string, s
   );
 }
 
+function slot(request: Pick<RunRequest<unknown>, "scope" | "operation" | "key">): string {
+  return JSON.stringify([request.scope, request.operation, request.key]);
+}
+
 /** Rounds of claim/decide before giving up with ContentionError; each lost round means progress elsewhere. */
 const MAX_ROUNDS = 8;
 
 export class IdempotencyEngine<Tx> {
+  /**
+   * The keys this process is executing right now, with their fingerprints. A duplicate of one of
+   * them is answered (409, or 422 for another body) without a round trip: the store could only say
+   * the same, since this process holds the claim. Under a storm that is most of the requests.
+   */
+  private readonly executing = new Map<string, string>();
+
   constructor(
     private readonly store: IdempotencyStore<Tx>,
     private readonly options: EngineOptions,
@@ -83,6 +94,11 @@ export class IdempotencyEngine<Tx> {
 
   /** Execute `request` at most once per (scope, operation, key), or answer as a duplicate. */
   async run(request: RunRequest<Tx>): Promise<RunResult> {
+    const local = this.executing.get(slot(request));
+    if (local !== undefined) {
+      if (local !== request.fingerprint) throw new MismatchError(request.key);
+      throw new ConflictError(request.key, 1);
+    }
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const claimRequest = this.claimRequest(request);
       const inserted = await this.store.insertOrGet(claimRequest);
@@ -119,6 +135,8 @@ export class IdempotencyEngine<Tx> {
   /** Returns null when the claim was lost to a takeover: the caller looks again and answers as a duplicate. */
   private async execute(claim: OwnedClaim, request: RunRequest<Tx>): Promise<RunResult | null> {
     const context: ExecutionContext = { recordId: claim.recordId, key: claim.key, attempt: claim.attempts };
+    const executing = slot(request);
+    this.executing.set(executing, claim.fingerprint);
     try {
       await request.beforeExecute?.();
       const response = await this.store.executeAndComplete(claim, this.options.ttlSeconds, async (tx) => {
@@ -132,8 +150,13 @@ export class IdempotencyEngine<Tx> {
     } catch (error) {
       if (error instanceof LostOwnershipError) return null;
       // Best effort: if the database is gone too, the lease runs out and a retry takes over.
-      await this.store.release(claim).catch(() => undefined);
+      const stillOurs = await this.store.release(claim).catch(() => true);
+      // Not ours any more: the failure was a symptom of a takeover (the new owner's effect won a
+      // unique constraint), or a commit whose answer was lost. Look again and answer as a duplicate.
+      if (!stillOurs) return null;
       throw error;
+    } finally {
+      this.executing.delete(executing);
     }
   }
 

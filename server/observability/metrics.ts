@@ -21,6 +21,12 @@ function create() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    fastPath: new Counter({
+      name: "oncepay_idempotency_fast_path_total",
+      help: "Redis fast-path lookups by result (hit, miss) and Redis failures (error)",
+      labelNames: ["result"] as const,
+      registers: [registry],
+    }),
   };
 }
 

@@ -119,7 +119,7 @@ describe.each(Object.keys(backends))("PostgresStore on %s", (name) => {
       }),
     ).rejects.toThrow("boom");
     expect(await effects(marker)).toBe(0);
-    await store.release(c);
+    expect(await store.release(c)).toBe(true);
     const seen = await store.insertOrGet(request(key));
     expect(seen).toMatchObject({ owned: false, record: { state: "released", ownerToken: null } });
   });
@@ -131,7 +131,7 @@ describe.each(Object.keys(backends))("PostgresStore on %s", (name) => {
     const marker = `m_${randomUUID()}`;
     await expect(store.executeAndComplete(impostor, 3600, effect(marker))).rejects.toBeInstanceOf(LostOwnershipError);
     expect(await effects(marker)).toBe(0);
-    await store.release(impostor);
+    expect(await store.release(impostor)).toBe(false);
     const seen = await store.insertOrGet(request(key));
     expect(seen).toMatchObject({ owned: false, record: { state: "in_progress" } });
   });

@@ -9,6 +9,7 @@ export const TEST_DIST_DIR = ".next-test";
 export interface ServerProcess {
   url: string;
   port: number;
+  pid: number;
   /** Graceful stop (SIGTERM), as a deploy would. */
   stop(): Promise<void>;
   /** Crash (SIGKILL): nothing is cleaned up, as when a machine dies. */
@@ -57,6 +58,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
   return {
     url,
     port,
+    pid: child.pid ?? 0,
     stop: () => terminate(child, "SIGTERM"),
     kill: () => terminate(child, "SIGKILL"),
     output: () => log,

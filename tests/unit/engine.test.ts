@@ -34,6 +34,11 @@ function request(overrides: Partial<RunRequest<MemoryTx>> & Pick<RunRequest<Memo
   return { scope: SCOPE, operation: OPERATION, key: "key-1", fingerprint: "fp-A", ...overrides };
 }
 
+/** An engine of another process on the same store: it knows only what the store knows. */
+function anotherInstance(): IdempotencyEngine<MemoryTx> {
+  return new IdempotencyEngine(store, OPTIONS);
+}
+
 function recordOf(key = "key-1"): IdempotencyRecord {
   const record = store.record(SCOPE, OPERATION, key);
   if (!record) throw new Error(`no record for ${key}`);
@@ -123,6 +128,37 @@ describe("IdempotencyEngine.run", () => {
     expect((await first).outcome).toBe("executed");
     expect(dup.calls).toHaveLength(0);
     expect((await engine.run(request({ execute: dup.execute }))).outcome).toBe("replayed");
+    expect(store.committed).toEqual([{ label: "slow", attempt: 1 }]);
+  });
+
+  it("answers duplicates of a key this process is executing without asking the store", async () => {
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const first = engine.run(request({ execute: async (tx, context) => (await gate, payment("slow").execute(tx, context)) }));
+    await sleep(0);
+    const lookups = store.lookups;
+    const answers = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => engine.run(request({ fingerprint: i % 10 ? "fp-A" : "fp-B", execute: payment("dup").execute }))));
+    expect(store.lookups).toBe(lookups);
+    expect(answers.filter((a) => a.status === "rejected" && a.reason instanceof ConflictError)).toHaveLength(45);
+    expect(answers.filter((a) => a.status === "rejected" && a.reason instanceof MismatchError)).toHaveLength(5);
+    finish();
+    await first;
+    // Done executing: the next duplicate goes to the store again and gets the replay.
+    expect((await engine.run(request({ execute: payment("late").execute }))).outcome).toBe("replayed");
+    expect(store.lookups).toBe(lookups + 1);
+  });
+
+  it("another instance learns of an in-flight key from the store", async () => {
+    let finish!: () => void;
+    const gate = new Promise<void>((resolve) => (finish = resolve));
+    const first = engine.run(request({ execute: async (tx, context) => (await gate, payment("slow").execute(tx, context)) }));
+    await sleep(0);
+    const other = anotherInstance();
+    await expect(other.run(request({ execute: payment("dup").execute }))).rejects.toBeInstanceOf(ConflictError);
+    await expect(other.run(request({ fingerprint: "fp-B", execute: payment("dup").execute }))).rejects.toBeInstanceOf(MismatchError);
+    finish();
+    await first;
+    expect((await other.run(request({ execute: payment("dup").execute }))).outcome).toBe("replayed");
     expect(store.committed).toEqual([{ label: "slow", attempt: 1 }]);
   });
 
@@ -251,13 +287,13 @@ describe("IdempotencyEngine.run", () => {
         // The original stalls past its lease; meanwhile a retry takes the key over and completes.
         beforeExecute: async () => {
           store.advance(OPTIONS.lockTimeoutSeconds + 1);
-          const taken = await engine.run(request({ execute: taker.execute }));
+          const taken = await anotherInstance().run(request({ execute: taker.execute }));
           expect(taken.outcome).toBe("executed");
         },
         execute: original.execute,
       }),
     );
-    expect(original.calls).toHaveLength(0);
+    expect(original.calls).toHaveLength(1); // it ran, but nothing of it committed
     expect(result.outcome).toBe("replayed");
     expect(JSON.parse(result.response.body)).toMatchObject({ id: "pay_taker" });
     expect(store.committed).toEqual([{ label: "taker", attempt: 2 }]);
@@ -270,7 +306,7 @@ describe("IdempotencyEngine.run", () => {
         execute: async (tx, context) => {
           tx.effects.push({ label: "original", attempt: context.attempt });
           store.advance(OPTIONS.lockTimeoutSeconds + 1);
-          await engine.run(request({ execute: taker.execute }));
+          await anotherInstance().run(request({ execute: taker.execute }));
           return { status: 201, body: { id: "pay_original" } };
         },
       }),
@@ -279,6 +315,23 @@ describe("IdempotencyEngine.run", () => {
     expect(JSON.parse(result.response.body)).toMatchObject({ id: "pay_taker" });
     expect(store.committed).toEqual([{ label: "taker", attempt: 2 }]);
     expect(recordOf().state).toBe(RecordState.Completed);
+  });
+
+  it("answers as a duplicate when its effect fails because the claim was taken over", async () => {
+    const taker = payment("taker");
+    const result = await engine.run(
+      request({
+        execute: async () => {
+          store.advance(OPTIONS.lockTimeoutSeconds + 1);
+          await anotherInstance().run(request({ execute: taker.execute }));
+          // In PostgreSQL: the taker's payment holds the unique claim id, so this insert fails.
+          throw new Error("duplicate key value violates unique constraint");
+        },
+      }),
+    );
+    expect(result.outcome).toBe("replayed");
+    expect(JSON.parse(result.response.body)).toMatchObject({ id: "pay_taker" });
+    expect(store.committed).toEqual([{ label: "taker", attempt: 2 }]);
   });
 
   it("commits exactly one effect among 50 concurrent runs of one key", async () => {

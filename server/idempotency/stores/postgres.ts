@@ -149,8 +149,8 @@ export class PostgresStore implements IdempotencyStore<Sql> {
     });
   }
 
-  async release(claim: OwnedClaim): Promise<void> {
-    await this.sql.count(RELEASE, [claim.recordId, claim.ownerToken]);
+  async release(claim: OwnedClaim): Promise<boolean> {
+    return (await this.sql.count(RELEASE, [claim.recordId, claim.ownerToken])) === 1;
   }
 }
 

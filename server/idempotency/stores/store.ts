@@ -47,6 +47,9 @@ export interface IdempotencyStore<Tx> {
     ttlSeconds: number,
     execute: (tx: Tx) => Promise<Completion>,
   ): Promise<StoredResponse>;
-  /** Give the key back after a transient failure (owner only); nothing is saved. */
-  release(claim: OwnedClaim): Promise<void>;
+  /**
+   * Give the key back after a failure (owner only); nothing is saved. False when the claim was no
+   * longer this owner's (taken over, or completed by a commit whose answer was lost).
+   */
+  release(claim: OwnedClaim): Promise<boolean>;
 }

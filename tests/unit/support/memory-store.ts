@@ -24,6 +24,8 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
   readonly committed: unknown[] = [];
   private readonly rows = new Map<string, Row>();
   private nextId = 1;
+  /** insertOrGet calls so far: what a request cost the store. */
+  lookups = 0;
 
   advance(seconds: number): void {
     this.now += seconds * 1000;
@@ -40,6 +42,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
   }
 
   async insertOrGet(r: ClaimRequest): Promise<InsertResult> {
+    this.lookups++;
     const existing = this.rows.get(slot(r.scope, r.operation, r.key));
     if (existing) return { owned: false, record: this.toRecord(existing) };
     const row: Row = {
@@ -91,10 +94,9 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     ttlSeconds: number,
     execute: (tx: MemoryTx) => Promise<Completion>,
   ): Promise<StoredResponse> {
-    if (!this.owns(claim)) throw new LostOwnershipError(claim.key);
     const tx: MemoryTx = { effects: [] };
     const { response, resourceId } = await execute(tx); // a throw drops the buffered effects
-    // No row lock in memory: ownership is checked again at commit (optimistically).
+    // As in PostgreSQL, the completion is the ownership check: a stale owner commits nothing.
     const row = this.owns(claim);
     if (!row) throw new LostOwnershipError(claim.key);
     this.committed.push(...tx.effects);
@@ -109,9 +111,10 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     return response;
   }
 
-  async release(claim: OwnedClaim): Promise<void> {
+  async release(claim: OwnedClaim): Promise<boolean> {
     const row = this.owns(claim);
     if (row) Object.assign(row, { state: RecordState.Released, ownerToken: null, lockedUntil: null });
+    return row !== undefined;
   }
 
   private owns(claim: OwnedClaim): Row | undefined {
