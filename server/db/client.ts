@@ -82,7 +82,8 @@ export function connect(connectionString: string, max: number, prepared: boolean
     // the disk; transactions opt back in (SqlPool.transaction). See SqlPool for why that is safe.
     ...(durableTransactionsOnly ? { options: "-c synchronous_commit=off" } : {}),
   });
-  pool.on("error", (error) => logger.warn({ err: error }, "idle database connection failed"));
+  // Not `err`: pg's error carries the whole client, statements and all, into the log line.
+  pool.on("error", (error: Error & { code?: string }) => logger.warn({ code: error.code, message: error.message }, "idle database connection failed"));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return { pool, prisma, sql: new SqlPool(pool, prepared) };
 }

@@ -37,3 +37,17 @@ export function connectRedis(url: string): Redis {
   });
   return client;
 }
+
+/** Resolves once `client` is connected, or after `ms` regardless (callers fall back without it). */
+export function whenReady(client: Redis, ms: number): Promise<void> {
+  if (client.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off("ready", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    client.once("ready", done);
+  });
+}

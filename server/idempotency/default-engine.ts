@@ -1,6 +1,5 @@
 import { database } from "../db/client";
-import type { Redis } from "ioredis";
-import { redis } from "../db/redis";
+import { redis, whenReady } from "../db/redis";
 import type { Sql } from "../db/sql";
 import { env } from "../env";
 import { metrics } from "../observability/metrics";
@@ -20,28 +19,13 @@ export function defaultEngine(): Promise<IdempotencyEngine<Sql>> {
   return holder.__oncepayEngine;
 }
 
-/** Waited once, at start: without it the first requests find Redis still connecting (a miss each). */
-const REDIS_READY_WAIT_MS = 1_000;
-
-function ready(client: Redis, ms: number): Promise<void> {
-  if (client.status === "ready") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off("ready", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    client.once("ready", done);
-  });
-}
-
 async function create(): Promise<IdempotencyEngine<Sql>> {
   const db = await database();
   let store: IdempotencyStore<Sql> = new PostgresStore(db.sql);
   const client = redis();
   if (client) {
-    await ready(client, REDIS_READY_WAIT_MS);
+    // Waited once, at start: without it the first requests find Redis still connecting.
+    await whenReady(client, 1_000);
     store = new RedisFastPath(store, client, {
       prefix: `oncepay:${db.identity}:`,
       onEvent: (result) => metrics.fastPath.inc({ result }),

@@ -4,7 +4,7 @@ import { apiClient, newKey, type HttpResult } from "../support/api";
 const STORM = 100;
 
 // Real concurrent requests: one key, many clients at once, exactly one charge.
-describe.each(["postgres", "embedded"] as const)("storms on %s", (database) => {
+describe.each(["postgres", "embedded", "redis"] as const)("storms on %s", (database) => {
   const api = apiClient(inject("servers")[database]);
 
   function summarize(results: HttpResult[]) {

@@ -1,8 +1,9 @@
 import { describe, expect, inject, it } from "vitest";
 import { apiClient, expectProblemShape, newKey } from "../support/api";
 
-// Every row of the contract's POST /api/v1/payments table, over real HTTP, on both databases.
-describe.each(["postgres", "embedded"] as const)("contract on %s", (database) => {
+// Every row of the contract's POST /api/v1/payments table, over real HTTP, on PostgreSQL, on the
+// embedded database, and on PostgreSQL behind the Redis fast path.
+describe.each(["postgres", "embedded", "redis"] as const)("contract on %s", (database) => {
   const api = apiClient(inject("servers")[database]);
   const body = (amount = 1234) => ({ amount, currency: "usd", description: "contract test", customer: "cus_123" });
 

@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from "vitest";
 import { apiClient, newKey } from "../support/api";
 
 // payment.create over tRPC's HTTP protocol (JSON, no transformer), as the browser sends it.
-describe.each(["postgres", "embedded"] as const)("tRPC payment.create on %s", (database) => {
+describe.each(["postgres", "embedded", "redis"] as const)("tRPC payment.create on %s", (database) => {
   const api = apiClient(inject("servers")[database]);
   const input = (key: string, amount = 1200) => ({ idempotencyKey: key, amount, currency: "usd" });
 

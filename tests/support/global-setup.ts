@@ -7,16 +7,22 @@ import { startServer, TEST_DIST_DIR, type ServerProcess } from "./server-process
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** Base URLs of the shared servers, by database. */
-    servers: { postgres: string; embedded: string };
+    /** Base URLs of the shared servers: PostgreSQL, embedded, and PostgreSQL behind the Redis fast path. */
+    servers: { postgres: string; embedded: string; redis: string };
     /** The scratch PostgreSQL database the postgres server uses. */
     postgresUrl: string;
+    /** The Redis the redis server uses. */
+    redisUrl: string;
   }
 }
 
+/** The local Redis that every machine here runs (CI's included). */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
 /**
  * Starts the servers the integration tests talk to over real HTTP: one on a scratch PostgreSQL
- * database and one on the embedded database. Builds the app first if `npm test` has not.
+ * database, one on the embedded database, and one on its own scratch database with the Redis fast
+ * path in front. Builds the app first if `npm test` has not.
  */
 export default async function setup(project: TestProject) {
   if (!existsSync(path.join(TEST_DIST_DIR, "BUILD_ID"))) {
@@ -26,20 +32,27 @@ export default async function setup(project: TestProject) {
     });
   }
   const started: ServerProcess[] = [];
-  let database: ScratchDatabase | undefined;
-  try {
-    database = await createScratchDatabase();
-    const [postgres, embedded] = await Promise.all([startServer({ databaseUrl: database.url }), startServer()]);
-    started.push(postgres, embedded);
-    project.provide("servers", { postgres: postgres.url, embedded: embedded.url });
-    project.provide("postgresUrl", database.url);
-  } catch (error) {
+  const databases: ScratchDatabase[] = [];
+  const stop = async () => {
     await Promise.all(started.map((s) => s.stop()));
-    await database?.drop();
+    await Promise.all(databases.map((d) => d.drop()));
+  };
+  try {
+    const [database, redisDatabase] = await Promise.all([createScratchDatabase(), createScratchDatabase()]);
+    databases.push(database, redisDatabase);
+    const servers = await Promise.all([
+      startServer({ databaseUrl: database.url }),
+      startServer(),
+      startServer({ databaseUrl: redisDatabase.url, env: { REDIS_URL: TEST_REDIS_URL } }),
+    ]);
+    started.push(...servers);
+    const [postgres, embedded, redis] = servers;
+    project.provide("servers", { postgres: postgres!.url, embedded: embedded!.url, redis: redis!.url });
+    project.provide("postgresUrl", database.url);
+    project.provide("redisUrl", TEST_REDIS_URL);
+  } catch (error) {
+    await stop();
     throw error;
   }
-  return async () => {
-    await Promise.all(started.map((s) => s.stop()));
-    await database?.drop();
-  };
+  return stop;
 }

@@ -1,0 +1,196 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { connect } from "@/server/db/client";
+import { connectRedis, whenReady } from "@/server/db/redis";
+import { statement, type Sql } from "@/server/db/sql";
+import { IdempotencyEngine, type RunRequest } from "@/server/idempotency/engine";
+import { MismatchError } from "@/server/idempotency/errors";
+import { PostgresStore } from "@/server/idempotency/stores/postgres";
+import { RedisFastPath, type FastPathEvent } from "@/server/idempotency/stores/redis";
+import type { ClaimRequest, IdempotencyStore, InsertResult } from "@/server/idempotency/stores/store";
+import { apiClient, newKey } from "../support/api";
+import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-db";
+
+/** The PostgreSQL store, counting the claims that reach it. */
+class CountingStore extends PostgresStore implements IdempotencyStore<Sql> {
+  claims = 0;
+  override insertOrGet(request: ClaimRequest): Promise<InsertResult> {
+    this.claims++;
+    return super.insertOrGet(request);
+  }
+}
+
+const INSERT_MARKER = statement("test_fast_path_marker", "INSERT INTO merchants (id, name, api_key_hash) VALUES ($1, 'effect', $1)");
+
+describe("the Redis fast path in front of PostgreSQL", () => {
+  let scratch: ScratchDatabase;
+  let db: ReturnType<typeof connect>;
+  let redis: Redis;
+  let postgres: CountingStore;
+  let events: FastPathEvent[];
+  let prefix: string;
+  const engine = (store: IdempotencyStore<Sql>, ttlSeconds = 3600) => new IdempotencyEngine(store, { ttlSeconds, lockTimeoutSeconds: 30 });
+  const fastPath = (inner: IdempotencyStore<Sql>, client: Redis = redis) =>
+    new RedisFastPath(inner, client, { prefix, onEvent: (event) => events.push(event) });
+
+  beforeAll(async () => {
+    scratch = await createScratchDatabase();
+    db = connect(scratch.url, 4, true);
+    redis = connectRedis(inject("redisUrl"));
+    await whenReady(redis, 5_000);
+    expect(await redis.ping()).toBe("PONG");
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await db?.prisma.$disconnect();
+    await db?.pool.end();
+    await scratch?.drop();
+  });
+
+  const fresh = () => {
+    postgres = new CountingStore(db.sql);
+    events = [];
+    prefix = `test:${randomUUID()}:`;
+  };
+
+  const run = (key: string, fingerprint = "fp-1"): RunRequest<Sql> => ({
+    scope: "merchant-1",
+    operation: "test.op",
+    key,
+    fingerprint,
+    execute: async (tx) => {
+      const marker = `m_${randomUUID()}`;
+      await tx.count(INSERT_MARKER, [marker]);
+      return { status: 201, body: { marker }, headers: { "content-type": "application/json" }, resourceId: marker };
+    },
+  });
+  const redisKey = (key: string) => `${prefix}idem:${JSON.stringify(["merchant-1", "test.op", key])}`;
+
+  it("answers a replay from Redis alone: the database is not asked", async () => {
+    fresh();
+    const e = engine(fastPath(postgres));
+    const key = randomUUID();
+    const first = await e.run(run(key));
+    await sleep(50); // the write-behind SET
+    const claimsAfterFirst = postgres.claims;
+    const replays = await Promise.all([1, 2, 3].map(() => e.run(run(key))));
+    for (const replay of replays) {
+      expect(replay.outcome).toBe("replayed");
+      expect(replay.response).toEqual(first.response);
+    }
+    expect(postgres.claims).toBe(claimsAfterFirst);
+    expect(events.filter((e) => e === "hit")).toHaveLength(3);
+  });
+
+  it("refuses another body from the cache too (422), still without the database", async () => {
+    fresh();
+    const e = engine(fastPath(postgres));
+    const key = randomUUID();
+    await e.run(run(key));
+    await sleep(50);
+    const claims = postgres.claims;
+    await expect(e.run(run(key, "fp-other"))).rejects.toBeInstanceOf(MismatchError);
+    expect(postgres.claims).toBe(claims);
+  });
+
+  it("caches a record completed elsewhere on its first read, then serves it", async () => {
+    fresh();
+    const key = randomUUID();
+    const first = await engine(postgres).run(run(key)); // an instance without Redis
+    const e = engine(fastPath(postgres));
+    expect((await e.run(run(key))).outcome).toBe("replayed"); // miss: from PostgreSQL, then cached
+    await sleep(50);
+    const claims = postgres.claims;
+    const cached = await e.run(run(key));
+    expect(cached.response).toEqual(first.response);
+    expect(postgres.claims).toBe(claims);
+    expect(events).toEqual(["miss", "hit"]);
+  });
+
+  it("lets the cached entry lapse no later than the record itself", async () => {
+    fresh();
+    const key = randomUUID();
+    await engine(fastPath(postgres), 60).run(run(key));
+    await sleep(50);
+    // The record first, Redis second: if Redis lapses first, its later reading is the smaller.
+    const holder = await postgres.insertOrGet({ ...claimOf(key), ownerToken: randomUUID() });
+    if (!holder || holder.owned) throw new Error("expected the completed record");
+    const pttl = await redis.pttl(redisKey(key));
+    expect(pttl).toBeGreaterThan(55_000);
+    expect(pttl).toBeLessThanOrEqual(holder.record.expiresInMs);
+  });
+
+  it("after retention, the key executes again: Redis forgot it with the database", async () => {
+    fresh();
+    const e = engine(fastPath(postgres), 1);
+    const key = randomUUID();
+    const first = await e.run(run(key));
+    await sleep(1200);
+    const again = await e.run(run(key));
+    expect(again.outcome).toBe("executed");
+    expect(again.response.body).not.toBe(first.response.body);
+  });
+
+  it("a garbled entry is a miss, not a failure", async () => {
+    fresh();
+    const e = engine(fastPath(postgres));
+    const key = randomUUID();
+    const first = await e.run(run(key));
+    await sleep(50);
+    await redis.set(redisKey(key), "{not json", "PX", 60_000);
+    const replay = await e.run(run(key));
+    expect(replay.outcome).toBe("replayed");
+    expect(replay.response).toEqual(first.response);
+    expect(events).toContain("error");
+  });
+
+  it("with Redis unreachable every request still gets the right answer, from PostgreSQL", async () => {
+    fresh();
+    const down = connectRedis("redis://127.0.0.1:1");
+    try {
+      const e = engine(fastPath(postgres, down));
+      const key = randomUUID();
+      const first = await e.run(run(key));
+      expect(first.outcome).toBe("executed");
+      const replay = await e.run(run(key));
+      expect(replay.outcome).toBe("replayed");
+      expect(replay.response).toEqual(first.response);
+      await expect(e.run(run(key, "fp-other"))).rejects.toBeInstanceOf(MismatchError);
+      expect(events.filter((e) => e === "error").length).toBeGreaterThanOrEqual(3);
+      expect(events).not.toContain("hit");
+    } finally {
+      down.disconnect();
+    }
+  });
+
+  function claimOf(key: string): ClaimRequest {
+    return { scope: "merchant-1", operation: "test.op", key, fingerprint: "fp-1", ownerToken: randomUUID(), lockTimeoutSeconds: 30, ttlSeconds: 60 };
+  }
+});
+
+describe("the server with REDIS_URL", () => {
+  const base = () => inject("servers").redis;
+
+  it("reports Redis in its health check", async () => {
+    const health = await (await fetch(`${base()}/api/health`)).json();
+    expect(health).toEqual({ status: "ok", database: "postgresql", redis: "ok" });
+  });
+
+  it("counts replays served by the fast path in its metrics", async () => {
+    const hits = async () => {
+      const text = await (await fetch(`${base()}/api/metrics`)).text();
+      return Number(/oncepay_idempotency_fast_path_total\{result="hit"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const api = apiClient(base());
+    const key = newKey();
+    const first = await api.pay({ amount: 4242, currency: "eur" }, { key });
+    await sleep(50);
+    const before = await hits();
+    const replay = await api.pay({ amount: 4242, currency: "eur" }, { key });
+    expect(replay.text).toBe(first.text);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await hits()).toBe(before + 1);
+  });
+});
