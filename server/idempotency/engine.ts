@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ConflictError, ContentionError, LostOwnershipError, MismatchError } from "./errors";
 import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "./record";
-import type { ClaimRequest, IdempotencyStore } from "./stores/store";
+import type { ClaimRequest, IdempotencyStore, InsertResult } from "./stores/store";
 
 export interface EngineOptions {
   ttlSeconds: number;
@@ -72,6 +72,25 @@ function storableHeaders(headers: Record<string, string> = {}): Record<string, s
   );
 }
 
+/** A claim just won in this process, as any other request would find it in the store. */
+function inProgress(claim: OwnedClaim, ttlSeconds: number): IdempotencyRecord {
+  return {
+    id: claim.recordId,
+    scope: claim.scope,
+    operation: claim.operation,
+    key: claim.key,
+    fingerprint: claim.fingerprint,
+    state: RecordState.InProgress,
+    ownerToken: null, // the owner's secret stays with the owner
+    attempts: claim.attempts,
+    response: null,
+    resourceId: null,
+    expiresInMs: ttlSeconds * 1000,
+    leaseExpired: false,
+    expired: false,
+  };
+}
+
 function slot(request: Pick<RunRequest<unknown>, "scope" | "operation" | "key">): string {
   return JSON.stringify([request.scope, request.operation, request.key]);
 }
@@ -86,6 +105,12 @@ export class IdempotencyEngine<Tx> {
    * the same, since this process holds the claim. Under a storm that is most of the requests.
    */
   private readonly executing = new Map<string, string>();
+  /**
+   * Claims on their way to the store. Requests for the same key that arrive together in this
+   * process share the first one's trip and judge its answer for themselves (a replay for each, or
+   * a 409 when the first won the claim), so a burst costs the store one statement, not one each.
+   */
+  private readonly claiming = new Map<string, Promise<InsertResult>>();
 
   constructor(
     private readonly store: IdempotencyStore<Tx>,
@@ -94,14 +119,16 @@ export class IdempotencyEngine<Tx> {
 
   /** Execute `request` at most once per (scope, operation, key), or answer as a duplicate. */
   async run(request: RunRequest<Tx>): Promise<RunResult> {
-    const local = this.executing.get(slot(request));
+    const key = slot(request);
+    const local = this.executing.get(key);
     if (local !== undefined) {
       if (local !== request.fingerprint) throw new MismatchError(request.key);
       throw new ConflictError(request.key, 1);
     }
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const claimRequest = this.claimRequest(request);
-      const inserted = await this.store.insertOrGet(claimRequest);
+      // Only the first round joins others: after a lost race, each looks again for itself.
+      const inserted = round === 0 ? await this.claimOrJoin(key, claimRequest) : await this.store.insertOrGet(claimRequest);
       if (inserted === null) continue;
       if (inserted.owned) {
         const result = await this.execute(inserted.claim, request);
@@ -130,6 +157,22 @@ export class IdempotencyEngine<Tx> {
       }
     }
     throw new ContentionError(request.key);
+  }
+
+  private async claimOrJoin(key: string, request: ClaimRequest): Promise<InsertResult> {
+    const pending = this.claiming.get(key);
+    if (pending) {
+      const answer = await pending;
+      // The first one owns the claim now: to everyone else, the key is in progress under its body.
+      return answer?.owned ? { owned: false, record: inProgress(answer.claim, request.ttlSeconds) } : answer;
+    }
+    const asking = this.store.insertOrGet(request);
+    this.claiming.set(key, asking);
+    try {
+      return await asking;
+    } finally {
+      this.claiming.delete(key);
+    }
   }
 
   /** Returns null when the claim was lost to a takeover: the caller looks again and answers as a duplicate. */

@@ -148,6 +148,35 @@ describe("IdempotencyEngine.run", () => {
     expect(store.lookups).toBe(lookups + 1);
   });
 
+  it("a burst of one new key costs the store one claim: one executes, the rest are 409 or 422", async () => {
+    const op = payment("first");
+    const dup = payment("dup");
+    const runs = Array.from({ length: 40 }, (_, i) =>
+      engine.run(request({ fingerprint: i > 0 && i % 8 === 0 ? "fp-B" : "fp-A", execute: i === 0 ? op.execute : dup.execute })),
+    );
+    const answers = await Promise.allSettled(runs);
+    expect(store.lookups).toBe(1);
+    expect(answers[0]).toMatchObject({ status: "fulfilled", value: { outcome: "executed" } });
+    const rejected = answers.slice(1).map((a) => (a.status === "rejected" ? a.reason : a.value));
+    expect(rejected.filter((e) => e instanceof MismatchError)).toHaveLength(4);
+    expect(rejected.filter((e) => e instanceof ConflictError)).toHaveLength(35);
+    expect(dup.calls).toHaveLength(0);
+    expect(store.committed).toEqual([{ label: "first", attempt: 1 }]);
+  });
+
+  it("a burst of replays of one key costs the store one lookup, and each gets the replay", async () => {
+    const first = await engine.run(request({ execute: payment("first").execute }));
+    const lookups = store.lookups;
+    const replays = await Promise.all(Array.from({ length: 25 }, () => engine.run(request({ execute: payment("dup").execute }))));
+    expect(store.lookups).toBe(lookups + 1);
+    for (const replay of replays) expect(replay).toEqual({ ...first, outcome: "replayed" });
+    // A new body in the same burst is refused, on the same shared lookup.
+    const mixed = await Promise.allSettled([engine.run(request({ execute: payment("x").execute })), engine.run(request({ fingerprint: "fp-B", execute: payment("y").execute }))]);
+    expect(mixed[0]).toMatchObject({ status: "fulfilled", value: { outcome: "replayed" } });
+    expect(mixed[1]).toMatchObject({ status: "rejected", reason: expect.any(MismatchError) });
+    expect(store.lookups).toBe(lookups + 2);
+  });
+
   it("another instance learns of an in-flight key from the store", async () => {
     let finish!: () => void;
     const gate = new Promise<void>((resolve) => (finish = resolve));
