@@ -96,6 +96,8 @@ async function main() {
   const redisUrl = (await redisAnswers(REDIS_URL)) ? REDIS_URL : null;
   const db = await createScratchDatabase("oncepay_bench");
   const probe = connect(db.url, 2, false);
+  const VACUUM = statement("bench_vacuum", "VACUUM ANALYZE");
+  const CHECKPOINT = statement("bench_checkpoint", "CHECKPOINT");
   const COUNT = statement("bench_charges", "SELECT count(*)::int AS n FROM payments WHERE merchant_id = $1 AND idempotency_key = $2");
   const charges = async (key: string) => (await probe.sql.rows<{ n: number }>(COUNT, [MERCHANT, key]))[0]?.n ?? 0;
   const servers: ServerProcess[] = [];
@@ -119,14 +121,20 @@ async function main() {
 
     const ours = scenarios(main.url, "/api/health", "/api/v1/payments", replayKey);
     const oursPlain = scenarios(plain.url, "/api/health", "/api/v1/payments", replayKey);
+    // Before each load: a checkpoint and fresh statistics, so that no scenario inherits the
+    // previous one's dirty pages or dead rows (a checkpoint landing mid-run cost one third).
+    const settled = async <T>(measure: () => Promise<T>) => {
+      await probe.sql.count(VACUUM).catch(() => undefined);
+      await probe.sql.count(CHECKPOINT).catch(() => undefined); // needs superuser; skipped without
+      return measure();
+    };
     const results: Record<string, LoadResult> = {};
-    results.floor = await load(SETTINGS, ours.floor, cpu(main));
-    results.fresh = await load(SETTINGS, ours.fresh, cpu(main));
-    results.replay = await load(SETTINGS, ours.replay, cpu(main));
-    if (fast) {
-      results.freshWithoutRedis = await load(SETTINGS, oursPlain.fresh, cpu(plain));
-      results.replayWithoutRedis = await load(SETTINGS, oursPlain.replay, cpu(plain));
-    }
+    // With and without Redis back to back, so that both meet the same machine.
+    results.floor = await settled(() => load(SETTINGS, ours.floor, cpu(main)));
+    results.fresh = await settled(() => load(SETTINGS, ours.fresh, cpu(main)));
+    if (fast) results.freshWithoutRedis = await settled(() => load(SETTINGS, oursPlain.fresh, cpu(plain)));
+    results.replay = await settled(() => load(SETTINGS, ours.replay, cpu(main)));
+    if (fast) results.replayWithoutRedis = await settled(() => load(SETTINGS, oursPlain.replay, cpu(plain)));
     const stormResult = await storm({ send: (key) => post(`${main.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS);
     const stormWithoutRedis = fast
       ? await storm({ send: (key) => post(`${plain.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS)
@@ -141,9 +149,9 @@ async function main() {
       const n = scenarios(naivePeer.url, "/health", "/payments", naiveReplayKey);
       const naiveCpu = { server: { pid: naivePeer.pid }, postgres };
       naive = {
-        floor: await load(SETTINGS, n.floor, naiveCpu),
-        fresh: await load(SETTINGS, n.fresh, naiveCpu),
-        replay: await load(SETTINGS, n.replay, naiveCpu),
+        floor: await settled(() => load(SETTINGS, n.floor, naiveCpu)),
+        fresh: await settled(() => load(SETTINGS, n.fresh, naiveCpu)),
+        replay: await settled(() => load(SETTINGS, n.replay, naiveCpu)),
         storm: await storm({ send: (key) => post(`${naivePeer.url}/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS),
       };
     } finally {
