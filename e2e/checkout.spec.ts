@@ -128,11 +128,13 @@ test("reload in the middle of retries: the same key after reload; one payment", 
   await payButton(page).click();
   await expect(status(page)).toContainText(/Retrying \([2-5]\/5\)/);
   const key = await attemptKey(page);
-  await page.unroute("**/api/trpc/payment.create**");
 
+  // Reload while answers are still being lost: unrouting first would let a pending retry land
+  // (a replay) before the reload, and the page would reload already paid.
   await openCheckout(page);
   expect(await attemptKey(page)).toBe(key);
   await expect(status(page)).toContainText("reloaded");
+  await page.unroute("**/api/trpc/payment.create**");
   expect(await payAndWait(page)).toBe("paid");
   await expect(status(page)).toContainText("recovered from a replay");
   const created = added(await paymentsOf(request), paymentsBefore);
