@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { Bench } from "tinybench";
 import { connect } from "../server/db/client";
-import { connectRedis } from "../server/db/redis";
+import { connectRedis, whenReady } from "../server/db/redis";
 import { seedMerchants } from "../server/db/seed";
 import type { Sql } from "../server/db/sql";
 import { IdempotencyEngine } from "../server/idempotency/engine";
@@ -16,6 +16,7 @@ import { RedisFastPath } from "../server/idempotency/stores/redis";
 import { createPayment } from "../server/payments/create-payment";
 import { CREATE_PAYMENT, executeCreatePayment } from "../server/payments/operation";
 import type { CreatePaymentInput } from "../server/payments/schema";
+import { deleteByPrefix } from "../tests/support/redis-cleanup";
 
 export interface LatencyMs {
   mean: number;
@@ -41,11 +42,13 @@ const ENGINE_OPTIONS = { ttlSeconds: 3600, lockTimeoutSeconds: 30 };
 export async function engineBenchmark(databaseUrl: string, redisUrl: string | null, seconds: number): Promise<EngineBenchmark> {
   const db = connect(databaseUrl, 1, true);
   const redis = redisUrl ? connectRedis(redisUrl) : null;
+  const prefix = `oncepay-bench:${randomUUID()}:`;
   try {
+    if (redis) await whenReady(redis, 2_000);
     await seedMerchants(db.prisma, [{ id: MERCHANT, name: MERCHANT, apiKey: `sk_${randomUUID()}` }]);
     const postgres = new PostgresStore(db.sql);
     const wrapped = engineRun(new IdempotencyEngine(postgres, ENGINE_OPTIONS));
-    const withRedis = redis && engineRun(new IdempotencyEngine(new RedisFastPath(postgres, redis, { prefix: `bench:${randomUUID()}:` }), ENGINE_OPTIONS));
+    const withRedis = redis && engineRun(new IdempotencyEngine(new RedisFastPath(postgres, redis, { prefix }), ENGINE_OPTIONS));
     const bench = new Bench({ time: seconds * 1000, warmupTime: 500 });
     bench.add("bare", async () => {
       await db.sql.transaction((tx) => createPayment(tx, MERCHANT, INPUT, { idempotencyKey: randomUUID(), idempotencyRecordId: randomUUID() }));
@@ -64,7 +67,10 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
     if (!bare || !wrappedStats) throw new Error("engine benchmark: a task did not finish");
     return { bare, wrapped: wrappedStats, wrappedWithRedis: stats("wrappedWithRedis"), ratio: +(wrappedStats.mean / bare.mean).toFixed(2), ratioOfMedians: +(wrappedStats.p50 / bare.p50).toFixed(2) };
   } finally {
-    redis?.disconnect();
+    if (redis) {
+      await deleteByPrefix(redis, prefix).catch(() => undefined);
+      redis.disconnect();
+    }
     await db.prisma.$disconnect();
     await db.pool.end();
   }

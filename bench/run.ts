@@ -12,7 +12,9 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { connect } from "../server/db/client";
+import { connect, identify } from "../server/db/client";
+import { connectRedis, whenReady } from "../server/db/redis";
+import { fastPathPrefix } from "../server/idempotency/default-engine";
 import { statement } from "../server/db/sql";
 import { newKey } from "../tests/support/api";
 import { createScratchDatabase } from "../tests/support/scratch-db";
@@ -20,6 +22,7 @@ import { startServer, TEST_DIST_DIR, type ServerProcess } from "../tests/support
 import type { CpuTarget } from "./cpu";
 import { engineBenchmark } from "./engine";
 import { load, type LoadResult, type LoadSettings } from "./load";
+import { deleteByPrefix } from "../tests/support/redis-cleanup";
 import { startNaivePeer } from "./naive/process";
 import { storm, type StormResult } from "./storm";
 
@@ -77,6 +80,18 @@ async function redisAnswers(url: string): Promise<boolean> {
 // Keep-alive sockets enough for a whole storm: node:http costs the client half what fetch does,
 // and the storm should time the server, not the client.
 const AGENT = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+/** The servers' fast-path entries for this scratch database, deleted. */
+async function forgetDatabase(redisUrl: string, probe: ReturnType<typeof connect>): Promise<void> {
+  const identity = await identify(probe.sql);
+  const redis = connectRedis(redisUrl);
+  try {
+    await whenReady(redis, 2_000);
+    await deleteByPrefix(redis, fastPathPrefix(identity));
+  } finally {
+    redis.disconnect();
+  }
+}
 
 function post(url: string, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -222,6 +237,7 @@ async function main() {
     console.log(JSON.stringify(summary));
   } finally {
     AGENT.destroy();
+    if (redisUrl) await forgetDatabase(redisUrl, probe).catch(() => undefined);
     for (const server of servers) await server.stop();
     await probe.prisma.$disconnect();
     await probe.pool.end();

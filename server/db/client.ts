@@ -6,7 +6,7 @@ import { EMBEDDED_POOL_SIZE, startEmbeddedDatabase } from "./embedded";
 import { PrismaClient } from "./generated/client";
 import { migrate } from "./migrate";
 import { seedMerchants } from "./seed";
-import { SqlPool, statement } from "./sql";
+import { SqlPool, statement, type Sql } from "./sql";
 
 export type { PrismaClient };
 
@@ -95,7 +95,7 @@ const IDENTITY = statement(
 );
 
 /** A database dropped and recreated under the same name gets a new oid, so a new identity. */
-async function identify(sql: SqlPool): Promise<string> {
+export async function identify(sql: Sql): Promise<string> {
   const [row] = await sql.rows<{ identity: string }>(IDENTITY);
   if (!row) throw new Error("pg_control_system() returned no row");
   return row.identity;

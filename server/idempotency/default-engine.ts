@@ -19,6 +19,11 @@ export function defaultEngine(): Promise<IdempotencyEngine<Sql>> {
   return holder.__oncepayEngine;
 }
 
+/** Where the app keeps a database's entries in Redis: one namespace per database identity. */
+export function fastPathPrefix(databaseIdentity: string): string {
+  return `oncepay:${databaseIdentity}:`;
+}
+
 async function create(): Promise<IdempotencyEngine<Sql>> {
   const db = await database();
   let store: IdempotencyStore<Sql> = new PostgresStore(db.sql);
@@ -27,7 +32,7 @@ async function create(): Promise<IdempotencyEngine<Sql>> {
     // Waited once, at start: without it the first requests find Redis still connecting.
     await whenReady(client, 1_000);
     store = new RedisFastPath(store, client, {
-      prefix: `oncepay:${db.identity}:`,
+      prefix: fastPathPrefix(db.identity),
       onEvent: (result) => metrics.fastPath.inc({ result }),
     });
   }

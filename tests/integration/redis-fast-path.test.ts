@@ -11,6 +11,7 @@ import { PostgresStore } from "@/server/idempotency/stores/postgres";
 import { RedisFastPath, type FastPathEvent } from "@/server/idempotency/stores/redis";
 import type { ClaimRequest, IdempotencyStore, InsertResult } from "@/server/idempotency/stores/store";
 import { apiClient, newKey } from "../support/api";
+import { deleteByPrefix } from "../support/redis-cleanup";
 import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-db";
 
 /** The PostgreSQL store, counting the claims that reach it. */
@@ -42,7 +43,9 @@ describe("the Redis fast path in front of PostgreSQL", () => {
     await whenReady(redis, 5_000);
     expect(await redis.ping()).toBe("PONG");
   });
+  const prefixes: string[] = [];
   afterAll(async () => {
+    for (const p of prefixes) await deleteByPrefix(redis, p);
     redis?.disconnect();
     await db?.prisma.$disconnect();
     await db?.pool.end();
@@ -52,7 +55,8 @@ describe("the Redis fast path in front of PostgreSQL", () => {
   const fresh = () => {
     postgres = new CountingStore(db.sql);
     events = [];
-    prefix = `test:${randomUUID()}:`;
+    prefix = `oncepay-test:${randomUUID()}:`;
+    prefixes.push(prefix);
   };
 
   const run = (key: string, fingerprint = "fp-1"): RunRequest<Sql> => ({

@@ -2,6 +2,10 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
+import { connect, identify } from "@/server/db/client";
+import { connectRedis, whenReady } from "@/server/db/redis";
+import { fastPathPrefix } from "@/server/idempotency/default-engine";
+import { deleteByPrefix } from "./redis-cleanup";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
 import { startServer, TEST_DIST_DIR, type ServerProcess } from "./server-process";
 
@@ -13,6 +17,21 @@ declare module "vitest" {
     postgresUrl: string;
     /** The Redis the redis server uses. */
     redisUrl: string;
+  }
+}
+
+/** The Redis server's entries for its scratch database, deleted: a run leaves nothing behind. */
+async function forgetFastPath(database: ScratchDatabase | undefined): Promise<void> {
+  if (!database) return;
+  const db = connect(database.url, 1, false);
+  const redis = connectRedis(TEST_REDIS_URL);
+  try {
+    await whenReady(redis, 2_000);
+    await deleteByPrefix(redis, fastPathPrefix(await identify(db.sql)));
+  } finally {
+    redis.disconnect();
+    await db.prisma.$disconnect();
+    await db.pool.end();
   }
 }
 
@@ -35,6 +54,7 @@ export default async function setup(project: TestProject) {
   const databases: ScratchDatabase[] = [];
   const stop = async () => {
     await Promise.all(started.map((s) => s.stop()));
+    await forgetFastPath(databases[1]).catch(() => undefined);
     await Promise.all(databases.map((d) => d.drop()));
   };
   try {

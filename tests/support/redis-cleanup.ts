@@ -1,0 +1,10 @@
+import type { Redis } from "ioredis";
+
+/** Deletes every key under `prefix`: a run leaves nothing in the shared Redis (its entries live 24 h). */
+export async function deleteByPrefix(redis: Redis, prefix: string): Promise<number> {
+  let deleted = 0;
+  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) {
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  }
+  return deleted;
+}
