@@ -12,6 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { z } from "zod";
 import { authenticate } from "../../server/auth/merchant";
 import { connect } from "../../server/db/client";
 import { statement } from "../../server/db/sql";
@@ -21,9 +22,18 @@ import { createPayment } from "../../server/payments/create-payment";
 import { createPaymentInput } from "../../server/payments/schema";
 import { problem, ProblemError, type Problem } from "../../server/problem";
 
-const databaseUrl = required("DATABASE_URL");
-const port = positiveInteger("PORT", required("PORT"));
-const poolSize = positiveInteger("POOL_SIZE", process.env.POOL_SIZE || "10");
+const settings = z
+  .object({
+    DATABASE_URL: z.string().url(),
+    PORT: z.coerce.number().int().min(1).max(65_535),
+    POOL_SIZE: z.coerce.number().int().min(1).default(10),
+  })
+  .safeParse(process.env);
+if (!settings.success) {
+  console.error(`naive peer: invalid environment\n${z.prettifyError(settings.error)}`);
+  process.exit(1);
+}
+const { DATABASE_URL: databaseUrl, PORT: port, POOL_SIZE: poolSize } = settings.data;
 
 const { pool, prisma, sql } = connect(databaseUrl, poolSize, true);
 
@@ -171,21 +181,3 @@ main().catch((error: unknown) => {
   console.error("naive peer: failed to start", error);
   process.exit(1);
 });
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`naive peer: ${name} is required`);
-    process.exit(1);
-  }
-  return value;
-}
-
-function positiveInteger(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) {
-    console.error(`naive peer: ${name} must be a positive integer, got "${raw}"`);
-    process.exit(1);
-  }
-  return value;
-}
