@@ -17,11 +17,19 @@ export interface LoadSettings {
   connections: number;
 }
 
-/** autocannon over loopback: a warm-up (JIT, pools, caches), then the measured run. */
+function run(settings: LoadSettings, options: autocannon.Options, duration: number) {
+  return autocannon({ connections: settings.connections, duration, ...options });
+}
+
+/** Unmeasured load for the warm-up time: JIT, pools, caches. */
+export async function warm(settings: LoadSettings, options: autocannon.Options): Promise<void> {
+  await run(settings, options, settings.warmupSeconds);
+}
+
+/** autocannon over loopback: a warm-up, then the measured run. */
 export async function load(settings: LoadSettings, options: autocannon.Options, cpu: Record<string, CpuTarget>): Promise<LoadResult> {
-  const run = (duration: number) => autocannon({ connections: settings.connections, duration, ...options });
-  await run(settings.warmupSeconds);
-  const { result, cpuUsPerRequest } = await cpuPerUnit(cpu, () => run(settings.durationSeconds), (r) => r.requests.total);
+  await warm(settings, options);
+  const { result, cpuUsPerRequest } = await cpuPerUnit(cpu, () => run(settings, options, settings.durationSeconds), (r) => r.requests.total);
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,

@@ -21,7 +21,7 @@ import { createScratchDatabase } from "../tests/support/scratch-db";
 import { startServer, TEST_DIST_DIR, type ServerProcess } from "../tests/support/server-process";
 import type { CpuTarget } from "./cpu";
 import { engineBenchmark } from "./engine";
-import { load, type LoadResult, type LoadSettings } from "./load";
+import { load, warm, type LoadResult, type LoadSettings } from "./load";
 import { deleteByPrefix } from "../tests/support/redis-cleanup";
 import { startNaivePeer } from "./naive/process";
 import { storm, type StormResult } from "./storm";
@@ -143,6 +143,11 @@ async function main() {
       await probe.sql.count(CHECKPOINT).catch(() => undefined); // needs superuser; skipped without
       return measure();
     };
+    // Every server sees every kind of request before anything is measured: V8 and Next.js keep
+    // warming for many seconds, and the first scenario measured would otherwise pay for it.
+    for (const set of fast ? [ours, oursPlain] : [ours]) {
+      for (const options of [set.floor, set.fresh, set.replay]) await warm(SETTINGS, options);
+    }
     const results: Record<string, LoadResult> = {};
     // With and without Redis back to back, so that both meet the same machine.
     // The floor again right before each pair: this VM's speed drifts over minutes, and a ratio is
