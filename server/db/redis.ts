@@ -20,8 +20,6 @@ export function redis(): Redis | null {
 export function connectRedis(url: string): Redis {
   const client = new Redis(url, {
     enableOfflineQueue: false,
-    // Commands issued in the same tick share one write: under load, one syscall for many lookups.
-    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     commandTimeout: 250,
     connectTimeout: 2_000,
