@@ -137,7 +137,7 @@ async function main() {
     const ours = scenarios(main.url, "/api/health", "/api/v1/payments", replayKey);
     const oursPlain = scenarios(plain.url, "/api/health", "/api/v1/payments", replayKey);
     // Before each load: a checkpoint and fresh statistics, so that no scenario inherits the
-    // previous one's dirty pages or dead rows (a checkpoint landing mid-run cost one third).
+    // previous one's dirty pages or dead rows, nor a checkpoint that lands in the middle of it.
     const settled = async <T>(measure: () => Promise<T>) => {
       await probe.sql.count(VACUUM).catch(() => undefined);
       await probe.sql.count(CHECKPOINT).catch(() => undefined); // needs superuser; skipped without
