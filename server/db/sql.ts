@@ -1,14 +1,8 @@
 import type pg from "pg";
+import type { SqlRunner, SqlTransactor, Statement } from "../idempotency/stores/sql";
 
-/** A named SQL statement: prepared once per connection on real PostgreSQL, then only bound and run. */
-export interface Statement {
-  name: string;
-  text: string;
-}
-
-export function statement(name: string, text: string): Statement {
-  return { name, text };
-}
+// One definition of a statement for the whole server: the idempotency store's port owns it.
+export { statement, type Statement } from "../idempotency/stores/sql";
 
 interface Queryable {
   query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;
@@ -19,15 +13,15 @@ interface Queryable {
  * payments, completions) goes through this rather than Prisma: one statement here costs a quarter
  * of a Prisma raw query in CPU (measured in the README's Performance section).
  */
-export class Sql {
+export class Sql implements SqlRunner {
   constructor(
     protected readonly target: Queryable,
     /** Off for the embedded database: PGlite is one backend, so a name outlives its connection. */
     protected readonly prepared: boolean,
   ) {}
 
-  async rows<R extends pg.QueryResultRow>(s: Statement, values: unknown[] = []): Promise<R[]> {
-    return (await this.run<R>(s, values)).rows;
+  async rows<R>(s: Statement, values: unknown[] = []): Promise<R[]> {
+    return (await this.run(s, values)).rows as R[];
   }
 
   /** The number of rows a write touched. */
@@ -35,8 +29,8 @@ export class Sql {
     return (await this.run(s, values)).rowCount ?? 0;
   }
 
-  private run<R extends pg.QueryResultRow>(s: Statement, values: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.target.query<R>(this.prepared ? { name: s.name, text: s.text, values } : { text: s.text, values });
+  private run(s: Statement, values: unknown[]): Promise<pg.QueryResult> {
+    return this.target.query(this.prepared ? { name: s.name, text: s.text, values } : { text: s.text, values });
   }
 }
 
@@ -48,7 +42,7 @@ export class Sql {
  */
 const BEGIN_DURABLE = "BEGIN; SET LOCAL synchronous_commit TO on";
 
-export class SqlPool extends Sql {
+export class SqlPool extends Sql implements SqlTransactor<Sql> {
   constructor(
     private readonly pool: pg.Pool,
     prepared: boolean,

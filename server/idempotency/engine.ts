@@ -19,8 +19,8 @@ export interface OperationResult {
 export interface ExecutionContext {
   recordId: string;
   key: string;
-  /** 1 for the first execution; more after takeovers or retries of released keys. */
-  attempt: number;
+  /** 1 for the first execution of the key; more after takeovers or retries of released keys. */
+  execution: number;
 }
 
 export interface RunRequest<Tx> {
@@ -82,7 +82,7 @@ function inProgress(claim: OwnedClaim, ttlSeconds: number): IdempotencyRecord {
     fingerprint: claim.fingerprint,
     state: RecordState.InProgress,
     ownerToken: null, // the owner's secret stays with the owner
-    attempts: claim.attempts,
+    executions: claim.executions,
     response: null,
     resourceId: null,
     expiresInMs: ttlSeconds * 1000,
@@ -177,7 +177,7 @@ export class IdempotencyEngine<Tx> {
 
   /** Returns null when the claim was lost to a takeover: the caller looks again and answers as a duplicate. */
   private async execute(claim: OwnedClaim, request: RunRequest<Tx>): Promise<RunResult | null> {
-    const context: ExecutionContext = { recordId: claim.recordId, key: claim.key, attempt: claim.attempts };
+    const context: ExecutionContext = { recordId: claim.recordId, key: claim.key, execution: claim.executions };
     const executing = slot(request);
     this.executing.set(executing, claim.fingerprint);
     try {

@@ -1,6 +1,6 @@
 /** The root of every error the engine raises; adapters map each kind to their protocol. */
 export abstract class IdempotencyError extends Error {
-  abstract readonly kind: "conflict" | "mismatch" | "contention" | "lost_ownership";
+  abstract readonly kind: "conflict" | "mismatch" | "contention" | "lost_ownership" | "store";
   constructor(
     message: string,
     readonly key: string,
@@ -46,5 +46,19 @@ export class LostOwnershipError extends IdempotencyError {
   readonly kind = "lost_ownership";
   constructor(key: string) {
     super(`The claim on idempotency key "${key}" was taken over by another executor`, key);
+  }
+}
+
+/**
+ * The store failed to answer (its database down, a connection lost mid-step): nothing was decided,
+ * so the request may be retried with the same key (HTTP 503). Stores wrap every failure of their
+ * own persistence in this one error, as Powertools' IdempotencyPersistenceLayerError does, so that
+ * no caller has to recognise a driver's errors; the driver's error is the `cause`.
+ */
+export class StoreError extends IdempotencyError {
+  readonly kind = "store";
+  constructor(key: string, cause: unknown) {
+    super(`The idempotency store failed while handling key "${key}"`, key);
+    this.cause = cause;
   }
 }

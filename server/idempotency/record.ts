@@ -25,7 +25,7 @@ export interface IdempotencyRecord {
   fingerprint: string;
   state: RecordState;
   ownerToken: string | null;
-  attempts: number;
+  executions: number;
   response: StoredResponse | null;
   resourceId: string | null;
   /** Milliseconds of retention left, by the store's clock (negative once expired). */
@@ -44,5 +44,5 @@ export interface OwnedClaim {
   operation: string;
   key: string;
   fingerprint: string;
-  attempts: number;
+  executions: number;
 }

@@ -39,7 +39,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.each(Object.keys(backends))("PostgresStore on %s", (name) => {
   let backend: Backend;
   let db: ReturnType<typeof connect>;
-  let store: PostgresStore;
+  let store: PostgresStore<Sql>;
 
   beforeAll(async () => {
     backend = await backends[name]!();
@@ -146,7 +146,7 @@ describe.each(Object.keys(backends))("PostgresStore on %s", (name) => {
     const takers = await Promise.all([1, 2, 3, 4].map(() => store.takeOver(seen.record, request(key))));
     const winners = takers.filter((t) => t !== null);
     expect(winners).toHaveLength(1);
-    expect(winners[0]!.attempts).toBe(2);
+    expect(winners[0]!.executions).toBe(2);
     // The original executor wakes up: its completion is refused and its effect rolled back.
     const marker = `m_${randomUUID()}`;
     await expect(store.executeAndComplete(original, 3600, effect(marker))).rejects.toBeInstanceOf(LostOwnershipError);

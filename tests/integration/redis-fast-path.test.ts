@@ -15,7 +15,7 @@ import { deleteByPrefix } from "../support/redis-cleanup";
 import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-db";
 
 /** The PostgreSQL store, counting the claims that reach it. */
-class CountingStore extends PostgresStore implements IdempotencyStore<Sql> {
+class CountingStore extends PostgresStore<Sql> implements IdempotencyStore<Sql> {
   claims = 0;
   override insertOrGet(request: ClaimRequest): Promise<InsertResult> {
     this.claims++;

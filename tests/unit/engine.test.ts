@@ -24,7 +24,7 @@ function payment(label: string, extra: Partial<OperationResult> = {}) {
   const calls: ExecutionContext[] = [];
   const execute = async (tx: MemoryTx, context: ExecutionContext): Promise<OperationResult> => {
     calls.push(context);
-    tx.effects.push({ label, attempt: context.attempt });
+    tx.effects.push({ label, attempt: context.execution });
     return { status: 201, body: { id: `pay_${label}`, amount: 1000, currency: "usd", note: "é ✓" }, resourceId: `pay_${label}`, ...extra };
   };
   return { execute, calls };
@@ -213,7 +213,7 @@ describe("IdempotencyEngine.run", () => {
     const result = await engine.run(request({ fingerprint: "fp-B", execute: retry.execute }));
     expect(result.outcome).toBe("executed");
     expect(result.recordId).toBe(released.id);
-    expect(retry.calls.map((c) => c.attempt)).toEqual([2]);
+    expect(retry.calls.map((c) => c.execution)).toEqual([2]);
     expect(store.committed).toEqual([{ label: "retry", attempt: 2 }]);
     expect(recordOf().fingerprint).toBe("fp-B");
   });
@@ -260,9 +260,9 @@ describe("IdempotencyEngine.run", () => {
     const op = payment("takeover");
     const result = await engine.run(request({ execute: op.execute }));
     expect(result.outcome).toBe("executed");
-    expect(op.calls.map((c) => c.attempt)).toEqual([2]);
+    expect(op.calls.map((c) => c.execution)).toEqual([2]);
     expect(store.committed).toEqual([{ label: "takeover", attempt: 2 }]);
-    expect(recordOf().attempts).toBe(2);
+    expect(recordOf().executions).toBe(2);
   });
 
   it("refuses to take over an expired lease for a different body", async () => {
@@ -285,7 +285,7 @@ describe("IdempotencyEngine.run", () => {
     const result = await engine.run(request({ fingerprint: "fp-B", execute: op.execute }));
     expect(result.outcome).toBe("executed");
     expect(result.recordId).not.toBe(first.recordId);
-    expect(op.calls.map((c) => c.attempt)).toEqual([1]);
+    expect(op.calls.map((c) => c.execution)).toEqual([1]);
     expect(store.committed).toEqual([{ label: "old", attempt: 1 }, { label: "new", attempt: 1 }]);
     expect(store.size).toBe(1);
   });
@@ -333,7 +333,7 @@ describe("IdempotencyEngine.run", () => {
     const result = await engine.run(
       request({
         execute: async (tx, context) => {
-          tx.effects.push({ label: "original", attempt: context.attempt });
+          tx.effects.push({ label: "original", attempt: context.execution });
           store.advance(OPTIONS.lockTimeoutSeconds + 1);
           await anotherInstance().run(request({ execute: taker.execute }));
           return { status: 201, body: { id: "pay_original" } };
@@ -441,7 +441,7 @@ describe("decide", () => {
       fingerprint: "fp-A",
       state,
       ownerToken: state === RecordState.InProgress ? randomUUID() : null,
-      attempts: 1,
+      executions: 1,
       response: state === RecordState.Completed ? { status: 201, headers: {}, body: "{}" } : null,
       resourceId: null,
       expiresInMs: expired ? -1 : 1000,

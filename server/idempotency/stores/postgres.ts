@@ -1,6 +1,6 @@
-import { statement, type Sql, type SqlPool } from "../../db/sql";
-import { LostOwnershipError } from "../errors";
+import { LostOwnershipError, StoreError } from "../errors";
 import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
+import { statement, type SqlRunner, type SqlTransactor } from "./sql";
 import type { ClaimRequest, Completion, IdempotencyStore, InsertResult } from "./store";
 
 interface RecordRow {
@@ -12,7 +12,7 @@ interface RecordRow {
   fingerprint: string;
   state: RecordState;
   owner_token: string | null;
-  attempts: number;
+  executions: number;
   response_status: number | null;
   response_headers: Record<string, string> | null;
   response_body: string | null;
@@ -25,7 +25,7 @@ interface RecordRow {
 /** Retention left in ms, by the database's clock. */
 const EXPIRES_IN_MS = `extract(epoch FROM expires_at - now())::float8 * 1000`;
 
-const RECORD_COLUMNS = `id, scope, operation, key, fingerprint, state, owner_token, attempts,
+const RECORD_COLUMNS = `id, scope, operation, key, fingerprint, state, owner_token, executions,
   response_status, response_headers, response_body, resource_id`;
 
 // One round trip: the INSERT claims against the unique constraint; if it loses, the SELECT returns
@@ -35,7 +35,7 @@ const CLAIM = statement(
   "idempotency_claim",
   `WITH ins AS (
      INSERT INTO idempotency_records
-       (id, scope, operation, key, fingerprint, state, owner_token, locked_until, expires_at, attempts)
+       (id, scope, operation, key, fingerprint, state, owner_token, locked_until, expires_at, executions)
      VALUES (gen_random_uuid(), $1, $2, $3, $4, 'in_progress', $5::uuid,
              now() + $6::int * interval '1 second', now() + $7::int * interval '1 second', 1)
      ON CONFLICT (scope, operation, key) DO NOTHING
@@ -51,18 +51,18 @@ const CLAIM = statement(
     WHERE scope = $1 AND operation = $2 AND key = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
 );
 
-// Compare-and-swap on (state, attempts): of all the takers that saw this version, one wins.
+// Compare-and-swap on (state, executions): of all the takers that saw this version, one wins.
 const TAKE_OVER = statement(
   "idempotency_take_over",
   `UPDATE idempotency_records
       SET state = 'in_progress', owner_token = $4::uuid, fingerprint = $5,
           locked_until = now() + $6::int * interval '1 second',
           expires_at = now() + $7::int * interval '1 second',
-          attempts = attempts + 1, updated_at = now(),
+          executions = executions + 1, updated_at = now(),
           response_status = NULL, response_headers = NULL, response_body = NULL, resource_id = NULL
-    WHERE id = $1::uuid AND state = $2 AND attempts = $3::int
+    WHERE id = $1::uuid AND state = $2 AND executions = $3::int
       AND (state = 'released' OR (state = 'in_progress' AND locked_until <= now()))
-   RETURNING attempts`,
+   RETURNING executions`,
 );
 
 const DELETE_IF_EXPIRED = statement(
@@ -92,69 +92,93 @@ const RELEASE = statement(
 
 /**
  * The store on PostgreSQL. Every step is one statement, every lease and expiry is judged by the
- * database's `now()`, and every write after the claim is guarded by the owner token.
+ * database's `now()`, and every write after the claim is guarded by the owner token. Any failure of
+ * its own statements is rethrown as StoreError; the effect's own errors pass through untouched.
  */
-export class PostgresStore implements IdempotencyStore<Sql> {
-  constructor(private readonly sql: SqlPool) {}
+export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx> {
+  constructor(private readonly sql: SqlTransactor<Tx>) {}
 
-  async insertOrGet(r: ClaimRequest): Promise<InsertResult> {
-    const [row] = await this.sql.rows<RecordRow>(CLAIM, [
-      r.scope,
-      r.operation,
-      r.key,
-      r.fingerprint,
-      r.ownerToken,
-      r.lockTimeoutSeconds,
-      r.ttlSeconds,
-    ]);
-    if (!row) return null;
-    return row.claimed ? { owned: true, claim: claimOf(row, r) } : { owned: false, record: toRecord(row) };
+  insertOrGet(r: ClaimRequest): Promise<InsertResult> {
+    return guard(r.key, async () => {
+      const [row] = await this.sql.rows<RecordRow>(CLAIM, [
+        r.scope,
+        r.operation,
+        r.key,
+        r.fingerprint,
+        r.ownerToken,
+        r.lockTimeoutSeconds,
+        r.ttlSeconds,
+      ]);
+      if (!row) return null;
+      return row.claimed ? { owned: true, claim: claimOf(row, r) } : { owned: false, record: toRecord(row) };
+    });
   }
 
-  async takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
-    const [row] = await this.sql.rows<{ attempts: number }>(TAKE_OVER, [
-      seen.id,
-      seen.state,
-      seen.attempts,
-      r.ownerToken,
-      r.fingerprint,
-      r.lockTimeoutSeconds,
-      r.ttlSeconds,
-    ]);
-    return row ? claimOf({ id: seen.id, attempts: row.attempts }, r) : null;
+  takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
+    return guard(r.key, async () => {
+      const [row] = await this.sql.rows<{ executions: number }>(TAKE_OVER, [
+        seen.id,
+        seen.state,
+        seen.executions,
+        r.ownerToken,
+        r.fingerprint,
+        r.lockTimeoutSeconds,
+        r.ttlSeconds,
+      ]);
+      return row ? claimOf({ id: seen.id, executions: row.executions }, r) : null;
+    });
   }
 
-  async deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
-    await this.sql.count(DELETE_IF_EXPIRED, [seen.id]);
+  deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
+    return guard(seen.key, async () => {
+      await this.sql.count(DELETE_IF_EXPIRED, [seen.id]);
+    });
   }
 
   async executeAndComplete(
     claim: OwnedClaim,
     ttlSeconds: number,
-    execute: (tx: Sql) => Promise<Completion>,
+    execute: (tx: Tx) => Promise<Completion>,
   ): Promise<StoredResponse> {
-    return this.sql.transaction(async (tx) => {
-      const { response, resourceId } = await execute(tx);
-      const completed = await tx.count(COMPLETE, [
-        claim.recordId,
-        claim.ownerToken,
-        response.status,
-        JSON.stringify(response.headers),
-        response.body,
-        resourceId,
-        ttlSeconds,
-      ]);
-      if (completed === 0) throw new LostOwnershipError(claim.key);
-      return response;
-    });
+    const effectFailure: { error?: unknown } = {};
+    try {
+      return await this.sql.transaction(async (tx) => {
+        const { response, resourceId } = await execute(tx).catch((error: unknown) => {
+          effectFailure.error = error;
+          throw error;
+        });
+        const completed = await tx.count(COMPLETE, [
+          claim.recordId,
+          claim.ownerToken,
+          response.status,
+          JSON.stringify(response.headers),
+          response.body,
+          resourceId,
+          ttlSeconds,
+        ]);
+        if (completed === 0) throw new LostOwnershipError(claim.key);
+        return response;
+      });
+    } catch (error) {
+      if (error instanceof LostOwnershipError || ("error" in effectFailure && error === effectFailure.error)) throw error;
+      throw new StoreError(claim.key, error);
+    }
   }
 
-  async release(claim: OwnedClaim): Promise<boolean> {
-    return (await this.sql.count(RELEASE, [claim.recordId, claim.ownerToken])) === 1;
+  release(claim: OwnedClaim): Promise<boolean> {
+    return guard(claim.key, async () => (await this.sql.count(RELEASE, [claim.recordId, claim.ownerToken])) === 1);
   }
 }
 
-function claimOf(row: { id: string; attempts: number }, r: ClaimRequest): OwnedClaim {
+async function guard<T>(key: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new StoreError(key, error);
+  }
+}
+
+function claimOf(row: { id: string; executions: number }, r: ClaimRequest): OwnedClaim {
   return {
     recordId: row.id,
     ownerToken: r.ownerToken,
@@ -162,7 +186,7 @@ function claimOf(row: { id: string; attempts: number }, r: ClaimRequest): OwnedC
     operation: r.operation,
     key: r.key,
     fingerprint: r.fingerprint,
-    attempts: row.attempts,
+    executions: row.executions,
   };
 }
 
@@ -175,7 +199,7 @@ function toRecord(row: RecordRow): IdempotencyRecord {
     fingerprint: row.fingerprint,
     state: row.state,
     ownerToken: row.owner_token,
-    attempts: row.attempts,
+    executions: row.executions,
     response:
       row.response_status === null || row.response_body === null
         ? null

@@ -6,7 +6,7 @@ import type { ClaimRequest, Completion, IdempotencyStore, InsertResult } from ".
 interface CachedOutcome {
   id: string;
   fingerprint: string;
-  attempts: number;
+  executions: number;
   response: StoredResponse;
   resourceId: string | null;
   /** Epoch ms at which the entry stops being valid (Redis drops it then too). */
@@ -73,7 +73,7 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
       resourceId = completion.resourceId;
       return completion;
     });
-    const record = { id: claim.recordId, scope: claim.scope, operation: claim.operation, key: claim.key, fingerprint: claim.fingerprint, attempts: claim.attempts, resourceId };
+    const record = { id: claim.recordId, scope: claim.scope, operation: claim.operation, key: claim.key, fingerprint: claim.fingerprint, executions: claim.executions, resourceId };
     this.remember(record, response, started + ttlSeconds * 1000 - Date.now());
     return response;
   }
@@ -104,7 +104,7 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
       fingerprint: cached.fingerprint,
       state: RecordState.Completed,
       ownerToken: null,
-      attempts: cached.attempts,
+      executions: cached.executions,
       response: cached.response,
       resourceId: cached.resourceId,
       expiresInMs: cached.until - Date.now(),
@@ -115,7 +115,7 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
 
   /** Write-behind: the request does not wait for Redis, and a failed write only costs a later miss. */
   private remember(
-    record: Pick<IdempotencyRecord, "id" | "scope" | "operation" | "key" | "fingerprint" | "attempts" | "resourceId">,
+    record: Pick<IdempotencyRecord, "id" | "scope" | "operation" | "key" | "fingerprint" | "executions" | "resourceId">,
     response: StoredResponse,
     ttlMs: number,
   ): void {
@@ -124,7 +124,7 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
     const value: CachedOutcome = {
       id: record.id,
       fingerprint: record.fingerprint,
-      attempts: record.attempts,
+      executions: record.executions,
       response,
       resourceId: record.resourceId,
       until: Date.now() + ms,

@@ -53,7 +53,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       fingerprint: r.fingerprint,
       state: RecordState.InProgress,
       ownerToken: r.ownerToken,
-      attempts: 1,
+      executions: 1,
       response: null,
       resourceId: null,
       lockedUntil: this.now + r.lockTimeoutSeconds * 1000,
@@ -65,7 +65,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
 
   async takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
     const row = this.byId(seen.id);
-    if (!row || row.state !== seen.state || row.attempts !== seen.attempts) return null;
+    if (!row || row.state !== seen.state || row.executions !== seen.executions) return null;
     const leaseExpired = row.lockedUntil !== null && row.lockedUntil <= this.now;
     if (!(row.state === RecordState.Released || (row.state === RecordState.InProgress && leaseExpired))) return null;
     Object.assign(row, {
@@ -74,7 +74,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       fingerprint: r.fingerprint,
       lockedUntil: this.now + r.lockTimeoutSeconds * 1000,
       expiresAt: this.now + r.ttlSeconds * 1000,
-      attempts: row.attempts + 1,
+      executions: row.executions + 1,
       response: null,
       resourceId: null,
     });
@@ -143,5 +143,5 @@ function slot(scope: string, operation: string, key: string): string {
 }
 
 function toClaim(row: Row, ownerToken: string): OwnedClaim {
-  return { recordId: row.id, ownerToken, scope: row.scope, operation: row.operation, key: row.key, fingerprint: row.fingerprint, attempts: row.attempts };
+  return { recordId: row.id, ownerToken, scope: row.scope, operation: row.operation, key: row.key, fingerprint: row.fingerprint, executions: row.executions };
 }
