@@ -11,7 +11,7 @@ async function main() {
   try {
     const report = await migrate(url);
     const db = connect(url, 1, false);
-    await seedMerchants(db.prisma, env.merchants);
+    await seedMerchants(db.sql, env.merchants);
     await db.prisma.$disconnect();
     await db.pool.end();
     console.log(

@@ -1,5 +1,4 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { env } from "./env";
 import { ProblemError } from "./problem";
 
 /** The simulated network failures of the demo (contract: "Fault injection"). */
@@ -11,7 +10,7 @@ export type Fault =
 export const MAX_DELAY_MS = 60_000;
 
 /** The `Simulate-Failure` header, honoured only when FAULT_INJECTION=1; otherwise ignored. */
-export function parseFault(header: string | null, enabled = env.FAULT_INJECTION): Fault | null {
+export function parseFault(header: string | null, enabled: boolean): Fault | null {
   if (!enabled || header === null || header.trim() === "") return null;
   const value = header.trim().toLowerCase();
   if (value === "lost-response" || value === "fail-before-commit") return { mode: value };

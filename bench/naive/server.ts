@@ -16,7 +16,7 @@ import { z } from "zod";
 import { authenticate } from "../../server/auth/merchant";
 import { connect } from "../../server/db/client";
 import { statement } from "../../server/db/sql";
-import { MAX_BODY_BYTES, validationProblem } from "../../server/http/respond";
+import { MAX_BODY_BYTES, validationProblem } from "../../server/rest/respond";
 import { idempotencyKeySchema } from "../../server/idempotency/key";
 import { createPayment } from "../../server/payments/create-payment";
 import { createPaymentInput } from "../../server/payments/schema";

@@ -1,19 +1,19 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { env } from "../env";
+import type { Logger } from "pino";
 import { logger } from "../observability/logger";
 import { EMBEDDED_POOL_SIZE, startEmbeddedDatabase } from "./embedded";
 import { PrismaClient } from "./generated/client";
 import { migrate } from "./migrate";
-import { seedMerchants } from "./seed";
+import { seedMerchants, type MerchantSeed } from "./seed";
 import { SqlPool, statement, type Sql } from "./sql";
 
 export type { PrismaClient };
 
 /**
- * One pool, two ways in: Prisma for the model (reads, the dashboard, seeding) and `sql` for the
- * idempotency engine and the payment effect, the hot path. Sharing the pool keeps the embedded
- * database at its one connection.
+ * One pool, two ways in: Prisma for the model (the dashboard's reads) and `sql` for the idempotency
+ * engine and the payment effect, the hot path. Sharing the pool keeps the embedded database at its
+ * one connection.
  */
 export interface Database {
   prisma: PrismaClient;
@@ -24,41 +24,32 @@ export interface Database {
   close(): Promise<void>;
 }
 
-// On globalThis so that dev-mode module reloads share one client (and one embedded database).
-const holder = globalThis as typeof globalThis & { __oncepayDatabase?: Promise<Database> };
+export interface DatabaseConfig {
+  /** Real PostgreSQL; unset means the embedded database in `dataDir`. */
+  url?: string;
+  poolSize?: number;
+  dataDir: string;
+  merchants: MerchantSeed[];
+}
 
-/** The process's one database, opened on first use: nothing connects at import or build time. */
-export function database(): Promise<Database> {
-  if (!holder.__oncepayDatabase) {
-    holder.__oncepayDatabase = open().catch((error: unknown) => {
-      // Do not cache the failure: the next request tries again (the database may come back).
-      holder.__oncepayDatabase = undefined;
+/** Opens (and for the embedded database, starts and migrates) a database, with the merchants seeded. */
+export async function openDatabase(config: DatabaseConfig, log: Logger): Promise<Database> {
+  if (config.url) {
+    const { prisma, sql, pool } = connect(config.url, config.poolSize ?? 10, true);
+    try {
+      await seedMerchants(sql, config.merchants);
+      return { prisma, sql, embedded: false, identity: await identify(sql), close: () => closeBoth(prisma, pool) };
+    } catch (error) {
+      await closeBoth(prisma, pool);
       throw error;
-    });
+    }
   }
-  return holder.__oncepayDatabase;
-}
-
-export async function prisma(): Promise<PrismaClient> {
-  return (await database()).prisma;
-}
-
-export async function sql(): Promise<SqlPool> {
-  return (await database()).sql;
-}
-
-async function open(): Promise<Database> {
-  if (env.DATABASE_URL) {
-    const { prisma, sql, pool } = connect(env.DATABASE_URL, env.DATABASE_POOL_SIZE ?? 10, true);
-    await seedMerchants(prisma, env.merchants);
-    return { prisma, sql, embedded: false, identity: await identify(sql), close: () => closeBoth(prisma, pool) };
-  }
-  const embedded = await startEmbeddedDatabase(env.ONCEPAY_DATA_DIR);
+  const embedded = await startEmbeddedDatabase(config.dataDir);
   const report = await migrate(embedded.connectionString);
-  if (report.applied.length) logger.info({ applied: report.applied }, "embedded database migrated");
+  if (report.applied.length) log.info({ applied: report.applied }, "embedded database migrated");
   const { prisma, sql, pool } = connect(embedded.connectionString, EMBEDDED_POOL_SIZE, false);
-  await seedMerchants(prisma, env.merchants);
-  logger.info({ dataDir: env.ONCEPAY_DATA_DIR }, "embedded PostgreSQL (PGlite) ready");
+  await seedMerchants(sql, config.merchants);
+  log.info({ dataDir: config.dataDir }, "embedded PostgreSQL (PGlite) ready");
   return {
     prisma,
     sql,

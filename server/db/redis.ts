@@ -1,22 +1,12 @@
+import { once } from "node:events";
 import { Redis } from "ioredis";
-import { env } from "../env";
 import { logger } from "../observability/logger";
 
-// On globalThis so that dev-mode module reloads share one connection.
-const holder = globalThis as typeof globalThis & { __oncepayRedis?: Redis | null };
-
 /**
- * The process's Redis connection when `REDIS_URL` is set, else null. It never makes a request wait
- * for Redis: commands fail at once while disconnected (no offline queue, no retries) and after
- * 250 ms when Redis hangs, and callers fall back to the database.
+ * A Redis connection that never makes a request wait for Redis: commands fail at once while
+ * disconnected (no offline queue, no retries) and after 250 ms when Redis hangs, and callers fall
+ * back to the database.
  */
-export function redis(): Redis | null {
-  if (holder.__oncepayRedis === undefined) {
-    holder.__oncepayRedis = env.REDIS_URL ? connectRedis(env.REDIS_URL) : null;
-  }
-  return holder.__oncepayRedis;
-}
-
 export function connectRedis(url: string): Redis {
   const client = new Redis(url, {
     enableOfflineQueue: false,
@@ -38,16 +28,13 @@ export function connectRedis(url: string): Redis {
   return client;
 }
 
-/** Resolves once `client` is connected, or after `ms` regardless (callers fall back without it). */
-export function whenReady(client: Redis, ms: number): Promise<void> {
-  if (client.status === "ready") return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      client.off("ready", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    client.once("ready", done);
-  });
+/** Resolves once `client` is connected, or after `ms`, or at its first error: callers fall back without it. */
+export async function whenReady(client: Redis, ms: number): Promise<void> {
+  if (client.status === "ready") return;
+  await once(client, "ready", { signal: AbortSignal.timeout(ms) }).catch(() => undefined);
+}
+
+/** Where the app keeps a database's entries in Redis: one namespace per database identity. */
+export function fastPathPrefix(databaseIdentity: string): string {
+  return `oncepay:${databaseIdentity}:`;
 }

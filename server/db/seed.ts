@@ -1,5 +1,5 @@
 import { hashApiKey } from "../auth/api-keys";
-import type { PrismaClient } from "./generated/client";
+import { statement, type Sql } from "./sql";
 
 export interface MerchantSeed {
   id: string;
@@ -7,10 +7,14 @@ export interface MerchantSeed {
   apiKey: string;
 }
 
+const SEED = statement(
+  "merchants_seed",
+  `INSERT INTO merchants (id, name, api_key_hash)
+   SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+   ON CONFLICT DO NOTHING`,
+);
+
 /** Inserts the configured merchants that do not exist yet; safe to run on every start. */
-export async function seedMerchants(prisma: PrismaClient, merchants: MerchantSeed[]): Promise<void> {
-  await prisma.merchant.createMany({
-    data: merchants.map((m) => ({ id: m.id, name: m.name, apiKeyHash: hashApiKey(m.apiKey) })),
-    skipDuplicates: true,
-  });
+export async function seedMerchants(sql: Sql, merchants: MerchantSeed[]): Promise<void> {
+  await sql.count(SEED, [merchants.map((m) => m.id), merchants.map((m) => m.name), merchants.map((m) => hashApiKey(m.apiKey))]);
 }

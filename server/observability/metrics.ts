@@ -1,7 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-
-/** How one idempotent request ended, as logs, metrics and (later) the dashboard name it. */
-export type Outcome = "executed" | "replayed" | "conflict" | "mismatch" | "rejected" | "failed";
+import type { Outcome } from "../calls/call";
 
 function create() {
   const registry = new Registry();

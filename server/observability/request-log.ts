@@ -1,10 +1,8 @@
-import { sql } from "../db/client";
-import { statement } from "../db/sql";
-import { env } from "../env";
-import { logger } from "./logger";
-import type { Outcome } from "./metrics";
+import type { Logger } from "pino";
+import type { Outcome } from "../calls/call";
+import { statement, type Sql } from "../db/sql";
 
-/** One idempotent request, as the dashboard's history keeps it. */
+/** One idempotent call, as the dashboard's history keeps it. */
 export interface RequestLogEntry {
   /** When the request arrived (the app's clock): timelines order attempts by arrival. */
   at: Date;
@@ -38,7 +36,12 @@ const PRUNE = statement("request_log_prune", "DELETE FROM request_log WHERE at <
  * request never waits on its own log row, and the dashboard is at most a quarter second behind.
  * Entries still buffered when a process dies are lost; the Prometheus counters are not.
  */
-class RequestLogWriter {
+export class RequestLogWriter {
+  constructor(
+    private readonly sql: Sql,
+    private readonly options: { retentionDays: number; log: Logger },
+  ) {}
+
   private buffer: RequestLogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private lastPrune = 0;
@@ -55,8 +58,7 @@ class RequestLogWriter {
     this.buffer = [];
     if (batch.length === 0) return;
     try {
-      const db = await sql();
-      await db.count(INSERT_BATCH, [
+      await this.sql.count(INSERT_BATCH, [
         batch.map((e) => e.at),
         batch.map((e) => e.merchantId ?? null),
         batch.map((e) => e.operation),
@@ -69,17 +71,10 @@ class RequestLogWriter {
       ]);
       if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = Date.now();
-        await db.count(PRUNE, [env.REQUEST_LOG_RETENTION_DAYS]);
+        await this.sql.count(PRUNE, [this.options.retentionDays]);
       }
     } catch (error) {
-      logger.warn({ err: error, lost: batch.length }, "request log write failed");
+      this.options.log.warn({ err: error, lost: batch.length }, "request log write failed");
     }
   }
-}
-
-const holder = globalThis as typeof globalThis & { __oncepayRequestLog?: RequestLogWriter };
-const writer = (holder.__oncepayRequestLog ??= new RequestLogWriter());
-
-export function logRequest(entry: RequestLogEntry): void {
-  writer.add(entry);
 }

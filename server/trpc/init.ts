@@ -1,35 +1,14 @@
-import { randomUUID } from "node:crypto";
 import { initTRPC } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import type { Logger } from "pino";
 import { ZodError } from "zod";
-import { authenticate } from "../auth/merchant";
-import { prisma } from "../db/client";
-import type { Sql } from "../db/sql";
-import { faultHooks, parseFault } from "../faults";
-import { defaultEngine } from "../idempotency/default-engine";
-import { idempotencyKeyFromInput, problemToTRPCError, runTrpc, toTRPCError, type TrpcRunSpec } from "../idempotency/adapters/trpc";
-import { fieldErrors } from "../http/respond";
-import { logger } from "../observability/logger";
-import type { Outcome } from "../observability/metrics";
-import { observe } from "../observability/observe";
 import { problem, ProblemError } from "../problem";
+import { fieldErrors } from "../rest/respond";
+import type { Context } from "./context";
+import type { Meta } from "./meta";
+import { idempotent } from "./middleware/idempotent";
+import { merchant } from "./middleware/merchant";
 
-export interface Context {
-  headers: Headers;
-  requestId: string;
-  log: Logger;
-  /** How many calls of this HTTP request were replays: the route then sets Idempotent-Replayed. */
-  replays: { count: number };
-}
-
-/** Request-free: tests build one from headers alone and call procedures through createCaller. */
-export function createContext(opts: { headers: Headers; requestId?: string }): Context {
-  const requestId = opts.requestId ?? (opts.headers.get("x-request-id")?.slice(0, 128) || randomUUID());
-  return { headers: opts.headers, requestId, log: logger.child({ requestId, via: "trpc" }), replays: { count: 0 } };
-}
-
-const t = initTRPC.context<Context>().create({
+const t = initTRPC.context<Context>().meta<Meta>().create({
+  // Every error carries the problem document the REST API would send, in `data.problem`.
   errorFormatter({ shape, error }) {
     const p =
       error.cause instanceof ProblemError
@@ -44,70 +23,7 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure;
-
 /** Authenticated with `Authorization: Bearer <api key>`, like the REST API. */
-export const merchantProcedure = t.procedure.use(async ({ ctx, next }) => {
-  const merchant = await authenticate(await prisma(), ctx.headers.get("authorization"));
-  if (!merchant) {
-    throw problemToTRPCError(problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."));
-  }
-  return next({ ctx: { merchant } });
-});
-
-/**
- * For mutations that must run at most once per key. The key comes from each call's own input
- * (`idempotencyKey`); the resolver hands its validated input and effect to `ctx.idempotency.run`.
- */
-export const idempotentProcedure = merchantProcedure.use(async ({ ctx, next, path, getRawInput }) => {
-  const startedAt = new Date();
-  const started = performance.now();
-  const report: { outcome?: Outcome; value?: { amount: number; currency: string } } = {};
-  const key = idempotencyKeyFromInput(await getRawInput());
-  const fault = faultHooks(parseFaultOrThrow(ctx.headers.get("simulate-failure")));
-  const engine = await defaultEngine();
-  const result = await next({
-    ctx: {
-      idempotency: {
-        key,
-        run: async <T>(spec: Omit<TrpcRunSpec<Sql, T>, "beforeExecute" | "withholdResponse">) => {
-          report.value = spec.value;
-          try {
-            const data = await runTrpc(
-              engine,
-              ctx.merchant.id,
-              key,
-              {
-                ...spec,
-                beforeExecute: fault.beforeExecute,
-                withholdResponse: fault.withholdResponse,
-                execute: fault.wrap(spec.execute),
-              },
-              report,
-            );
-            if (data.idempotentReplayed) ctx.replays.count++;
-            return data;
-          } catch (error) {
-            const mapped = toTRPCError(error);
-            report.outcome ??= mapped.outcome;
-            if (mapped.unexpected) ctx.log.error({ err: error }, "idempotent call failed");
-            throw mapped.error;
-          }
-        },
-      },
-    },
-  });
-  const outcome = report.outcome ?? (result.ok ? "executed" : "rejected");
-  const latencyMs = performance.now() - started;
-  const status = result.ok ? 200 : getHTTPStatusCodeFromError(result.error);
-  observe({ at: startedAt, merchantId: ctx.merchant.id, operation: path, key, outcome, status, latencyMs, ...report.value });
-  ctx.log.info({ merchant: ctx.merchant.id, key, operation: path, outcome, status, durationMs: Math.round(latencyMs * 10) / 10 }, "call");
-  return result;
-});
-
-function parseFaultOrThrow(header: string | null) {
-  try {
-    return parseFault(header);
-  } catch (error) {
-    throw toTRPCError(error).error;
-  }
-}
+export const merchantProcedure = t.procedure.use(merchant);
+/** For mutations that run at most once per key: the resolver hands its call to `ctx.call`. */
+export const idempotentProcedure = merchantProcedure.use(idempotent);

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_DELAY_MS, parseFault, SimulatedFailure } from "@/server/faults";
-import { mapError } from "@/server/idempotency/adapters/problems";
+import { mapError } from "@/server/calls/problems";
 import { ConflictError, ContentionError, MismatchError } from "@/server/idempotency/errors";
 import { CURRENCIES, createPaymentInput, MAX_AMOUNT } from "@/server/payments/schema";
 import { problem, ProblemError } from "@/server/problem";

@@ -1,4 +1,4 @@
-import { problemResponse } from "@/server/http/respond";
+import { problemResponse } from "@/server/rest/respond";
 import { problem } from "@/server/problem";
 
 export const dynamic = "force-dynamic";

@@ -1,5 +1,5 @@
-import { healthRoute } from "@/server/http/ops";
-import { methodNotAllowed } from "@/server/http/respond";
+import { healthRoute } from "@/server/rest/ops";
+import { methodNotAllowed } from "@/server/rest/respond";
 
 export const dynamic = "force-dynamic";
 export const GET = healthRoute;

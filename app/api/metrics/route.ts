@@ -1,5 +1,5 @@
-import { metricsRoute } from "@/server/http/ops";
-import { methodNotAllowed } from "@/server/http/respond";
+import { metricsRoute } from "@/server/rest/ops";
+import { methodNotAllowed } from "@/server/rest/respond";
 
 export const dynamic = "force-dynamic";
 export const GET = metricsRoute;

@@ -1,4 +1,3 @@
-import type { Redis } from "ioredis";
 import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
 import type { ClaimRequest, Completion, IdempotencyStore, InsertResult } from "./store";
 
@@ -11,6 +10,13 @@ interface CachedOutcome {
   resourceId: string | null;
   /** Epoch ms at which the entry stops being valid (Redis drops it then too). */
   until: number;
+}
+
+/** The three Redis commands the fast path uses (ioredis's client fits): no driver in the engine. */
+export interface FastPathRedis {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, mode: "PX", milliseconds: number): Promise<unknown>;
+  del(key: string): Promise<number>;
 }
 
 export type FastPathEvent = "hit" | "miss" | "error";
@@ -31,7 +37,7 @@ export interface RedisFastPathOptions {
 export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
   constructor(
     private readonly inner: IdempotencyStore<Tx>,
-    private readonly redis: Redis,
+    private readonly redis: FastPathRedis,
     private readonly options: RedisFastPathOptions,
   ) {}
 

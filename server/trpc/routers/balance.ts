@@ -1,7 +1,6 @@
-import { prisma } from "../../db/client";
 import { getBalance } from "../../payments/queries";
 import { merchantProcedure, router } from "../init";
 
 export const balanceRouter = router({
-  get: merchantProcedure.query(async ({ ctx }) => getBalance(await prisma(), ctx.merchant.id)),
+  get: merchantProcedure.query(({ ctx }) => getBalance(ctx.db.prisma, ctx.merchant.id)),
 });

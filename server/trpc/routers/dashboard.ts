@@ -1,4 +1,3 @@
-import { prisma } from "../../db/client";
 import { keyTimeline, records, summary, timeseries } from "../../dashboard/queries";
 import { keyTimelineInput, recordsInput, summaryInput } from "../../dashboard/schema";
 import { publicProcedure, router } from "../init";
@@ -8,10 +7,10 @@ import { publicProcedure, router } from "../init";
  * deployment puts them behind operator authentication.
  */
 export const dashboardRouter = router({
-  summary: publicProcedure.input(summaryInput).query(async ({ input }) => summary(await prisma(), input.window, input.merchant)),
-  timeseries: publicProcedure.input(summaryInput).query(async ({ input }) => timeseries(await prisma(), input.window, input.merchant)),
-  records: publicProcedure.input(recordsInput).query(async ({ input }) => records(await prisma(), input)),
+  summary: publicProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.db.prisma, input.window, input.merchant)),
+  timeseries: publicProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.db.prisma, input.window, input.merchant)),
+  records: publicProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.db.prisma, input)),
   keyTimeline: publicProcedure
     .input(keyTimelineInput)
-    .query(async ({ input }) => keyTimeline(await prisma(), input.merchant, input.operation, input.key)),
+    .query(({ ctx, input }) => keyTimeline(ctx.db.prisma, input.merchant, input.operation, input.key)),
 });

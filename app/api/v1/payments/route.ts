@@ -1,5 +1,5 @@
-import { createPaymentRoute, listPaymentsRoute } from "@/server/http/payments";
-import { methodNotAllowed } from "@/server/http/respond";
+import { createPaymentRoute, listPaymentsRoute } from "@/server/rest/payments";
+import { methodNotAllowed } from "@/server/rest/respond";
 
 export const dynamic = "force-dynamic";
 export const POST = createPaymentRoute;

@@ -1,5 +1,5 @@
-import { getPaymentRoute } from "@/server/http/payments";
-import { methodNotAllowed } from "@/server/http/respond";
+import { getPaymentRoute } from "@/server/rest/payments";
+import { methodNotAllowed } from "@/server/rest/respond";
 
 export const dynamic = "force-dynamic";
 export const GET = getPaymentRoute;

@@ -1,5 +1,4 @@
-import { database } from "../db/client";
-import { redis } from "../db/redis";
+import { app } from "../app";
 import { statement } from "../db/sql";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
@@ -11,9 +10,8 @@ const PING = statement("health_ping", "SELECT 1");
 /** GET /api/health: 200 when the database answers, 503 otherwise. Redis is optional: reported, never fatal. */
 export async function healthRoute(): Promise<Response> {
   try {
-    const db = await database();
+    const { db, redis: cache } = await app();
     await db.sql.rows(PING);
-    const cache = redis();
     return json({
       status: "ok",
       database: db.embedded ? "embedded" : "postgresql",

@@ -1,7 +1,7 @@
-import type { Outcome } from "../../observability/metrics";
-import { SimulatedFailure } from "../../faults";
-import { problem, ProblemError, type Problem } from "../../problem";
-import { ConflictError, ContentionError, IdempotencyError, MismatchError } from "../errors";
+import { SimulatedFailure } from "../faults";
+import { ConflictError, ContentionError, IdempotencyError, MismatchError, StoreError } from "../idempotency/errors";
+import { problem, ProblemError, type Problem } from "../problem";
+import type { Outcome } from "./call";
 
 export interface MappedError {
   problem: Problem;
@@ -11,7 +11,7 @@ export interface MappedError {
   unexpected: boolean;
 }
 
-/** Every failure of an idempotent request, as the problem a client sees; shared by REST and tRPC. */
+/** Every failure of a call, as the problem a client sees, whichever way the call came in. */
 export function mapError(error: unknown): MappedError {
   if (error instanceof ProblemError) {
     const status = error.problem.status;
@@ -43,6 +43,9 @@ function mapEngineError(error: IdempotencyError): MappedError {
       outcome: "mismatch",
       unexpected: false,
     };
+  }
+  if (error instanceof StoreError) {
+    return failed(problem("database_unavailable", "The database is unavailable. Nothing was saved; retry with the same key."));
   }
   if (error instanceof ContentionError) {
     return { ...failed(problem("idempotency_contention", error.message)), headers: { "retry-after": "1" } };

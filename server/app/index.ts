@@ -1,0 +1,79 @@
+import type { Redis } from "ioredis";
+import { CallPipeline } from "../calls/pipeline";
+import { openDatabase, type Database } from "../db/client";
+import { connectRedis, fastPathPrefix, whenReady } from "../db/redis";
+import type { Sql } from "../db/sql";
+import { env, type Env } from "../env";
+import { IdempotencyEngine } from "../idempotency/engine";
+import { PostgresStore } from "../idempotency/stores/postgres";
+import { RedisFastPath } from "../idempotency/stores/redis";
+import type { IdempotencyStore } from "../idempotency/stores/store";
+import { logger } from "../observability/logger";
+import { metrics } from "../observability/metrics";
+import { RequestLogWriter } from "../observability/request-log";
+import { callObserver } from "./observer";
+
+/**
+ * The composition root: configuration in, the process's parts out, wired once. Nothing else in
+ * the server opens a database, connects to Redis or builds an engine.
+ */
+export interface App {
+  config: Env;
+  db: Database;
+  /** Null without `REDIS_URL`. */
+  redis: Redis | null;
+  engine: IdempotencyEngine<Sql>;
+  /** The idempotent-call pipeline: every way in runs its calls through it. */
+  calls: CallPipeline<Sql>;
+  requestLog: RequestLogWriter;
+  close(): Promise<void>;
+}
+
+export async function createApp(config: Env): Promise<App> {
+  const db = await openDatabase(
+    { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, dataDir: config.ONCEPAY_DATA_DIR, merchants: config.merchants },
+    logger,
+  );
+  let store: IdempotencyStore<Sql> = new PostgresStore(db.sql);
+  const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
+  if (redis) {
+    // Waited once, at start: without it the first requests find Redis still connecting.
+    await whenReady(redis, 1_000);
+    store = new RedisFastPath(store, redis, {
+      prefix: fastPathPrefix(db.identity),
+      onEvent: (result) => metrics.fastPath.inc({ result }),
+    });
+  }
+  const engine = new IdempotencyEngine(store, {
+    ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    lockTimeoutSeconds: config.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS,
+  });
+  const requestLog = new RequestLogWriter(db.sql, { retentionDays: config.REQUEST_LOG_RETENTION_DAYS, log: logger });
+  return {
+    config,
+    db,
+    redis,
+    engine,
+    calls: new CallPipeline(engine, callObserver(requestLog, logger)),
+    requestLog,
+    async close() {
+      await requestLog.flush();
+      redis?.disconnect();
+      await db.close();
+    },
+  };
+}
+
+// On globalThis so that dev-mode module reloads and Next's separate route bundles share one app
+// (and one embedded database).
+const holder = globalThis as typeof globalThis & { __oncepayApp?: Promise<App> };
+
+/** The process's one App, made on first use: nothing connects at import or build time. */
+export function app(): Promise<App> {
+  holder.__oncepayApp ??= createApp(env).catch((error: unknown) => {
+    // Not cached: the database may come back, and the next request tries again.
+    holder.__oncepayApp = undefined;
+    throw error;
+  });
+  return holder.__oncepayApp;
+}

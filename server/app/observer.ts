@@ -1,0 +1,33 @@
+import type { Logger } from "pino";
+import type { CallObservation } from "../calls/call";
+import { recordOutcome } from "../observability/metrics";
+import type { RequestLogWriter } from "../observability/request-log";
+
+/** Where each call's one observation goes: Prometheus, the dashboard's history, and one log line. */
+export function callObserver(requestLog: RequestLogWriter, log: Logger): (o: CallObservation) => void {
+  return (o) => {
+    recordOutcome(o.operation, o.outcome, o.latencyMs / 1000);
+    requestLog.add({
+      at: o.at,
+      merchantId: o.scope,
+      operation: o.operation,
+      key: o.key,
+      outcome: o.outcome,
+      status: o.status,
+      latencyMs: o.latencyMs,
+      amount: o.amount,
+      currency: o.currency,
+    });
+    const line = {
+      via: o.via,
+      merchant: o.scope,
+      key: o.key,
+      operation: o.operation,
+      outcome: o.outcome,
+      status: o.status,
+      durationMs: Math.round(o.latencyMs * 10) / 10,
+    };
+    if (o.unexpected) log.error({ ...line, err: o.unexpected }, "call failed");
+    else log.info(line, "call");
+  };
+}

@@ -1,0 +1,58 @@
+import type { Fault } from "../faults";
+import type { ExecutionContext, OperationResult } from "../idempotency/engine";
+import type { StoredResponse } from "../idempotency/record";
+import type { Problem } from "../problem";
+
+/** How one idempotent call ended, as logs, metrics, request history and the dashboard name it. */
+export type Outcome = "executed" | "replayed" | "conflict" | "mismatch" | "rejected" | "failed";
+
+/** The ways in: each protocol or caller that runs calls through the pipeline. */
+export type Via = "rest" | "trpc" | "job";
+
+type Step<T> = () => T | Promise<T>;
+
+/**
+ * One idempotent call, in the order the pipeline takes it apart: who (`scope`), which key, what
+ * input, then the effect. Each step may throw a ProblemError (a 401, a 400), which makes the call
+ * a rejection; whatever a step already produced still reaches the history (the merchant of a
+ * request whose body was invalid, say).
+ */
+export interface IdempotentCall<Tx, I> {
+  operation: string;
+  via: Via;
+  scope: Step<string>;
+  key: Step<string>;
+  /** The validated input: what the fingerprint covers. */
+  input: Step<I>;
+  /** Simulated failures for this call (the demo's fault toggle), parsed after the input. */
+  fault?: Step<Fault | null>;
+  /** The money at stake, for the request history (a replay of it is money protected). */
+  value?: (input: I) => { amount: number; currency: string };
+  /** The effect. All its writes go through `tx`, which commits with the stored outcome. */
+  effect: (tx: Tx, call: { scope: string; input: I; execution: ExecutionContext }) => Promise<OperationResult>;
+}
+
+/** What a call ended with: a stored outcome (fresh or replayed), or a problem nothing was stored for. */
+export type CallResult =
+  | { outcome: "executed" | "replayed"; key: string; response: StoredResponse }
+  | { outcome: Outcome; key?: string; problem: Problem; headers: Record<string, string> };
+
+/** Everything a call leaves behind for logs, metrics and the request history: made once, here. */
+export interface CallObservation {
+  at: Date;
+  via: Via;
+  operation: string;
+  scope?: string;
+  key?: string;
+  outcome: Outcome;
+  status: number;
+  latencyMs: number;
+  amount?: number;
+  currency?: string;
+  /** Set for failures nobody expected: worth an error-level log with the stack. */
+  unexpected?: unknown;
+}
+
+export function statusOf(result: CallResult): number {
+  return "response" in result ? result.response.status : result.problem.status;
+}

@@ -1,0 +1,98 @@
+import { faultHooks, type Fault } from "../faults";
+import type { IdempotencyEngine } from "../idempotency/engine";
+import { fingerprint } from "../idempotency/fingerprint";
+import { problem } from "../problem";
+import type { CallObservation, CallResult, IdempotentCall } from "./call";
+import { statusOf } from "./call";
+import { mapError } from "./problems";
+
+/** What the pipeline learned of a call before it ended, for the one observation it makes. */
+interface Seen {
+  scope?: string;
+  key?: string;
+  value?: { amount: number; currency: string };
+}
+
+/**
+ * The one way into the engine, for every protocol and caller: takes a call apart (scope, key,
+ * input, fault), runs it through the engine, and turns every ending into a CallResult. Timing, the
+ * log line, metrics and the request history happen here, once per call, through `observe`.
+ */
+export class CallPipeline<Tx> {
+  constructor(
+    private readonly engine: IdempotencyEngine<Tx>,
+    private readonly observe: (observation: CallObservation) => void,
+  ) {}
+
+  async run<I>(call: IdempotentCall<Tx, I>): Promise<CallResult> {
+    const at = new Date();
+    const started = performance.now();
+    const seen: Seen = {};
+    let result: CallResult;
+    let unexpected: unknown;
+    try {
+      result = await this.execute(call, seen);
+    } catch (error) {
+      const mapped = mapError(error);
+      if (mapped.unexpected) unexpected = error;
+      result = { outcome: mapped.outcome, key: seen.key, problem: mapped.problem, headers: mapped.headers };
+    }
+    this.observe({
+      at,
+      via: call.via,
+      operation: call.operation,
+      scope: seen.scope,
+      key: seen.key,
+      outcome: result.outcome,
+      status: statusOf(result),
+      latencyMs: performance.now() - started,
+      ...seen.value,
+      unexpected,
+    });
+    return result;
+  }
+
+  /** A call refused before it could be taken apart (a tRPC input its schema rejected, say), observed as one. */
+  reject(call: Pick<IdempotentCall<Tx, unknown>, "operation" | "via"> & Seen, error: unknown): CallResult {
+    const mapped = mapError(error);
+    const result: CallResult = { outcome: mapped.outcome, key: call.key, problem: mapped.problem, headers: mapped.headers };
+    this.observe({
+      at: new Date(),
+      via: call.via,
+      operation: call.operation,
+      scope: call.scope,
+      key: call.key,
+      outcome: result.outcome,
+      status: statusOf(result),
+      latencyMs: 0,
+      unexpected: mapped.unexpected ? error : undefined,
+    });
+    return result;
+  }
+
+  private async execute<I>(call: IdempotentCall<Tx, I>, seen: Seen): Promise<CallResult> {
+    const scope = (seen.scope = await call.scope());
+    const key = (seen.key = await call.key());
+    const input = await call.input();
+    seen.value = call.value?.(input);
+    const fault: Fault | null = (await call.fault?.()) ?? null;
+    const hooks = faultHooks(fault);
+    const run = await this.engine.run({
+      scope,
+      operation: call.operation,
+      key,
+      fingerprint: fingerprint(input),
+      beforeExecute: hooks.beforeExecute,
+      execute: hooks.wrap((tx: Tx, execution) => call.effect(tx, { scope, input, execution })),
+    });
+    if (run.outcome === "executed" && hooks.withholdResponse) {
+      // Still an execution (it committed): only its answer is lost, and a retry gets the replay.
+      const lost = problem(
+        "simulated_lost_response",
+        "The payment committed but its response was withheld (Simulate-Failure: lost-response). Retry with the same key to get it.",
+      );
+      return { outcome: "executed", key, problem: lost, headers: {} };
+    }
+    return { outcome: run.outcome, key, response: run.response };
+  }
+}

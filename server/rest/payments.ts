@@ -1,0 +1,46 @@
+import { parseFault } from "../faults";
+import { idempotencyKeyFrom, toResponse } from "../idempotency/adapters/http";
+import { CREATE_PAYMENT, executeCreatePayment } from "../payments/operation";
+import { getBalance, getPayment, listPayments } from "../payments/queries";
+import { createPaymentInput, listPaymentsQuery } from "../payments/schema";
+import { ProblemError } from "../problem";
+import { route } from "./handler";
+import { merchantOf } from "./merchant";
+import { json, readJson, readQuery } from "./respond";
+
+/** POST /api/v1/payments */
+export const createPaymentRoute = route(async ({ request, app }) =>
+  toResponse(
+    await app.calls.run({
+      operation: CREATE_PAYMENT,
+      via: "rest",
+      scope: async () => (await merchantOf(app, request)).id,
+      key: () => idempotencyKeyFrom(request.headers),
+      input: () => readJson(request, createPaymentInput),
+      fault: () => parseFault(request.headers.get("simulate-failure"), app.config.FAULT_INJECTION),
+      value: ({ amount, currency }) => ({ amount, currency }),
+      effect: (tx, { scope, input, execution }) => executeCreatePayment(tx, scope, input, execution),
+    }),
+  ),
+);
+
+/** GET /api/v1/payments?limit=N */
+export const listPaymentsRoute = route(async ({ request, app }) => {
+  const merchant = await merchantOf(app, request);
+  const { limit } = readQuery(request, listPaymentsQuery);
+  return json({ object: "list", data: await listPayments(app.db.prisma, merchant.id, limit) });
+});
+
+/** GET /api/v1/payments/{id} */
+export const getPaymentRoute = route<{ id: string }>(async ({ request, app }, { id }) => {
+  const merchant = await merchantOf(app, request);
+  const payment = await getPayment(app.db.prisma, merchant.id, id);
+  if (!payment) throw ProblemError.of("not_found", `No payment with id "${id}".`);
+  return json(payment);
+});
+
+/** GET /api/v1/balance */
+export const balanceRoute = route(async ({ request, app }) => {
+  const merchant = await merchantOf(app, request);
+  return json(await getBalance(app.db.prisma, merchant.id));
+});

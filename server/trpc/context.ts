@@ -1,0 +1,34 @@
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { App } from "../app";
+import type { Database } from "../db/client";
+import type { CallPipeline } from "../calls/pipeline";
+import type { Sql } from "../db/sql";
+import { logger } from "../observability/logger";
+
+/** What every procedure gets: resolvers use `ctx.db` and `ctx.calls`, never a client of their own. */
+export interface Context {
+  headers: Headers;
+  requestId: string;
+  log: Logger;
+  db: Database;
+  /** The idempotent-call pipeline (the engine behind it). */
+  calls: CallPipeline<Sql>;
+  faultInjection: boolean;
+  /** How many calls of this HTTP request were replays: the handler then sets Idempotent-Replayed. */
+  replays: { count: number };
+}
+
+/** Request-free: tests build one from headers and an App, and call procedures through createCaller. */
+export function createContext(opts: { headers: Headers; app: App; requestId?: string }): Context {
+  const requestId = opts.requestId ?? (opts.headers.get("x-request-id")?.slice(0, 128) || randomUUID());
+  return {
+    headers: opts.headers,
+    requestId,
+    log: logger.child({ requestId, via: "trpc" }),
+    db: opts.app.db,
+    calls: opts.app.calls,
+    faultInjection: opts.app.config.FAULT_INJECTION,
+    replays: { count: 0 },
+  };
+}

@@ -1,0 +1,30 @@
+import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { app } from "../app";
+import { mapError } from "../calls/problems";
+import { REPLAYED_HEADER } from "../idempotency/adapters/http";
+import { logger } from "../observability/logger";
+import { problemResponse } from "../rest/respond";
+import { createContext } from "./context";
+import { appRouter } from "./routers/_app";
+
+export const TRPC_ENDPOINT = "/api/trpc";
+
+/** The tRPC endpoint over fetch; sets Idempotent-Replayed when any call of the batch was a replay. */
+export async function handleTrpc(req: Request): Promise<Response> {
+  let current;
+  try {
+    current = await app();
+  } catch (error) {
+    // No app without its database: answered like any REST outage, before tRPC is involved.
+    const mapped = mapError(error);
+    if (mapped.unexpected) logger.error({ err: error }, "app failed to start");
+    return problemResponse(mapped.problem, mapped.headers);
+  }
+  return fetchRequestHandler({
+    endpoint: TRPC_ENDPOINT,
+    req,
+    router: appRouter,
+    createContext: () => createContext({ headers: req.headers, app: current }),
+    responseMeta: ({ ctx }) => (ctx && ctx.replays.count > 0 ? { headers: new Headers({ [REPLAYED_HEADER]: "true" }) } : {}),
+  });
+}

@@ -1,0 +1,51 @@
+import { experimental_standaloneMiddleware } from "@trpc/server";
+import type { z } from "zod";
+import type { Merchant } from "../../auth/merchant";
+import type { IdempotentCall } from "../../calls/call";
+import type { Sql } from "../../db/sql";
+import { parseFault } from "../../faults";
+import { fromCallResult, idempotencyKeyFromInput, problemErrorOf, type Idempotent } from "../../idempotency/adapters/trpc";
+import type { Context } from "../context";
+import type { Meta } from "../meta";
+
+/** What a resolver says of its call; the key, merchant and fault come from the request. */
+export interface TrpcCall<I, T> extends Pick<IdempotentCall<Sql, I>, "value" | "effect"> {
+  input: I;
+  /** Validates the stored success body on the way out, fresh or replayed. */
+  output: z.ZodType<T>;
+}
+
+/**
+ * Gives the resolver `ctx.call`, which runs its call through the pipeline with the key of this
+ * call's own input (the key travels per call, never per HTTP batch). A call refused before its
+ * resolver ran (its input failed the schema) is observed as a rejection, like a REST 400.
+ */
+export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { merchant: Merchant }; meta: Meta }>().create(
+  async ({ ctx, next, meta, path, getRawInput }) => {
+    // The engine's name for the operation, the same over REST, never the procedure's path.
+    const operation = meta?.operation;
+    if (!operation) throw new Error(`idempotent procedure ${path} has no meta.operation`);
+    const rawInput = await getRawInput();
+    let ran = false;
+    const call = async <I, T>(spec: TrpcCall<I, T>): Promise<Idempotent<T>> => {
+      ran = true;
+      const result = await ctx.calls.run({
+        operation,
+        via: "trpc",
+        scope: () => ctx.merchant.id,
+        key: () => idempotencyKeyFromInput(rawInput),
+        input: () => spec.input,
+        fault: () => parseFault(ctx.headers.get("simulate-failure"), ctx.faultInjection),
+        value: spec.value,
+        effect: spec.effect,
+      });
+      if (result.outcome === "replayed") ctx.replays.count++;
+      return fromCallResult(result, spec.output);
+    };
+    const result = await next({ ctx: { call } });
+    if (!result.ok && !ran) {
+      ctx.calls.reject({ operation, via: "trpc", scope: ctx.merchant.id }, problemErrorOf(result.error));
+    }
+    return result;
+  },
+);

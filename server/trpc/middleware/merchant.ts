@@ -1,0 +1,14 @@
+import { experimental_standaloneMiddleware } from "@trpc/server";
+import { authenticate } from "../../auth/merchant";
+import { problemToTRPCError } from "../../idempotency/adapters/trpc";
+import { problem } from "../../problem";
+import type { Context } from "../context";
+
+/** Puts the merchant of the API key on the context, or answers 401. */
+export const merchant = experimental_standaloneMiddleware<{ ctx: Context }>().create(async ({ ctx, next }) => {
+  const found = await authenticate(ctx.db.prisma, ctx.headers.get("authorization"));
+  if (!found) {
+    throw problemToTRPCError(problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."));
+  }
+  return next({ ctx: { merchant: found } });
+});
