@@ -19,10 +19,10 @@ test("the dashboard shows the replay a lost response caused, and the key's timel
   await expect(row).toHaveCount(1);
   await expect(row).toContainText("completed");
   await row.getByRole("button", { name: key }).click();
-  const attempts = page.getByTestId("timeline-attempts").locator("li");
-  await expect(attempts).toHaveCount(2);
-  await expect(attempts.nth(0)).toContainText("executed 502");
-  await expect(attempts.nth(1)).toContainText(/replayed 20[01]/); // tRPC answers 200, REST 201
+  const requests = page.getByTestId("timeline-requests").locator("li");
+  await expect(requests).toHaveCount(2);
+  await expect(requests.nth(0)).toContainText("executed 502");
+  await expect(requests.nth(1)).toContainText(/replayed 20[01]/); // tRPC answers 200, REST 201
   await expect(page.getByTestId("timeline")).toContainText("Stored response (201)");
 });
 

@@ -7,7 +7,7 @@ import { statusOf } from "./call";
 import { mapError } from "./problems";
 
 /** What the pipeline learned of a call before it ended, for the one observation it makes. */
-interface Seen {
+export interface Seen {
   scope?: string;
   key?: string;
   value?: { amount: number; currency: string };
@@ -28,46 +28,21 @@ export class CallPipeline<Tx> {
     const at = new Date();
     const started = performance.now();
     const seen: Seen = {};
-    let result: CallResult;
-    let unexpected: unknown;
+    let ended: Ended;
     try {
-      result = await this.execute(call, seen);
+      ended = { result: await this.execute(call, seen) };
     } catch (error) {
-      const mapped = mapError(error);
-      if (mapped.unexpected) unexpected = error;
-      result = { outcome: mapped.outcome, key: seen.key, problem: mapped.problem, headers: mapped.headers };
+      ended = failure(error, seen);
     }
-    this.observe({
-      at,
-      via: call.via,
-      operation: call.operation,
-      scope: seen.scope,
-      key: seen.key,
-      outcome: result.outcome,
-      status: statusOf(result),
-      latencyMs: performance.now() - started,
-      ...seen.value,
-      unexpected,
-    });
-    return result;
+    this.observe(observation(call, seen, at, performance.now() - started, ended));
+    return ended.result;
   }
 
   /** A call refused before it could be taken apart (a tRPC input its schema rejected, say), observed as one. */
-  reject(call: Pick<IdempotentCall<Tx, unknown>, "operation" | "via"> & Seen, error: unknown): CallResult {
-    const mapped = mapError(error);
-    const result: CallResult = { outcome: mapped.outcome, key: call.key, problem: mapped.problem, headers: mapped.headers };
-    this.observe({
-      at: new Date(),
-      via: call.via,
-      operation: call.operation,
-      scope: call.scope,
-      key: call.key,
-      outcome: result.outcome,
-      status: statusOf(result),
-      latencyMs: 0,
-      unexpected: mapped.unexpected ? error : undefined,
-    });
-    return result;
+  reject(call: Pick<IdempotentCall<Tx, unknown>, "operation" | "via">, seen: Seen, error: unknown): CallResult {
+    const ended = failure(error, seen);
+    this.observe(observation(call, seen, new Date(), 0, ended));
+    return ended.result;
   }
 
   private async execute<I>(call: IdempotentCall<Tx, I>, seen: Seen): Promise<CallResult> {
@@ -95,4 +70,39 @@ export class CallPipeline<Tx> {
     }
     return { outcome: run.outcome, key, response: run.response };
   }
+}
+
+interface Ended {
+  result: CallResult;
+  /** A failure nobody expected, for an error-level log with its stack. */
+  unexpected?: unknown;
+}
+
+function failure(error: unknown, seen: Seen): Ended {
+  const mapped = mapError(error);
+  return {
+    result: { outcome: mapped.outcome, key: seen.key, problem: mapped.problem, headers: mapped.headers },
+    unexpected: mapped.unexpected ? error : undefined,
+  };
+}
+
+function observation(
+  call: Pick<IdempotentCall<unknown, unknown>, "operation" | "via">,
+  seen: Seen,
+  at: Date,
+  latencyMs: number,
+  { result, unexpected }: Ended,
+): CallObservation {
+  return {
+    at,
+    via: call.via,
+    operation: call.operation,
+    scope: seen.scope,
+    key: seen.key,
+    outcome: result.outcome,
+    status: statusOf(result),
+    latencyMs,
+    ...seen.value,
+    unexpected,
+  };
 }

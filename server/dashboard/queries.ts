@@ -110,8 +110,8 @@ export interface RecordRow {
   key: string;
   state: DisplayState;
   /** Requests seen with this key (fresh, replays, conflicts, mismatches). */
-  attempts: number;
-  /** Executions: 1, more after a lease takeover or a retry of a failed attempt. */
+  requests: number;
+  /** Executions: 1, more after a lease takeover or a retry of a released key. */
   executions: number;
   firstSeen: string;
   lastSeen: string;
@@ -119,10 +119,8 @@ export interface RecordRow {
   paymentId: string | null;
 }
 
-// A released record is a transient failure (nothing saved); a completed one past retention has expired.
-const DISPLAY_STATE = `CASE WHEN r.state = 'released' THEN 'failed'
-                            WHEN r.state = 'completed' AND r.expires_at <= now() THEN 'expired'
-                            ELSE r.state END`;
+// The record's own state, except that a completed one past retention shows as expired.
+const DISPLAY_STATE = `CASE WHEN r.state = 'completed' AND r.expires_at <= now() THEN 'expired' ELSE r.state END`;
 
 export async function records(
   prisma: PrismaClient,
@@ -134,7 +132,7 @@ export async function records(
   const rows = await prisma.$queryRawUnsafe<(Omit<RecordRow, "firstSeen" | "lastSeen"> & { firstSeen: Date; lastSeen: Date })[]>(
     `SELECT * FROM (
        SELECT r.scope AS merchant, r.operation, r.key, ${DISPLAY_STATE} AS state,
-              coalesce(l.n, 0)::int AS attempts, r.attempts AS executions,
+              coalesce(l.n, 0)::int AS requests, r.executions,
               coalesce(l.first_seen, r.created_at) AS "firstSeen", coalesce(l.last_seen, r.updated_at) AS "lastSeen",
               r.response_status AS "responseStatus", r.resource_id AS "paymentId"
          FROM idempotency_records r
@@ -166,27 +164,28 @@ export interface KeyTimeline {
     paymentId: string | null;
     expiresAt: string;
   } | null;
-  attempts: { at: string; outcome: string; status: number; latencyMs: number }[];
+  /** Every request seen with the key, in arrival order. */
+  requests: { at: string; outcome: string; status: number; latencyMs: number }[];
 }
 
 export async function keyTimeline(prisma: PrismaClient, merchant: string, operation: string, key: string): Promise<KeyTimeline> {
   const [record] = await prisma.$queryRawUnsafe<
     { state: DisplayState; executions: number; responseStatus: number | null; responseBody: string | null; paymentId: string | null; expiresAt: Date }[]
   >(
-    `SELECT ${DISPLAY_STATE} AS state, r.attempts AS executions, r.response_status AS "responseStatus",
+    `SELECT ${DISPLAY_STATE} AS state, r.executions, r.response_status AS "responseStatus",
             r.response_body AS "responseBody", r.resource_id AS "paymentId", r.expires_at AS "expiresAt"
        FROM idempotency_records r WHERE r.scope = $1 AND r.operation = $2 AND r.key = $3`,
     merchant,
     operation,
     key,
   );
-  const attempts = await prisma.$queryRaw<{ at: Date; outcome: string; status: number; latencyMs: number }[]>`
+  const requests = await prisma.$queryRaw<{ at: Date; outcome: string; status: number; latencyMs: number }[]>`
     SELECT at, outcome, status, latency_ms AS "latencyMs"
       FROM request_log
      WHERE merchant_id = ${merchant} AND operation = ${operation} AND idempotency_key = ${key}
      ORDER BY at, id`;
   return {
     record: record ? { ...record, expiresAt: record.expiresAt.toISOString() } : null,
-    attempts: attempts.map((a) => ({ ...a, at: a.at.toISOString() })),
+    requests: requests.map((r) => ({ ...r, at: r.at.toISOString() })),
   };
 }

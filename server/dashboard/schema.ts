@@ -14,7 +14,8 @@ const merchant = z.string().min(1).max(64).optional();
 
 export const summaryInput = z.object({ window: windowSchema.default("1h"), merchant });
 
-export const RECORD_STATES = ["in_progress", "completed", "failed", "expired"] as const;
+/** A record's states as the dashboard shows them: the engine's three, plus completed-and-expired. */
+export const RECORD_STATES = ["in_progress", "completed", "released", "expired"] as const;
 
 export const recordsInput = z.object({
   merchant,

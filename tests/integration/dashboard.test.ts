@@ -89,45 +89,45 @@ describe("dashboard", () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 
-  it("records: state, attempts and the linked payment; filters by state and key", async () => {
-    const rows = await query<{ key: string; state: string; attempts: number; executions: number; responseStatus: number; paymentId: string | null }[]>(
+  it("records: state, requests and the linked payment; filters by state and key", async () => {
+    const rows = await query<{ key: string; state: string; requests: number; executions: number; responseStatus: number; paymentId: string | null }[]>(
       "dashboard.records",
       { search: prefix },
     );
     const byKey = Object.fromEntries(rows.map((r) => [r.key, r]));
     expect(Object.keys(byKey).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 10].map(k).sort());
-    expect(byKey[k(1)]).toMatchObject({ state: "completed", attempts: 3, executions: 1, responseStatus: 201, paymentId: expect.stringMatching(/^pay_/) });
-    expect(byKey[k(2)]).toMatchObject({ attempts: 2 });
-    expect(byKey[k(4)]).toMatchObject({ responseStatus: 402, attempts: 2 });
-    expect(byKey[k(5)]).toMatchObject({ attempts: 3 });
-    expect(byKey[k(6)]).toMatchObject({ state: "completed", attempts: 2, executions: 2 });
-    expect(await query<unknown[]>("dashboard.records", { search: prefix, state: "failed" })).toEqual([]);
+    expect(byKey[k(1)]).toMatchObject({ state: "completed", requests: 3, executions: 1, responseStatus: 201, paymentId: expect.stringMatching(/^pay_/) });
+    expect(byKey[k(2)]).toMatchObject({ requests: 2 });
+    expect(byKey[k(4)]).toMatchObject({ responseStatus: 402, requests: 2 });
+    expect(byKey[k(5)]).toMatchObject({ requests: 3 });
+    expect(byKey[k(6)]).toMatchObject({ state: "completed", requests: 2, executions: 2 });
+    expect(await query<unknown[]>("dashboard.records", { search: prefix, state: "released" })).toEqual([]);
     expect(await query<unknown[]>("dashboard.records", { search: prefix, state: "in_progress" })).toEqual([]);
     const one = await query<{ key: string }[]>("dashboard.records", { search: `${prefix}-k5` });
     expect(one.map((r) => r.key)).toEqual([k(5)]);
   });
 
   it("a key's timeline: every attempt in order, with the stored response", async () => {
-    const timeline = await query<{ record: { state: string; responseStatus: number; responseBody: string; paymentId: string }; attempts: { outcome: string; status: number; latencyMs: number }[] }>(
+    const timeline = await query<{ record: { state: string; responseStatus: number; responseBody: string; paymentId: string }; requests: { outcome: string; status: number; latencyMs: number }[] }>(
       "dashboard.keyTimeline",
       { merchant: "alice", operation: "payment.create", key: k(5) },
     );
-    expect(timeline.attempts.map((a) => [a.outcome, a.status])).toEqual([
+    expect(timeline.requests.map((a) => [a.outcome, a.status])).toEqual([
       ["executed", 201],
       ["conflict", 409],
       ["replayed", 201],
     ]);
-    expect(timeline.attempts[0]!.latencyMs).toBeGreaterThanOrEqual(1500);
+    expect(timeline.requests[0]!.latencyMs).toBeGreaterThanOrEqual(1500);
     expect(timeline.record).toMatchObject({ state: "completed", responseStatus: 201 });
     expect(JSON.parse(timeline.record.responseBody)).toMatchObject({ id: timeline.record.paymentId, amount: 500 });
-    const failedFirst = await query<{ attempts: { outcome: string; status: number }[] }>("dashboard.keyTimeline", { merchant: "alice", operation: "payment.create", key: k(6) });
-    expect(failedFirst.attempts.map((a) => [a.outcome, a.status])).toEqual([
+    const failedFirst = await query<{ requests: { outcome: string; status: number }[] }>("dashboard.keyTimeline", { merchant: "alice", operation: "payment.create", key: k(6) });
+    expect(failedFirst.requests.map((a) => [a.outcome, a.status])).toEqual([
       ["failed", 503],
       ["executed", 201],
     ]);
     // A lost response is still the execution; its retry is the replay.
-    const lost = await query<{ attempts: { outcome: string; status: number }[] }>("dashboard.keyTimeline", { merchant: "alice", operation: "payment.create", key: k(10) });
-    expect(lost.attempts.map((a) => [a.outcome, a.status])).toEqual([
+    const lost = await query<{ requests: { outcome: string; status: number }[] }>("dashboard.keyTimeline", { merchant: "alice", operation: "payment.create", key: k(10) });
+    expect(lost.requests.map((a) => [a.outcome, a.status])).toEqual([
       ["executed", 502],
       ["replayed", 201],
     ]);

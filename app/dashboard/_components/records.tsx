@@ -10,7 +10,7 @@ export type RecordState = (typeof STATES)[number];
 const STATE_LABEL: Record<RecordState, string> = {
   in_progress: "in progress",
   completed: "completed",
-  failed: "failed (released)",
+  released: "released",
   expired: "expired",
 };
 
@@ -47,7 +47,7 @@ export function Records({
             <th>Merchant</th>
             <th>Operation</th>
             <th>State</th>
-            <th>Attempts</th>
+            <th>Requests</th>
             <th>First seen</th>
             <th>Last seen</th>
             <th>Response</th>
@@ -69,7 +69,7 @@ export function Records({
                 <td>
                   <span className={`state state-${r.state}`}>{STATE_LABEL[r.state]}</span>
                 </td>
-                <td>{r.attempts}</td>
+                <td>{r.requests}</td>
                 <td>{when(r.firstSeen)}</td>
                 <td>{when(r.lastSeen)}</td>
                 <td>{r.responseStatus ?? "—"}</td>
@@ -108,10 +108,10 @@ export function KeyTimeline({ selected, onClose }: { selected: SelectedKey; onCl
         {selected.merchant} · {selected.operation}
         {data?.record && ` · ${STATE_LABEL[data.record.state]} · executed ${data.record.executions}×`}
       </p>
-      <ol className="attempts" data-testid="timeline-attempts">
-        {(data?.attempts ?? []).map((a, i) => (
-          <li key={i} className={`outcome-${a.outcome}`}>
-            <span>{new Date(a.at).toLocaleTimeString()}</span> <strong>{a.outcome}</strong> {a.status} · {a.latencyMs.toFixed(1)} ms
+      <ol className="requests" data-testid="timeline-requests">
+        {(data?.requests ?? []).map((r, i) => (
+          <li key={i} className={`outcome-${r.outcome}`}>
+            <span>{new Date(r.at).toLocaleTimeString()}</span> <strong>{r.outcome}</strong> {r.status} · {r.latencyMs.toFixed(1)} ms
           </li>
         ))}
       </ol>

@@ -44,7 +44,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
     };
     const result = await next({ ctx: { call } });
     if (!result.ok && !ran) {
-      ctx.calls.reject({ operation, via: "trpc", scope: ctx.merchant.id }, problemErrorOf(result.error));
+      ctx.calls.reject({ operation, via: "trpc" }, { scope: ctx.merchant.id }, problemErrorOf(result.error));
     }
     return result;
   },
