@@ -1,24 +1,16 @@
 import type { Outcome } from "../../observability/metrics";
 import { problemResponse } from "../../http/respond";
-import { problem, ProblemError } from "../../problem";
+import { problem } from "../../problem";
 import type { IdempotencyEngine, RunRequest } from "../engine";
-import { idempotencyKeySchema } from "../key";
+import { idempotencyKeyFromHeader } from "./key-header";
 import type { StoredResponse } from "../record";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
 
-/** The `Idempotency-Key` header, validated; a ProblemError (400) when missing or malformed. */
+/** The `Idempotency-Key` header, bare or as an RFC 8941 String; a ProblemError (400) when missing or malformed. */
 export function idempotencyKeyFrom(headers: Headers): string {
-  const raw = headers.get(IDEMPOTENCY_KEY_HEADER);
-  if (raw === null) {
-    throw ProblemError.of("idempotency_key_missing", `The ${IDEMPOTENCY_KEY_HEADER} header is required for this request.`);
-  }
-  const parsed = idempotencyKeySchema.safeParse(raw);
-  if (!parsed.success) {
-    throw ProblemError.of("idempotency_key_invalid", parsed.error.issues[0]?.message ?? "Invalid Idempotency-Key");
-  }
-  return parsed.data;
+  return idempotencyKeyFromHeader(headers.get(IDEMPOTENCY_KEY_HEADER));
 }
 
 export interface HttpRunOptions {
