@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { customAlphabet } from "nanoid";
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+// nanoid draws each character without modulo bias (a plain `byte % 62` favours the first eight).
+const base62 = customAlphabet("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 24);
 
 /** `prefix_` + 24 base62 characters (~142 bits), in the style of Stripe's object ids. */
 export function newId(prefix: string): string {
-  const bytes = randomBytes(24);
-  let out = "";
-  for (const byte of bytes) out += ALPHABET[byte % 62];
-  return `${prefix}_${out}`;
+  return `${prefix}_${base62()}`;
 }

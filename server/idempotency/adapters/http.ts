@@ -1,22 +1,13 @@
 import type { CallResult } from "../../calls/call";
-import { ProblemError } from "../../problem";
 import { problemResponse } from "../../rest/respond";
-import { idempotencyKeySchema } from "../key";
+import { idempotencyKeyFromHeader } from "./key-header";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";
 
-/** The `Idempotency-Key` header, validated; a ProblemError (400) when missing or malformed. */
+/** The `Idempotency-Key` header, bare or as an RFC 8941 String; a ProblemError (400) when missing or malformed. */
 export function idempotencyKeyFrom(headers: Headers): string {
-  const raw = headers.get(IDEMPOTENCY_KEY_HEADER);
-  if (raw === null) {
-    throw ProblemError.of("idempotency_key_missing", `The ${IDEMPOTENCY_KEY_HEADER} header is required for this request.`);
-  }
-  const parsed = idempotencyKeySchema.safeParse(raw);
-  if (!parsed.success) {
-    throw ProblemError.of("idempotency_key_invalid", parsed.error.issues[0]?.message ?? "Invalid Idempotency-Key");
-  }
-  return parsed.data;
+  return idempotencyKeyFromHeader(headers.get(IDEMPOTENCY_KEY_HEADER));
 }
 
 /**
