@@ -32,10 +32,22 @@ export interface IdempotentCall<Tx, I> {
   effect: (tx: Tx, call: { scope: string; input: I; execution: ExecutionContext }) => Promise<OperationResult>;
 }
 
-/** What a call ended with: a stored outcome (fresh or replayed), or a problem nothing was stored for. */
-export type CallResult =
-  | { outcome: "executed" | "replayed"; key: string; response: StoredResponse }
-  | { outcome: Outcome; key?: string; problem: Problem; headers: Record<string, string> };
+/** A stored outcome, fresh or replayed: answered byte for byte, whichever protocol asks. */
+export interface StoredResult {
+  outcome: "executed" | "replayed";
+  key: string;
+  response: StoredResponse;
+}
+
+/** A call nothing was stored for (or whose answer is withheld): its problem and extra headers. */
+export interface ProblemResult {
+  outcome: Outcome;
+  key?: string;
+  problem: Problem;
+  headers: Record<string, string>;
+}
+
+export type CallResult = StoredResult | ProblemResult;
 
 /** Everything a call leaves behind for logs, metrics and the request history: made once, here. */
 export interface CallObservation {

@@ -2,7 +2,7 @@ import { faultHooks, type Fault } from "../faults";
 import type { IdempotencyEngine } from "../idempotency/engine";
 import { fingerprint } from "../idempotency/fingerprint";
 import { problem } from "../problem";
-import type { CallObservation, CallResult, IdempotentCall } from "./call";
+import type { CallObservation, CallResult, IdempotentCall, ProblemResult } from "./call";
 import { statusOf } from "./call";
 import { mapError } from "./problems";
 
@@ -39,7 +39,7 @@ export class CallPipeline<Tx> {
   }
 
   /** A call refused before it could be taken apart (a tRPC input its schema rejected, say), observed as one. */
-  reject(call: Pick<IdempotentCall<Tx, unknown>, "operation" | "via">, seen: Seen, error: unknown): CallResult {
+  reject(call: Pick<IdempotentCall<Tx, unknown>, "operation" | "via">, seen: Seen, error: unknown): ProblemResult {
     const ended = failure(error, seen);
     this.observe(observation(call, seen, new Date(), 0, ended));
     return ended.result;
@@ -72,13 +72,13 @@ export class CallPipeline<Tx> {
   }
 }
 
-interface Ended {
-  result: CallResult;
+interface Ended<R extends CallResult = CallResult> {
+  result: R;
   /** A failure nobody expected, for an error-level log with its stack. */
   unexpected?: unknown;
 }
 
-function failure(error: unknown, seen: Seen): Ended {
+function failure(error: unknown, seen: Seen): Ended<ProblemResult> {
   const mapped = mapError(error);
   return {
     result: { outcome: mapped.outcome, key: seen.key, problem: mapped.problem, headers: mapped.headers },

@@ -28,8 +28,8 @@ describe("several instances on one PostgreSQL", () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      const { rows } = await client.query("SELECT state, attempts FROM idempotency_records WHERE key = $1", [key]);
-      return rows[0] as { state: string; attempts: number } | undefined;
+      const { rows } = await client.query("SELECT state, executions FROM idempotency_records WHERE key = $1", [key]);
+      return rows[0] as { state: string; executions: number } | undefined;
     } finally {
       await client.end();
     }
@@ -65,12 +65,12 @@ describe("several instances on one PostgreSQL", () => {
     const started = Date.now();
     const api = apiClient(b.url);
     expectProblemShape(await api.pay(body, { key }), 409, "idempotency_key_in_use");
-    expect(await record(key)).toMatchObject({ state: "in_progress", attempts: 1 });
+    expect(await record(key)).toMatchObject({ state: "in_progress", executions: 1 });
     await sleep(LOCK_TIMEOUT * 1000 - (Date.now() - started) + 300);
     const retry = await api.pay(body, { key });
     expect(retry.status).toBe(201);
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
-    expect(await record(key)).toMatchObject({ state: "completed", attempts: 2 });
+    expect(await record(key)).toMatchObject({ state: "completed", executions: 2 });
     expect(await api.paymentsWithKey(key)).toHaveLength(1);
   });
 

@@ -81,7 +81,7 @@ describe.each(Object.keys(backends))("PostgresStore on %s", (name) => {
     const owned = await store.insertOrGet(request(key));
     expect(owned?.owned).toBe(true);
     const second = await store.insertOrGet(request(key, { fingerprint: "fp-2" }));
-    expect(second).toMatchObject({ owned: false, record: { state: "in_progress", fingerprint: "fp-1", leaseExpired: false, expired: false, attempts: 1 } });
+    expect(second).toMatchObject({ owned: false, record: { state: "in_progress", fingerprint: "fp-1", leaseExpired: false, expired: false, executions: 1 } });
   });
 
   it("scope and operation are part of the key", async () => {

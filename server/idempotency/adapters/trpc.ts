@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { ZodError, type z } from "zod";
-import type { CallResult } from "../../calls/call";
+import type { CallResult, ProblemResult } from "../../calls/call";
 import { problem, ProblemError, type Problem } from "../../problem";
 import { validationProblem } from "../../rest/respond";
 import { idempotencyKeySchema } from "../key";
@@ -42,6 +42,12 @@ export function idempotencyKeyFromInput(raw: unknown): string {
   return parsed.data;
 }
 
+/** A result that stored nothing, as the tRPC error it is answered with (`Retry-After` in the problem). */
+export function problemOf(result: ProblemResult): TRPCError {
+  const retryAfter = result.headers["retry-after"];
+  return problemToTRPCError(retryAfter ? { ...result.problem, retryAfterSeconds: Number(retryAfter) } : result.problem);
+}
+
 export type Idempotent<T> = T & { idempotentReplayed: boolean };
 
 /**
@@ -50,10 +56,7 @@ export type Idempotent<T> = T & { idempotentReplayed: boolean };
  * and over tRPC is one key: both read the same stored response.
  */
 export function fromCallResult<T>(result: CallResult, output: z.ZodType<T>): Idempotent<T> {
-  if (!("response" in result)) {
-    const retryAfter = result.headers["retry-after"];
-    throw problemToTRPCError(retryAfter ? { ...result.problem, retryAfterSeconds: Number(retryAfter) } : result.problem);
-  }
+  if (!("response" in result)) throw problemOf(result);
   const replayed = result.outcome === "replayed";
   const body: unknown = JSON.parse(result.response.body);
   if (result.response.status >= 300) throw problemToTRPCError({ ...(body as Problem), idempotentReplayed: replayed });

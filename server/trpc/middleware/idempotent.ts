@@ -4,7 +4,7 @@ import type { Merchant } from "../../auth/merchant";
 import type { IdempotentCall } from "../../calls/call";
 import type { Sql } from "../../db/sql";
 import { parseFault } from "../../faults";
-import { fromCallResult, idempotencyKeyFromInput, problemErrorOf, type Idempotent } from "../../idempotency/adapters/trpc";
+import { fromCallResult, idempotencyKeyFromInput, problemErrorOf, problemOf, type Idempotent } from "../../idempotency/adapters/trpc";
 import type { Context } from "../context";
 import type { Meta } from "../meta";
 
@@ -25,7 +25,14 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
     // The engine's name for the operation, the same over REST, never the procedure's path.
     const operation = meta?.operation;
     if (!operation) throw new Error(`idempotent procedure ${path} has no meta.operation`);
-    const rawInput = await getRawInput();
+    const seen = { scope: ctx.merchant.id };
+    let key: string;
+    try {
+      key = idempotencyKeyFromInput(await getRawInput());
+    } catch (error) {
+      // Checked before the input schema, so a missing key is reported as such, not as a field error.
+      throw problemOf(ctx.calls.reject({ operation, via: "trpc" }, seen, error));
+    }
     let ran = false;
     const call = async <I, T>(spec: TrpcCall<I, T>): Promise<Idempotent<T>> => {
       ran = true;
@@ -33,7 +40,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
         operation,
         via: "trpc",
         scope: () => ctx.merchant.id,
-        key: () => idempotencyKeyFromInput(rawInput),
+        key: () => key,
         input: () => spec.input,
         fault: () => parseFault(ctx.headers.get("simulate-failure"), ctx.faultInjection),
         value: spec.value,
@@ -44,7 +51,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
     };
     const result = await next({ ctx: { call } });
     if (!result.ok && !ran) {
-      ctx.calls.reject({ operation, via: "trpc" }, { scope: ctx.merchant.id }, problemErrorOf(result.error));
+      ctx.calls.reject({ operation, via: "trpc" }, { ...seen, key }, problemErrorOf(result.error));
     }
     return result;
   },
