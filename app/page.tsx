@@ -9,7 +9,7 @@ import { MAX_RETRIES } from "./_checkout/retry";
 import { useCheckout, type Phase } from "./_checkout/use-checkout";
 import { useStoredState } from "./_checkout/use-stored-state";
 import { FaultToggle } from "./_components/fault-toggle";
-import { AttemptList, Receipt } from "./_components/receipt";
+import { Receipt, TryList } from "./_components/receipt";
 import { Shop } from "./_components/shop";
 import { DEMO_MERCHANTS, type DemoMerchantId } from "./_trpc/merchants";
 import { useMerchant, useTRPC } from "./_trpc/client";
@@ -173,7 +173,7 @@ function Status({ phase, runs, onStartOver }: { phase: Phase; runs: number; onSt
         <>
           <p className="bad">Declined: {phase.problem.detail}</p>
           <p className="muted">Nothing was charged. Paying again with the same cart replays this answer; change the cart or the customer to start a new attempt.</p>
-          <AttemptList log={phase.log} />
+          <TryList log={phase.log} />
         </>
       )}
       {phase.kind === "failed" && (

@@ -22,7 +22,7 @@ test("happy path: one click, one payment, balance up by the total", async ({ pag
   expect(total).toBe(2500 + 1400);
   expect(await payAndWait(page)).toBe("paid");
   await expect(status(page)).not.toContainText("recovered from a replay");
-  await expect(page.getByTestId("attempt-count")).toHaveText("1 (0 replays)");
+  await expect(page.getByTestId("try-count")).toHaveText("1 (0 replays)");
   const created = added(await paymentsOf(request), paymentsBefore);
   expect(created).toEqual([expect.objectContaining({ id: await paidId(page), amount: total, status: "succeeded" })]);
   expect(await balanceOf(request)).toBe(balanceBefore + total);
@@ -60,7 +60,7 @@ for (const [mode, firstLabel] of [
     await chooseFault(page, mode);
     expect(await payAndWait(page)).toBe("paid");
     await expect(status(page)).toContainText("recovered from a replay");
-    const attempts = page.getByTestId("attempts").locator("li");
+    const attempts = page.getByTestId("tries").locator("li");
     await expect(attempts).toHaveCount(2);
     await expect(attempts.nth(0)).toContainText(firstLabel);
     await expect(attempts.nth(1)).toContainText("201 replayed");
@@ -77,7 +77,7 @@ test("fail before commit: the retry executes afresh and succeeds; one payment", 
   await chooseFault(page, "Fail before commit");
   expect(await payAndWait(page)).toBe("paid");
   await expect(status(page)).not.toContainText("recovered from a replay");
-  const attempts = page.getByTestId("attempts").locator("li");
+  const attempts = page.getByTestId("tries").locator("li");
   await expect(attempts.nth(0)).toContainText("503");
   await expect(attempts.nth(1)).toContainText("201 created");
   const created = added(await paymentsOf(request), paymentsBefore);
@@ -105,7 +105,7 @@ test("slow server: a double click sends one attempt; a second tab with the same 
 
   expect(await outcome(second)).toBe("paid");
   expect(await outcome(page)).toBe("paid");
-  await expect(second.getByTestId("attempts")).toContainText("409");
+  await expect(second.getByTestId("tries")).toContainText("409");
   await expect(status(second)).toContainText("recovered from a replay");
   expect(await paidId(second)).toBe(await paidId(page));
   expect(calls).toHaveLength(1);
@@ -150,7 +150,7 @@ test("declined card: 402 shown, a retry replays the decline, no balance change, 
   const key = await attemptKey(page);
 
   expect(await payAndWait(page)).toBe("declined");
-  await expect(status(page).getByTestId("attempts")).toContainText("402 declined, replayed");
+  await expect(status(page).getByTestId("tries")).toContainText("402 declined, replayed");
   expect(await attemptKey(page)).toBe(key);
 
   await page.getByRole("button", { name: "Add one Idempotency stickers" }).click();
@@ -201,7 +201,7 @@ test("flaky network, 20 checkouts: payments == successful checkouts, balance == 
     for (let tries = 0; tries < 5 && phase === "failed"; tries++) phase = await payAndWait(page, { timeout: 60_000 });
     expect(phase).toBe("paid");
     paid.push(await paidId(page));
-    replays += await page.getByTestId("attempts").locator(".badge").count();
+    replays += await page.getByTestId("tries").locator(".badge").count();
   }
   expect(new Set(paid).size).toBe(20);
   expect(replays).toBeGreaterThan(0); // the seed does exercise the replay path

@@ -5,7 +5,8 @@ import type { Currency } from "@/server/payments/schema";
  * retries finds the same key, and a new key is made only after a payment succeeds or when what is
  * being paid for changes.
  */
-export interface AttemptLogEntry {
+/** One try of the attempt: one request with its key, and how it ended. */
+export interface TryLogEntry {
   n: number;
   at: string;
   label: string;
@@ -31,7 +32,7 @@ export interface Attempt {
   serial: number;
   state: AttemptState;
   request: AttemptRequest;
-  log: AttemptLogEntry[];
+  log: TryLogEntry[];
 }
 
 const ATTEMPT_KEY = "oncepay.attempt";

@@ -5,7 +5,7 @@ export const FAULT_MODES = [
   { id: "browser-drop", label: "Dropped in the browser", hint: "The server answers 201; the browser throws it away." },
   { id: "fail-before-commit", label: "Fail before commit", hint: "The server fails before committing (503)." },
   { id: "slow", label: "Slow server", hint: "The payment holds for 3 s after the key is claimed." },
-  { id: "flaky", label: "Flaky", hint: "A seeded random mix of all of the above, on every attempt." },
+  { id: "flaky", label: "Flaky", hint: "A seeded random mix of all of the above, on every try." },
 ] as const;
 
 export type FaultMode = (typeof FAULT_MODES)[number]["id"];
@@ -15,8 +15,8 @@ export interface FaultSettings {
   seed: number;
 }
 
-/** What one attempt carries: a Simulate-Failure header for the server, or a drop in the browser. */
-export interface AttemptFault {
+/** What one try carries: a Simulate-Failure header for the server, or a drop in the browser. */
+export interface TryFault {
   simulateFailure?: string;
   dropResponse?: boolean;
 }
@@ -24,23 +24,23 @@ export interface AttemptFault {
 export const SLOW_DELAY_MS = 3000;
 
 /**
- * The fault for attempt `attempt` (1-based) of checkout `serial`. Fixed modes hit the first
- * attempt only, so the retries can show recovery; flaky draws for every attempt from the seed,
+ * The fault for try `tryNumber` (1-based) of checkout `serial`. Fixed modes hit the first try
+ * only, so the retries can show recovery; flaky draws for every try from the seed,
  * so a run can be replayed exactly.
  */
-export function faultFor(settings: FaultSettings, serial: number, attempt: number): AttemptFault {
+export function faultFor(settings: FaultSettings, serial: number, tryNumber: number): TryFault {
   switch (settings.mode) {
     case "off":
       return {};
     case "lost-response":
     case "fail-before-commit":
-      return attempt === 1 ? { simulateFailure: settings.mode } : {};
+      return tryNumber === 1 ? { simulateFailure: settings.mode } : {};
     case "browser-drop":
-      return attempt === 1 ? { dropResponse: true } : {};
+      return tryNumber === 1 ? { dropResponse: true } : {};
     case "slow":
-      return attempt === 1 ? { simulateFailure: `delay=${SLOW_DELAY_MS}` } : {};
+      return tryNumber === 1 ? { simulateFailure: `delay=${SLOW_DELAY_MS}` } : {};
     case "flaky": {
-      const roll = random(settings.seed, serial, attempt);
+      const roll = random(settings.seed, serial, tryNumber);
       if (roll < 0.5) return {};
       if (roll < 0.65) return { simulateFailure: "lost-response" };
       if (roll < 0.8) return { simulateFailure: "fail-before-commit" };
@@ -50,9 +50,9 @@ export function faultFor(settings: FaultSettings, serial: number, attempt: numbe
   }
 }
 
-/** mulberry32 over a hash of (seed, serial, attempt): deterministic, uniform in [0, 1). */
-export function random(seed: number, serial: number, attempt: number): number {
-  let t = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(serial + 1, 0xc2b2ae35) ^ Math.imul(attempt + 1, 0x27d4eb2f)) >>> 0;
+/** mulberry32 over a hash of (seed, serial, try): deterministic, uniform in [0, 1). */
+export function random(seed: number, serial: number, tryNumber: number): number {
+  let t = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(serial + 1, 0xc2b2ae35) ^ Math.imul(tryNumber + 1, 0x27d4eb2f)) >>> 0;
   t = (t + 0x6d2b79f5) >>> 0;
   let r = Math.imul(t ^ (t >>> 15), 1 | t);
   r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;

@@ -5,7 +5,7 @@ import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/trpc/routers/_app";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useTRPCClient } from "../_trpc/client";
-import { loadAttempt, newAttempt, saveAttempt, type Attempt, type AttemptLogEntry, type AttemptRequest, type AttemptState } from "./attempt";
+import { loadAttempt, newAttempt, saveAttempt, type Attempt, type TryLogEntry, type AttemptRequest, type AttemptState } from "./attempt";
 import { faultFor, type FaultSettings } from "./faults";
 import { backoffMs, classify, MAX_RETRIES, type Problem } from "./retry";
 
@@ -23,8 +23,8 @@ export type Phase =
   | { kind: "paying" }
   | { kind: "waiting"; retry: number; ms: number; reason: string }
   | { kind: "retrying"; retry: number }
-  | { kind: "paid"; payment: PaidPayment; log: AttemptLogEntry[] }
-  | { kind: "declined"; problem: Problem; log: AttemptLogEntry[] }
+  | { kind: "paid"; payment: PaidPayment; log: TryLogEntry[] }
+  | { kind: "declined"; problem: Problem; log: TryLogEntry[] }
   | { kind: "failed"; reason: string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -64,7 +64,7 @@ export function useCheckout(faults: FaultSettings) {
         previous && (unresolved || (previous.signature === request.signature && previous.state !== "paid"))
           ? previous
           : newAttempt(request.signature, request.body, request.forcedKey || undefined);
-      const settle = (entry: Omit<AttemptLogEntry, "n" | "at">, state: AttemptState) => {
+      const settle = (entry: Omit<TryLogEntry, "n" | "at">, state: AttemptState) => {
         current = { ...current, state, log: [...current.log, { ...entry, n: current.log.length + 1, at: new Date().toISOString() }] };
         update(current);
       };

@@ -1,15 +1,16 @@
 "use client";
 
-import type { AttemptLogEntry } from "../_checkout/attempt";
+import type { TryLogEntry } from "../_checkout/attempt";
 import { formatMoney } from "../_checkout/catalog";
 import type { PaidPayment } from "../_checkout/use-checkout";
 
-export function AttemptList({ log }: { log: AttemptLogEntry[] }) {
+/** Every try of the attempt (one key), with its outcome and whether it was a replay. */
+export function TryList({ log }: { log: TryLogEntry[] }) {
   return (
-    <ol className="attempts" data-testid="attempts">
+    <ol className="tries" data-testid="tries">
       {log.map((entry) => (
         <li key={entry.n} className={entry.ok ? "ok" : "bad"}>
-          Attempt {entry.n}: {entry.label}
+          Try {entry.n}: {entry.label}
           {entry.replayed && <span className="badge">replay</span>}
         </li>
       ))}
@@ -17,7 +18,7 @@ export function AttemptList({ log }: { log: AttemptLogEntry[] }) {
   );
 }
 
-export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: AttemptLogEntry[]; balance: number | undefined }) {
+export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: TryLogEntry[]; balance: number | undefined }) {
   const replays = log.filter((e) => e.replayed).length;
   return (
     <section className="card receipt" data-testid="receipt" aria-labelledby="receipt-title">
@@ -39,14 +40,14 @@ export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: 
             <dd>{payment.description}</dd>
           </>
         )}
-        <dt>Attempts</dt>
-        <dd data-testid="attempt-count">
+        <dt>Tries</dt>
+        <dd data-testid="try-count">
           {log.length} ({replays} {replays === 1 ? "replay" : "replays"})
         </dd>
         <dt>Merchant balance</dt>
         <dd data-testid="receipt-balance">{balance === undefined ? "…" : formatMoney(balance, payment.currency)}</dd>
       </dl>
-      <AttemptList log={log} />
+      <TryList log={log} />
     </section>
   );
 }
