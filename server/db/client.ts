@@ -50,8 +50,14 @@ export async function sql(): Promise<SqlPool> {
 async function open(): Promise<Database> {
   if (env.DATABASE_URL) {
     const { prisma, sql, pool } = connect(env.DATABASE_URL, env.DATABASE_POOL_SIZE ?? 10, true);
-    await seedMerchants(prisma, env.merchants);
-    return { prisma, sql, embedded: false, identity: await identify(sql), close: () => closeBoth(prisma, pool) };
+    try {
+      await seedMerchants(prisma, env.merchants);
+      return { prisma, sql, embedded: false, identity: await identify(sql), close: () => closeBoth(prisma, pool) };
+    } catch (error) {
+      // The next request opens a new pool: during an outage every request would otherwise leave one behind.
+      await closeBoth(prisma, pool).catch(() => undefined);
+      throw error;
+    }
   }
   const embedded = await startEmbeddedDatabase(env.ONCEPAY_DATA_DIR);
   const report = await migrate(embedded.connectionString);

@@ -1,5 +1,6 @@
 import { hashApiKey } from "../auth/api-keys";
 import type { PrismaClient } from "./generated/client";
+import { fromPrisma } from "./prisma-errors";
 
 export interface MerchantSeed {
   id: string;
@@ -12,5 +13,8 @@ export async function seedMerchants(prisma: PrismaClient, merchants: MerchantSee
   await prisma.merchant.createMany({
     data: merchants.map((m) => ({ id: m.id, name: m.name, apiKeyHash: hashApiKey(m.apiKey) })),
     skipDuplicates: true,
+  }).catch((error: unknown) => {
+    // Seeding runs when the first request opens the database: an outage must read as one there.
+    throw fromPrisma(error);
   });
 }

@@ -1,4 +1,5 @@
 import { database } from "../db/client";
+import { DatabaseUnavailableError } from "../db/errors";
 import { redis } from "../db/redis";
 import { statement } from "../db/sql";
 import { logger } from "../observability/logger";
@@ -21,7 +22,9 @@ export async function healthRoute(): Promise<Response> {
     });
   } catch (error) {
     logger.warn({ err: error }, "health check failed");
-    return problemResponse(problem("database_unavailable", "The database does not answer."));
+    return problemResponse(problem("database_unavailable", "The database does not answer."), {
+      "retry-after": String(DatabaseUnavailableError.retryAfterSeconds),
+    });
   }
 }
 

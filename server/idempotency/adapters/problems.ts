@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError, isDatabaseUnavailable } from "../../db/errors";
 import type { Outcome } from "../../observability/metrics";
 import { SimulatedFailure } from "../../faults";
 import { problem, ProblemError, type Problem } from "../../problem";
@@ -22,7 +23,10 @@ export function mapError(error: unknown): MappedError {
     return failed(problem("simulated_failure", "The server failed before committing (Simulate-Failure: fail-before-commit). Nothing was saved; retry with the same key."));
   }
   if (isDatabaseUnavailable(error)) {
-    return failed(problem("database_unavailable", "The database is unavailable. Nothing was saved; retry with the same key."));
+    return {
+      ...failed(problem("database_unavailable", "The database is unavailable. Nothing was saved; retry with the same key.")),
+      headers: { "retry-after": String(DatabaseUnavailableError.retryAfterSeconds) },
+    };
   }
   return { ...failed(problem("internal_error", "An unexpected error occurred. Retry with the same key.")), unexpected: true };
 }
@@ -52,15 +56,4 @@ function mapEngineError(error: IdempotencyError): MappedError {
 
 function failed(p: Problem): MappedError {
   return { problem: p, headers: {}, outcome: "failed", unexpected: false };
-}
-
-/** Connection-level database failures (refused, reset, pool timeout), as opposed to bugs. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|08\d{3}|P1001|P1002|P1017|P2024)$/.test(code)) return true;
-    if (/PrismaClientInitializationError|DriverAdapterError/.test(e.name) && /connect|connection|terminat|timed out/i.test(e.message)) return true;
-    if (/Can't reach database|Connection terminated|connect ECONNREFUSED|Timed out fetching a new connection/i.test(e.message)) return true;
-  }
-  return false;
 }
