@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { authenticate, type Merchant } from "../auth/merchant";
-import { prisma, type PrismaClient } from "../db/client";
+import { sql } from "../db/client";
+import type { SqlPool } from "../db/sql";
 import { mapError } from "../idempotency/adapters/problems";
 import { logger } from "../observability/logger";
 import type { Outcome } from "../observability/metrics";
@@ -13,7 +14,7 @@ export interface RequestContext {
   request: Request;
   requestId: string;
   log: Logger;
-  prisma(): Promise<PrismaClient>;
+  sql(): Promise<SqlPool>;
   /** The authenticated merchant; a ProblemError (401) otherwise. */
   merchant(): Promise<Merchant>;
   /** What an idempotent handler reports, for logs and metrics. */
@@ -42,10 +43,10 @@ export function handler<P = unknown>(
       request,
       requestId,
       log,
-      prisma,
+      sql,
       report: {},
       async merchant() {
-        const merchant = await authenticate(await prisma(), request.headers.get("authorization"));
+        const merchant = await authenticate(await sql(), request.headers.get("authorization"));
         if (!merchant) {
           throw new ProblemError(
             problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."),

@@ -42,14 +42,14 @@ export const createPaymentRoute = handler(
 export const listPaymentsRoute = handler(async (ctx) => {
   const merchant = await ctx.merchant();
   const { limit } = readQuery(ctx.request, listPaymentsQuery);
-  const data = await listPayments(await ctx.prisma(), merchant.id, limit);
+  const data = await listPayments(await ctx.sql(), merchant.id, limit);
   return json({ object: "list", data });
 });
 
 /** GET /api/v1/payments/{id} */
 export const getPaymentRoute = handler<{ id: string }>(async (ctx, { id }) => {
   const merchant = await ctx.merchant();
-  const payment = await getPayment(await ctx.prisma(), merchant.id, id);
+  const payment = await getPayment(await ctx.sql(), merchant.id, id);
   if (!payment) throw ProblemError.of("not_found", `No payment with id "${id}".`);
   return json(payment);
 });
@@ -57,5 +57,5 @@ export const getPaymentRoute = handler<{ id: string }>(async (ctx, { id }) => {
 /** GET /api/v1/balance */
 export const balanceRoute = handler(async (ctx) => {
   const merchant = await ctx.merchant();
-  return json(await getBalance(await ctx.prisma(), merchant.id));
+  return json(await getBalance(await ctx.sql(), merchant.id));
 });

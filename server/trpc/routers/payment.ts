@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { prisma } from "../../db/client";
+import { sql } from "../../db/client";
 import { idempotencyKeySchema } from "../../idempotency/key";
 import { CREATE_PAYMENT, executeCreatePayment } from "../../payments/operation";
 import { getPayment, listPayments } from "../../payments/queries";
@@ -24,10 +24,10 @@ export const paymentRouter = router({
 
   list: merchantProcedure
     .input(listPaymentsQuery.optional())
-    .query(async ({ ctx, input }) => listPayments(await prisma(), ctx.merchant.id, input?.limit ?? 10)),
+    .query(async ({ ctx, input }) => listPayments(await sql(), ctx.merchant.id, input?.limit ?? 10)),
 
   byId: merchantProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
-    const payment = await getPayment(await prisma(), ctx.merchant.id, input.id);
+    const payment = await getPayment(await sql(), ctx.merchant.id, input.id);
     if (!payment) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
     return payment;
   }),
