@@ -4,7 +4,9 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { Logger } from "pino";
 import { ZodError } from "zod";
 import { authenticate } from "../auth/merchant";
-import { prisma } from "../db/client";
+import { sql } from "../db/client";
+import { DatabaseUnavailableError, isDatabaseUnavailable } from "../db/errors";
+import { isPrismaUnavailable } from "../db/prisma-errors";
 import type { Sql } from "../db/sql";
 import { faultHooks, parseFault } from "../faults";
 import { defaultEngine } from "../idempotency/default-engine";
@@ -43,11 +45,23 @@ const t = initTRPC.context<Context>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+
+/**
+ * A database outage is a 503 problem over tRPC too (as over REST), not tRPC's default 500: a
+ * client retries a 503 and stops on a 500. The dashboard's reads are Prisma's, hence both checks.
+ */
+export const publicProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (result.ok || !(isDatabaseUnavailable(result.error.cause) || isPrismaUnavailable(result.error.cause))) return result;
+  const p = problem("database_unavailable", "The database is unavailable. Nothing was saved; retry.", {
+    retryAfterSeconds: DatabaseUnavailableError.retryAfterSeconds,
+  });
+  return { ...result, error: problemToTRPCError(p) };
+});
 
 /** Authenticated with `Authorization: Bearer <api key>`, like the REST API. */
-export const merchantProcedure = t.procedure.use(async ({ ctx, next }) => {
-  const merchant = await authenticate(await prisma(), ctx.headers.get("authorization"));
+export const merchantProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const merchant = await authenticate(await sql(), ctx.headers.get("authorization"));
   if (!merchant) {
     throw problemToTRPCError(problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."));
   }
