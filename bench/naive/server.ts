@@ -66,7 +66,7 @@ async function handle(req: IncomingMessage): Promise<Answer> {
 }
 
 async function pay(req: IncomingMessage): Promise<Answer> {
-  const merchant = await authenticate(prisma, req.headers.authorization ?? null);
+  const merchant = await authenticate(sql, req.headers.authorization ?? null);
   if (!merchant) throw ProblemError.of("unauthorized", "A valid `Authorization: Bearer <api key>` header is required.");
   const rawKey = req.headers["idempotency-key"];
   if (rawKey === undefined) throw ProblemError.of("idempotency_key_missing", "The Idempotency-Key header is required.");

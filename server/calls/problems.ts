@@ -1,3 +1,4 @@
+import { DatabaseUnavailableError, isDatabaseUnavailable } from "../db/errors";
 import { SimulatedFailure } from "../faults";
 import { ConflictError, ContentionError, IdempotencyError, MismatchError, StoreError } from "../idempotency/errors";
 import { problem, ProblemError, type Problem } from "../problem";
@@ -17,14 +18,14 @@ export function mapError(error: unknown): MappedError {
     const status = error.problem.status;
     return { problem: error.problem, headers: error.headers, outcome: status < 500 ? "rejected" : "failed", unexpected: false };
   }
+  // The store's one error: an outage when what it wraps is one, else a bug in the store.
+  if (error instanceof StoreError) return isDatabaseUnavailable(error.cause) ? unavailable() : internal(error.message);
   if (error instanceof IdempotencyError) return mapEngineError(error);
   if (error instanceof SimulatedFailure) {
     return failed(problem("simulated_failure", "The server failed before committing (Simulate-Failure: fail-before-commit). Nothing was saved; retry with the same key."));
   }
-  if (isDatabaseUnavailable(error)) {
-    return failed(problem("database_unavailable", "The database is unavailable. Nothing was saved; retry with the same key."));
-  }
-  return { ...failed(problem("internal_error", "An unexpected error occurred. Retry with the same key.")), unexpected: true };
+  if (isDatabaseUnavailable(error)) return unavailable();
+  return internal("An unexpected error occurred. Retry with the same key.");
 }
 
 function mapEngineError(error: IdempotencyError): MappedError {
@@ -44,26 +45,23 @@ function mapEngineError(error: IdempotencyError): MappedError {
       unexpected: false,
     };
   }
-  if (error instanceof StoreError) {
-    return failed(problem("database_unavailable", "The database is unavailable. Nothing was saved; retry with the same key."));
-  }
   if (error instanceof ContentionError) {
     return { ...failed(problem("idempotency_contention", error.message)), headers: { "retry-after": "1" } };
   }
-  return { ...failed(problem("internal_error", error.message)), unexpected: true };
+  return internal(error.message);
+}
+
+function unavailable(): MappedError {
+  return {
+    ...failed(problem("database_unavailable", "The database is unavailable. Nothing was saved; retry with the same key.")),
+    headers: { "retry-after": String(DatabaseUnavailableError.retryAfterSeconds) },
+  };
+}
+
+function internal(detail: string): MappedError {
+  return { ...failed(problem("internal_error", detail)), unexpected: true };
 }
 
 function failed(p: Problem): MappedError {
   return { problem: p, headers: {}, outcome: "failed", unexpected: false };
-}
-
-/** Connection-level database failures (refused, reset, pool timeout), as opposed to bugs. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|57P0[1-3]|08\d{3}|P1001|P1002|P1017|P2024)$/.test(code)) return true;
-    if (/PrismaClientInitializationError|DriverAdapterError/.test(e.name) && /connect|connection|terminat|timed out/i.test(e.message)) return true;
-    if (/Can't reach database|Connection terminated|connect ECONNREFUSED|Timed out fetching a new connection/i.test(e.message)) return true;
-  }
-  return false;
 }

@@ -40,7 +40,8 @@ export async function openDatabase(config: DatabaseConfig, log: Logger): Promise
       await seedMerchants(sql, config.merchants);
       return { prisma, sql, embedded: false, identity: await identify(sql), close: () => closeBoth(prisma, pool) };
     } catch (error) {
-      await closeBoth(prisma, pool);
+      // The next request opens a new pool: during an outage every request would otherwise leave one behind.
+      await closeBoth(prisma, pool).catch(() => undefined);
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import { app } from "../app";
+import { DatabaseUnavailableError } from "../db/errors";
 import { statement } from "../db/sql";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
@@ -19,7 +20,9 @@ export async function healthRoute(): Promise<Response> {
     });
   } catch (error) {
     logger.warn({ err: error }, "health check failed");
-    return problemResponse(problem("database_unavailable", "The database does not answer."));
+    return problemResponse(problem("database_unavailable", "The database does not answer."), {
+      "retry-after": String(DatabaseUnavailableError.retryAfterSeconds),
+    });
   }
 }
 

@@ -28,13 +28,13 @@ export const createPaymentRoute = route(async ({ request, app }) =>
 export const listPaymentsRoute = route(async ({ request, app }) => {
   const merchant = await merchantOf(app, request);
   const { limit } = readQuery(request, listPaymentsQuery);
-  return json({ object: "list", data: await listPayments(app.db.prisma, merchant.id, limit) });
+  return json({ object: "list", data: await listPayments(app.db.sql, merchant.id, limit) });
 });
 
 /** GET /api/v1/payments/{id} */
 export const getPaymentRoute = route<{ id: string }>(async ({ request, app }, { id }) => {
   const merchant = await merchantOf(app, request);
-  const payment = await getPayment(app.db.prisma, merchant.id, id);
+  const payment = await getPayment(app.db.sql, merchant.id, id);
   if (!payment) throw ProblemError.of("not_found", `No payment with id "${id}".`);
   return json(payment);
 });
@@ -42,5 +42,5 @@ export const getPaymentRoute = route<{ id: string }>(async ({ request, app }, { 
 /** GET /api/v1/balance */
 export const balanceRoute = route(async ({ request, app }) => {
   const merchant = await merchantOf(app, request);
-  return json(await getBalance(app.db.prisma, merchant.id));
+  return json(await getBalance(app.db.sql, merchant.id));
 });

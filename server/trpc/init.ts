@@ -6,6 +6,7 @@ import type { Context } from "./context";
 import type { Meta } from "./meta";
 import { idempotent } from "./middleware/idempotent";
 import { merchant } from "./middleware/merchant";
+import { outage } from "./middleware/outage";
 
 const t = initTRPC.context<Context>().meta<Meta>().create({
   // Every error carries the problem document the REST API would send, in `data.problem`.
@@ -22,8 +23,8 @@ const t = initTRPC.context<Context>().meta<Meta>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(outage);
 /** Authenticated with `Authorization: Bearer <api key>`, like the REST API. */
-export const merchantProcedure = t.procedure.use(merchant);
+export const merchantProcedure = publicProcedure.use(merchant);
 /** For mutations that run at most once per key: the resolver hands its call to `ctx.call`. */
 export const idempotentProcedure = merchantProcedure.use(idempotent);

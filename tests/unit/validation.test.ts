@@ -1,10 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MAX_DELAY_MS, parseFault, SimulatedFailure } from "@/server/faults";
+import pg from "pg";
 import { mapError } from "@/server/calls/problems";
+import { DatabaseUnavailableError } from "@/server/db/errors";
 import { ConflictError, ContentionError, MismatchError } from "@/server/idempotency/errors";
 import { CURRENCIES, createPaymentInput, MAX_AMOUNT } from "@/server/payments/schema";
 import { problem, ProblemError } from "@/server/problem";
+
+/** An ErrorResponse from the server, as pg builds it. */
+function serverError(code: string): pg.DatabaseError {
+  return Object.assign(new pg.DatabaseError(`server said ${code}`, 0, "error"), { code, severity: "FATAL" });
+}
 
 const ALLOWED_KEYS = new Set(["amount", "currency", "description", "customer"]);
 
@@ -210,24 +217,34 @@ describe("mapError", () => {
     },
   );
 
-  it.each(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "57P01", "08006", "P1001", "P2024"])(
-    "maps a connection failure with code %s to 503 database_unavailable",
-    (code) => {
-      const mapped = mapError(Object.assign(new Error("connect failed"), { code }));
-      expect(mapped.problem.status).toBe(503);
-      expect(mapped.problem.code).toBe("database_unavailable");
-      expect(mapped.outcome).toBe("failed");
-      expect(mapped.unexpected).toBe(false);
-    },
-  );
+  it.each([
+    ["a refused connection", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED", errno: -111, syscall: "connect" })],
+    ["a reset connection", Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET", errno: -104, syscall: "read" })],
+    ["an admin shutdown (57P01)", serverError("57P01")],
+    ["a connection exception (08006)", serverError("08006")],
+    ["a driver failure already classified", new DatabaseUnavailableError(new Error("Connection terminated unexpectedly"))],
+  ])("maps %s to 503 database_unavailable with Retry-After", (_, error) => {
+    const mapped = mapError(error);
+    expect(mapped.problem.status).toBe(503);
+    expect(mapped.problem.code).toBe("database_unavailable");
+    expect(mapped.headers["retry-after"]).toMatch(/^[1-9]\d*$/);
+    expect(mapped.outcome).toBe("failed");
+    expect(mapped.unexpected).toBe(false);
+  });
 
   it("finds a connection failure in the error's cause chain", () => {
-    const cause = Object.assign(new Error("socket"), { code: "ECONNREFUSED" });
+    const cause = Object.assign(new Error("socket"), { code: "ECONNREFUSED", syscall: "connect" });
     expect(mapError(new Error("query failed", { cause })).problem.code).toBe("database_unavailable");
   });
 
+  it("judges by structure, not by words: a message about connections is still a bug", () => {
+    expect(mapError(new Error("Connection terminated unexpectedly")).problem.code).toBe("internal_error");
+    expect(mapError(Object.assign(new Error("x"), { code: "57P01" })).problem.code).toBe("internal_error");
+  });
+
   it("does not take a constraint violation for an outage", () => {
-    const mapped = mapError(Object.assign(new Error("unique violation"), { code: "23505" }));
-    expect(mapped.problem.code).toBe("internal_error");
+    expect(mapError(serverError("23505")).problem.code).toBe("internal_error");
+    // A server error decides for the whole chain, whatever lies under it.
+    expect(mapError(new Error("insert failed", { cause: serverError("23505") })).problem.code).toBe("internal_error");
   });
 });

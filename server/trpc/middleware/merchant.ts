@@ -6,7 +6,7 @@ import type { Context } from "../context";
 
 /** Puts the merchant of the API key on the context, or answers 401. */
 export const merchant = experimental_standaloneMiddleware<{ ctx: Context }>().create(async ({ ctx, next }) => {
-  const found = await authenticate(ctx.db.prisma, ctx.headers.get("authorization"));
+  const found = await authenticate(ctx.db.sql, ctx.headers.get("authorization"));
   if (!found) {
     throw problemToTRPCError(problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."));
   }

@@ -2,5 +2,5 @@ import { getBalance } from "../../payments/queries";
 import { merchantProcedure, router } from "../init";
 
 export const balanceRouter = router({
-  get: merchantProcedure.query(({ ctx }) => getBalance(ctx.db.prisma, ctx.merchant.id)),
+  get: merchantProcedure.query(({ ctx }) => getBalance(ctx.db.sql, ctx.merchant.id)),
 });

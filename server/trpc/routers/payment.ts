@@ -23,10 +23,10 @@ export const paymentRouter = router({
 
   list: merchantProcedure
     .input(listPaymentsQuery.optional())
-    .query(({ ctx, input }) => listPayments(ctx.db.prisma, ctx.merchant.id, input?.limit ?? 10)),
+    .query(({ ctx, input }) => listPayments(ctx.db.sql, ctx.merchant.id, input?.limit ?? 10)),
 
   byId: merchantProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
-    const payment = await getPayment(ctx.db.prisma, ctx.merchant.id, input.id);
+    const payment = await getPayment(ctx.db.sql, ctx.merchant.id, input.id);
     if (!payment) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
     return payment;
   }),
