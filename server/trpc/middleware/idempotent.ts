@@ -4,7 +4,8 @@ import type { Merchant } from "../../auth/merchant";
 import type { IdempotentCall } from "../../calls/call";
 import type { Sql } from "../../db/sql";
 import { parseFault } from "../../faults";
-import { fromCallResult, idempotencyKeyFromInput, problemErrorOf, type Idempotent } from "../../idempotency/adapters/trpc";
+import { fromCallResult, idempotencyKeyFromInput, problemErrorOf, problemToTRPCError, type Idempotent } from "../../idempotency/adapters/trpc";
+import { ProblemError } from "../../problem";
 import type { Context } from "../context";
 import type { Meta } from "../meta";
 
@@ -26,6 +27,15 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
     const operation = meta?.operation;
     if (!operation) throw new Error(`idempotent procedure ${path} has no meta.operation`);
     const rawInput = await getRawInput();
+    let key: string;
+    try {
+      // Before the input's schema, which also holds the key: a missing or invalid key is answered
+      // as the key problem it is (as over REST), not as a field error of the body.
+      key = idempotencyKeyFromInput(rawInput);
+    } catch (error) {
+      ctx.calls.reject({ operation, via: "trpc" }, { scope: ctx.merchant.id }, error);
+      throw error instanceof ProblemError ? problemToTRPCError(error.problem) : error;
+    }
     let ran = false;
     const call = async <I, T>(spec: TrpcCall<I, T>): Promise<Idempotent<T>> => {
       ran = true;
@@ -33,7 +43,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
         operation,
         via: "trpc",
         scope: () => ctx.merchant.id,
-        key: () => idempotencyKeyFromInput(rawInput),
+        key: () => key,
         input: () => spec.input,
         fault: () => parseFault(ctx.headers.get("simulate-failure"), ctx.faultInjection),
         value: spec.value,
