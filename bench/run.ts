@@ -21,7 +21,7 @@ import { startServer, TEST_DIST_DIR, type ServerProcess } from "../tests/support
 import type { CpuTarget } from "./cpu";
 import { engineBenchmark } from "./engine";
 import { load, warm, type LoadResult, type LoadSettings } from "./load";
-import { deleteByPrefix } from "../tests/support/redis-cleanup";
+import { deleteByPrefix } from "../tests/support/redis-keys";
 import { startNaivePeer } from "./naive/process";
 import { storm, type StormResult } from "./storm";
 
