@@ -16,7 +16,7 @@ import { RedisFastPath } from "../server/idempotency/stores/redis";
 import { createPayment } from "../server/payments/create-payment";
 import { CREATE_PAYMENT, executeCreatePayment } from "../server/payments/operation";
 import type { CreatePaymentInput } from "../server/payments/schema";
-import { deleteByPrefix } from "../tests/support/redis-cleanup";
+import { deleteByPrefix } from "../tests/support/redis-keys";
 
 export interface LatencyMs {
   mean: number;

@@ -15,13 +15,13 @@ import { Redis } from "ioredis";
 import { connect, identify } from "../server/db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "../server/db/redis";
 import { statement } from "../server/db/sql";
-import { newKey } from "../tests/support/api";
+import { API_KEYS, newKey } from "../fixtures";
 import { createScratchDatabase } from "../tests/support/scratch-db";
 import { startServer, TEST_DIST_DIR, type ServerProcess } from "../tests/support/server-process";
 import type { CpuTarget } from "./cpu";
 import { engineBenchmark } from "./engine";
 import { load, warm, type LoadResult, type LoadSettings } from "./load";
-import { deleteByPrefix } from "../tests/support/redis-cleanup";
+import { deleteByPrefix } from "../tests/support/redis-keys";
 import { startNaivePeer } from "./naive/process";
 import { storm, type StormResult } from "./storm";
 
@@ -41,7 +41,7 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
 
 const MERCHANT = "alice";
-const AUTH = { authorization: "Bearer sk_test_alice", "content-type": "application/json" };
+const AUTH = { authorization: `Bearer ${API_KEYS[MERCHANT]}`, "content-type": "application/json" };
 const BODY = JSON.stringify({ amount: 1000, currency: "usd" });
 
 const TARGETS = {

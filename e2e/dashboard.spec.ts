@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { API_KEYS } from "./support/api";
+import { auth } from "./support/api";
 import { chooseFault, openCheckout, payAndWait } from "./support/checkout";
 
 const tile = (page: Page, id: string) => page.getByTestId(`tile-${id}`).locator("strong");
@@ -32,7 +32,7 @@ test("the dashboard updates without a reload when a payment happens", async ({ p
   const before = await count(page, "requests");
   const key = `live-${Date.now()}`;
   const res = await request.post("/api/v1/payments", {
-    headers: { authorization: `Bearer ${API_KEYS.bob}`, "idempotency-key": key },
+    headers: { ...auth("bob"), "idempotency-key": key },
     data: { amount: 1234, currency: "usd" },
   });
   expect(res.status()).toBe(201);

@@ -1,10 +1,7 @@
 import { z } from "zod";
+import { DEMO_MERCHANTS } from "./demo-merchants";
 
-/** Demo merchants seeded on first start; `ONCEPAY_MERCHANTS` adds more ("id:apiKey,id:apiKey"). */
-const DEMO_MERCHANTS = [
-  { id: "alice", name: "Alice's Apparel", apiKey: "sk_test_alice" },
-  { id: "bob", name: "Bob's Books", apiKey: "sk_test_bob" },
-];
+// The demo merchants are always seeded; `ONCEPAY_MERCHANTS` adds more ("id:apiKey,id:apiKey").
 
 const merchantList = z
   .string()

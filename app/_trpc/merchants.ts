@@ -1,10 +1,7 @@
-/** The demo merchants the browser can act as; their test-mode keys are public by design. */
-export const DEMO_MERCHANTS = [
-  { id: "alice", name: "Alice's Apparel", apiKey: "sk_test_alice" },
-  { id: "bob", name: "Bob's Books", apiKey: "sk_test_bob" },
-] as const;
+import { DEMO_MERCHANTS, type DemoMerchantId } from "@/server/demo-merchants";
 
-export type DemoMerchantId = (typeof DEMO_MERCHANTS)[number]["id"];
+// The browser acts as the same merchants the server seeds, from the same definition.
+export { DEMO_MERCHANTS, type DemoMerchantId };
 
 export function apiKeyOf(id: DemoMerchantId): string {
   return DEMO_MERCHANTS.find((m) => m.id === id)?.apiKey ?? DEMO_MERCHANTS[0].apiKey;

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../tests/support/server-process";
+import getPort from "get-port";
+import { poll } from "../../fixtures";
 
 export interface NaivePeer {
   url: string;
@@ -19,7 +20,7 @@ const KILL_AFTER_MS = 5_000;
 
 /** The naive peer (bench/naive/server.ts) as a child process, ready when its health check answers. */
 export async function startNaivePeer(databaseUrl: string): Promise<NaivePeer> {
-  const port = await freePort();
+  const port = await getPort({ host: "127.0.0.1" });
   // tsx as a loader of this very node, rather than `npx tsx`: no npm start-up and no wrapper
   // process, so SIGTERM and the CPU accounting both reach the server itself.
   const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
@@ -41,17 +42,17 @@ export async function startNaivePeer(databaseUrl: string): Promise<NaivePeer> {
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exited(child)) throw new Error(`naive peer exited with ${child.exitCode ?? child.signalCode}:\n${output()}`);
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`naive peer at ${url} not healthy after ${READY_TIMEOUT_MS} ms:\n${output()}`);
+  await poll(
+    async () => {
+      if (exited(child)) throw new Error(`naive peer exited with ${child.exitCode ?? child.signalCode}:\n${output()}`);
+      try {
+        return (await fetch(`${url}/health`)).status === 200;
+      } catch {
+        return false; // not listening yet
+      }
+    },
+    { timeoutMs: READY_TIMEOUT_MS, intervalMs: 200, message: () => `naive peer at ${url} not healthy after ${READY_TIMEOUT_MS} ms:\n${output()}` },
+  );
 }
 
 /** SIGTERM, then SIGKILL if it has not exited within KILL_AFTER_MS. */

@@ -1,9 +1,7 @@
 import type { APIRequestContext } from "@playwright/test";
+import { API_KEYS, type MerchantName } from "../../fixtures";
 
-export const API_KEYS = { alice: "sk_test_alice", bob: "sk_test_bob" } as const;
-export type MerchantName = keyof typeof API_KEYS;
-
-const auth = (merchant: MerchantName) => ({ authorization: `Bearer ${API_KEYS[merchant]}` });
+export const auth = (merchant: MerchantName) => ({ authorization: `Bearer ${API_KEYS[merchant]}` });
 
 export interface PaymentView {
   id: string;

@@ -1,7 +1,4 @@
-import { randomUUID } from "node:crypto";
-
-export const API_KEYS = { alice: "sk_test_alice", bob: "sk_test_bob" } as const;
-export type MerchantName = keyof typeof API_KEYS;
+import { API_KEYS, newKey, type MerchantName } from "@/fixtures";
 
 export interface HttpResult {
   status: number;
@@ -17,8 +14,8 @@ export interface PayOptions {
   headers?: Record<string, string>;
 }
 
-export function newKey(): string {
-  return `test-${randomUUID()}`;
+export function authorization(merchant: MerchantName): string {
+  return `Bearer ${API_KEYS[merchant]}`;
 }
 
 /** A thin client over real HTTP, as an outside integrator would call the API. */
@@ -26,7 +23,7 @@ export function apiClient(baseUrl: string) {
   async function request(path: string, init: RequestInit & { merchant?: MerchantName | null } = {}): Promise<HttpResult> {
     const headers = new Headers(init.headers);
     const merchant = init.merchant === undefined ? "alice" : init.merchant;
-    if (merchant) headers.set("authorization", `Bearer ${API_KEYS[merchant]}`);
+    if (merchant) headers.set("authorization", authorization(merchant));
     const res = await fetch(`${baseUrl}${path}`, { ...init, headers });
     const text = await res.text();
     let body: unknown;
@@ -65,25 +62,6 @@ export function apiClient(baseUrl: string) {
       if (res.status !== 200) throw new Error(`balance failed: ${res.status} ${res.text}`);
       const entry = (res.body.available as { currency: string; amount: number }[]).find((b) => b.currency === currency);
       return entry?.amount ?? 0;
-    },
-    /** One tRPC mutation call, unbatched, as JSON over HTTP (no transformer). */
-    trpcMutation(path: string, input: unknown, options: { merchant?: MerchantName; headers?: Record<string, string> } = {}) {
-      return request(`/api/trpc/${path}`, {
-        method: "POST",
-        merchant: options.merchant,
-        headers: { "content-type": "application/json", ...options.headers },
-        body: JSON.stringify(input),
-      });
-    },
-    /** Several mutation calls in one HTTP batch. */
-    trpcBatch(path: string, inputs: unknown[], merchant: MerchantName = "alice") {
-      const body = Object.fromEntries(inputs.map((input, i) => [String(i), input]));
-      return request(`/api/trpc/${inputs.map(() => path).join(",")}?batch=1`, {
-        method: "POST",
-        merchant,
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-      });
     },
   };
 }

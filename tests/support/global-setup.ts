@@ -4,7 +4,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { connect, identify } from "@/server/db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "@/server/db/redis";
-import { deleteByPrefix } from "./redis-cleanup";
+import { deleteByPrefix } from "./redis-keys";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
 import { startServer, TEST_DIST_DIR, type ServerProcess } from "./server-process";
 

@@ -5,7 +5,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
 import { migrate } from "@/server/db/migrate";
-import { freePort } from "./server-process";
+import getPort from "get-port";
+import { sleep } from "@/fixtures";
 
 const run = promisify(execFile);
 
@@ -39,7 +40,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
   }
   const tool = (name: string, args: string[]) =>
     asRoot ? run("runuser", ["-u", "postgres", "--", name, ...args]) : run(name, args);
-  const port = await freePort();
+  const port = await getPort({ host: "127.0.0.1" });
   // Durability is not under test here, and fsync off keeps a restart well under a second.
   const serverOptions = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`;
   const pgCtl = (...args: string[]) => tool("pg_ctl", ["-D", dataDir, "-l", logFile, "-w", "-t", "30", ...args]);
@@ -68,7 +69,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
         } catch (error) {
           await client.end().catch(() => undefined);
           if (Date.now() > deadline) throw error;
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100);
         }
       }
     },

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import getPort from "get-port";
+import { poll } from "@/fixtures";
 
 export const TEST_DIST_DIR = ".next-test";
 
@@ -30,7 +31,7 @@ export interface ServerOptions {
 
 /** A production server (`next start` on the test build), ready when its health check answers. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerProcess> {
-  const port = await freePort();
+  const port = await getPort({ host: "127.0.0.1" });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",
@@ -66,19 +67,21 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
 }
 
 async function waitForHealth(url: string, child: ChildProcess, log: () => string, anyAnswer: boolean): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
+  const answers = async () => {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${log()}`);
     try {
       const res = await fetch(`${url}/api/health`);
-      if (res.status === 200 || anyAnswer) return;
+      return res.status === 200 || anyAnswer;
     } catch {
-      // not listening yet
+      return false; // not listening yet
     }
-    await new Promise((r) => setTimeout(r, 200));
+  };
+  try {
+    await poll(answers, { timeoutMs: 60_000, intervalMs: 200, message: () => `server at ${url} did not become healthy:\n${log()}` });
+  } catch (error) {
+    child.kill("SIGKILL");
+    throw error;
   }
-  child.kill("SIGKILL");
-  throw new Error(`server at ${url} did not become healthy:\n${log()}`);
 }
 
 function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
@@ -86,17 +89,5 @@ function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
     child.kill(signal);
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -3,7 +3,7 @@ import type { CallObservation, IdempotentCall } from "@/server/calls/call";
 import { CallPipeline } from "@/server/calls/pipeline";
 import { IdempotencyEngine } from "@/server/idempotency/engine";
 import { problem, ProblemError } from "@/server/problem";
-import { MemoryStore, type MemoryTx } from "../../support/memory-store";
+import { MemoryStore, type MemoryTx } from "@/tests/support/memory-store";
 
 // A caller with no HTTP at all (as a job or an event consumer will be): the pipeline alone.
 let store: MemoryStore;

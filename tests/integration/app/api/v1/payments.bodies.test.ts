@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, inject, it } from "vitest";
 import { createPaymentInput } from "@/server/payments/schema";
-import { apiClient, newKey } from "../support/api";
+import { newKey } from "@/fixtures";
+import { apiClient } from "@/tests/support/api";
 
 // Arbitrary bodies over real HTTP: never a 5xx, and a refused body never saves anything under its key.
 describe("bad bodies, generated", () => {

@@ -1,18 +1,19 @@
 import { describe, expect, inject, it } from "vitest";
-import { apiClient, newKey, type HttpResult } from "../support/api";
+import { newKey } from "@/fixtures";
+import { apiClient, type HttpResult } from "@/tests/support/api";
+import { inFlight } from "@/tests/support/trpc";
 
 const STORM = 100;
 
 // Real concurrent requests: one key, many clients at once, exactly one charge.
 describe.each(["postgres", "embedded", "redis"] as const)("storms on %s", (database) => {
-  const api = apiClient(inject("servers")[database]);
+  const base = inject("servers")[database];
+  const api = apiClient(base);
 
   function summarize(results: HttpResult[]) {
     const statuses = results.map((r) => r.status);
     return {
       fresh: results.filter((r) => r.status === 201 && r.headers.get("idempotent-replayed") !== "true").length,
-      replays: results.filter((r) => r.status === 201 && r.headers.get("idempotent-replayed") === "true").length,
-      conflicts: statuses.filter((s) => s === 409).length,
       other: statuses.filter((s) => s !== 201 && s !== 409),
     };
   }
@@ -25,7 +26,6 @@ describe.each(["postgres", "embedded", "redis"] as const)("storms on %s", (datab
     const summary = summarize(results);
     expect(summary.other).toEqual([]);
     expect(summary.fresh).toBe(1);
-    expect(summary.fresh + summary.replays + summary.conflicts).toBe(STORM);
     const ids = new Set(results.filter((r) => r.status === 201).map((r) => r.body.id));
     expect(ids.size).toBe(1);
     expect(await api.paymentsWithKey(key)).toHaveLength(1);
@@ -36,22 +36,10 @@ describe.each(["postgres", "embedded", "redis"] as const)("storms on %s", (datab
     const key = newKey();
     const body = { amount: 4343, currency: "usd" };
     const first = api.pay(body, { key, headers: { "simulate-failure": "delay=3000" } });
-    await new Promise((r) => setTimeout(r, 500));
+    await inFlight(base, key);
     const duplicates = await Promise.all(Array.from({ length: STORM - 1 }, () => api.pay(body, { key })));
     expect(duplicates.map((r) => r.status)).toEqual(Array(STORM - 1).fill(409));
     expect((await first).status).toBe(201);
-    expect(await api.paymentsWithKey(key)).toHaveLength(1);
-  });
-
-  it(`${STORM} concurrent tRPC calls with one key: one payment`, async () => {
-    const key = newKey();
-    const input = { idempotencyKey: key, amount: 4444, currency: "usd" };
-    const results = await Promise.all(Array.from({ length: STORM }, () => api.trpcMutation("payment.create", input)));
-    const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s !== 200 && s !== 409)).toEqual([]);
-    const data = results.filter((r) => r.status === 200).map((r) => r.body.result.data);
-    expect(data.filter((d) => !d.idempotentReplayed)).toHaveLength(1);
-    expect(new Set(data.map((d) => d.id)).size).toBe(1);
     expect(await api.paymentsWithKey(key)).toHaveLength(1);
   });
 

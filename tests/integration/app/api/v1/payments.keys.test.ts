@@ -1,7 +1,8 @@
 import { request as httpRequest } from "node:http";
 import { serializeString } from "structured-headers";
 import { describe, expect, inject, it } from "vitest";
-import { API_KEYS, apiClient, expectProblemShape, newKey, type HttpResult } from "../support/api";
+import { API_KEYS, newKey } from "@/fixtures";
+import { apiClient, expectProblemShape, type HttpResult } from "@/tests/support/api";
 
 // The contract's "Keys" section over real HTTP: the IETF draft's quoted form and Stripe's bare form
 // are one key, a malformed String is refused, and so are two Idempotency-Key lines.

@@ -8,3 +8,15 @@ export async function deleteByPrefix(redis: Redis, prefix: string): Promise<numb
   }
   return deleted;
 }
+
+/** Whether any key matches `pattern`, by a full SCAN: the Redis is shared, so a single call may miss it. */
+export async function anyKeyMatching(redis: Redis, pattern: string): Promise<boolean> {
+  const stream = redis.scanStream({ match: pattern, count: 500 });
+  for await (const keys of stream as AsyncIterable<string[]>) {
+    if (keys.length > 0) {
+      stream.destroy();
+      return true;
+    }
+  }
+  return false;
+}

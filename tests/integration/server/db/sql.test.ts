@@ -2,7 +2,8 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DatabaseUnavailableError } from "@/server/db/errors";
 import { SqlPool, statement } from "@/server/db/sql";
-import { createScratchCluster, type ScratchCluster } from "../support/scratch-cluster";
+import { sleep } from "@/fixtures";
+import { createScratchCluster, type ScratchCluster } from "@/tests/support/scratch-cluster";
 
 const SLEEP = statement("sql_outage_sleep", "SELECT pg_sleep(0.002)");
 const BACKEND = statement("sql_outage_backend", "SELECT pg_backend_pid() AS pid");
@@ -51,7 +52,7 @@ describe("Sql and SqlPool when connections die", () => {
         [{ pid }] = (await tx.rows<{ pid: number }>(BACKEND)) as [{ pid: number }];
         await terminate(pid);
         // Give the FATAL time to arrive while nothing is reading for us.
-        await new Promise((r) => setTimeout(r, 200));
+        await sleep(200);
         return tx.rows(BACKEND);
       })
       .catch((e: unknown) => e);
@@ -92,7 +93,7 @@ describe("Sql and SqlPool when connections die", () => {
           ok++;
         } catch (error) {
           if (!(error instanceof DatabaseUnavailableError)) others.push(error);
-          await new Promise((r) => setTimeout(r, 5));
+          await sleep(5);
         }
       }
     });
@@ -100,7 +101,7 @@ describe("Sql and SqlPool when connections die", () => {
       for (let i = 0; i < 6; i++) {
         const before = ok;
         const deadline = Date.now() + 20_000;
-        while (ok < before + 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        while (ok < before + 20 && Date.now() < deadline) await sleep(50);
         await cluster.restart();
       }
     } finally {

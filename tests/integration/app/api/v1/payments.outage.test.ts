@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, expectProblemShape, newKey, type HttpResult } from "../support/api";
-import { createScratchCluster, type ScratchCluster } from "../support/scratch-cluster";
-import { startServer, type ServerProcess } from "../support/server-process";
+import { newKey, poll, sleep } from "@/fixtures";
+import { apiClient, expectProblemShape, type HttpResult } from "@/tests/support/api";
+import { createScratchCluster, type ScratchCluster } from "@/tests/support/scratch-cluster";
+import { startServer, type ServerProcess } from "@/tests/support/server-process";
 
 const CLIENTS = 40;
 const RESTARTS = 2;
@@ -28,7 +29,6 @@ const ESCAPED = /uncaughtException|unhandledRejection|Unhandled Rejection/;
 const merchants = Array.from({ length: CLIENTS + 1 }, (_, i) => ({ id: `outage${i}`, apiKey: `sk_test_outage${i}` }));
 const UNSEEN = CLIENTS;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Answer {
   client: number;
@@ -40,15 +40,6 @@ interface Answer {
   res: HttpResult | null;
   /** Set when the request itself failed (no HTTP answer at all). */
   error?: string;
-}
-
-/** Polls `condition` every 50 ms; throws with `what` once `ms` have passed. */
-async function until(condition: () => boolean | Promise<boolean>, ms: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
-    await sleep(50);
-  }
 }
 
 function alive(server: ServerProcess): boolean {
@@ -140,14 +131,14 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
     const phases: Record<string, number> = {};
     const lap = (name: string) => (phases[name] = Math.round(performance.now() - started) / 1000);
     try {
-      await until(() => created() >= 100, 30_000, () => `100 payments before the first restart (${created()})`);
+      await poll(() => created() >= 100, { timeoutMs: 30_000, message: () => `100 payments before the first restart (${created()})` });
       lap("warm");
       for (let i = 1; i <= RESTARTS; i++) {
         await cluster.restart();
         lap(`restarted${i}`);
         // Service resumes on its own, under load: new payments succeed after each restart.
         const atRestart = created();
-        await until(() => created() >= atRestart + 60, 30_000, () => `60 payments after restart ${i} (${created() - atRestart})`);
+        await poll(() => created() >= atRestart + 60, { timeoutMs: 30_000, message: () => `60 payments after restart ${i} (${created() - atRestart})` });
         lap(`resumed${i}`);
       }
     } finally {
@@ -270,7 +261,7 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
     // Nobody restarts the app: each instance comes back once PostgreSQL does.
     for (let s = 0; s < servers.length; s++) {
       let last: Answer | undefined;
-      await until(async () => (last = await as(0, s).pay(key, body)).status === 201, 15_000, () => `a payment on instance ${s} after the start (last: ${last?.status})`);
+      await poll(async () => (last = await as(0, s).pay(key, body)).status === 201, { timeoutMs: 15_000, message: () => `a payment on instance ${s} after the start (last: ${last?.status})` });
       const health = await as(0, s).get("/api/health");
       expect(health.status).toBe(200);
     }

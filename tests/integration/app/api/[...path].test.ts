@@ -1,0 +1,13 @@
+import { describe, expect, inject, it } from "vitest";
+import { apiClient, expectProblemShape } from "@/tests/support/api";
+
+describe.each(["postgres", "embedded", "redis"] as const)("API paths and methods on %s", (database) => {
+  const api = apiClient(inject("servers")[database]);
+
+  it("unknown API paths and unsupported methods answer in problem+json", async () => {
+    expectProblemShape(await api.request("/api/v1/refunds"), 404, "not_found");
+    const del = await api.request("/api/v1/payments", { method: "DELETE" });
+    expectProblemShape(del, 405, "method_not_allowed");
+    expect(del.headers.get("allow")).toBe("GET, POST");
+  });
+});

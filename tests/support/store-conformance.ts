@@ -1,0 +1,227 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { poll } from "@/fixtures";
+import { LostOwnershipError } from "@/server/idempotency/errors";
+import type { IdempotencyRecord, OwnedClaim, StoredResponse } from "@/server/idempotency/record";
+import type { ClaimRequest, Completion, IdempotencyStore } from "@/server/idempotency/stores/store";
+
+/** A store, and what the suite needs around it to watch its effects and its clock. */
+export interface StoreUnderTest<Tx> {
+  store: IdempotencyStore<Tx>;
+  /** Leaves a trace of `marker`, written through `tx` only: it commits or rolls back with it. */
+  effect(tx: Tx, marker: string): Promise<void>;
+  /** How many traces of `marker` were committed. */
+  traces(marker: string): Promise<number>;
+  /**
+   * The store's clock. A fake's is moved by hand, and what time does must then hold at once; a real
+   * store's runs by itself, and the suite polls for what time does, bounded.
+   */
+  clock: { advance(seconds: number): void } | "real";
+  close(): Promise<void>;
+}
+
+/** How far past its due the suite waits for something time does on a real clock. */
+const REAL_CLOCK_SLACK_MS = 5_000;
+
+/**
+ * What every IdempotencyStore must do, whatever it runs on: the engine decides between these
+ * steps and relies on each being atomic, owner-guarded and judged by the store's own clock.
+ */
+export function describeStoreConformance<Tx>(name: string, open: () => Promise<StoreUnderTest<Tx>>): void {
+  describe(`${name}: the IdempotencyStore contract`, () => {
+    let sut: StoreUnderTest<Tx>;
+    beforeAll(async () => {
+      sut = await open();
+    });
+    afterAll(async () => {
+      await sut?.close();
+    });
+
+    const request = (key: string, over: Partial<ClaimRequest> = {}): ClaimRequest => ({
+      scope: "merchant-1",
+      operation: "test.op",
+      key,
+      fingerprint: "fp-1",
+      ownerToken: randomUUID(),
+      lockTimeoutSeconds: 30,
+      ttlSeconds: 3600,
+      ...over,
+    });
+
+    async function claim(key: string, over: Partial<ClaimRequest> = {}): Promise<OwnedClaim> {
+      const result = await sut.store.insertOrGet(request(key, over));
+      if (!result?.owned) throw new Error(`expected to own the claim on ${key}`);
+      return result.claim;
+    }
+
+    /** The record holding `key`, as a duplicate would find it (the key must be held). */
+    async function holder(key: string): Promise<IdempotencyRecord> {
+      // null: the record vanished between the insert and the read, as the store port allows.
+      const found = await poll(() => sut.store.insertOrGet(request(key)), { timeoutMs: 2_000, message: `no answer for ${key}` });
+      if (found.owned) throw new Error(`expected a holder of ${key}, but the probe claimed it`);
+      return found.record;
+    }
+
+    /** Lets `seconds` pass on the store's clock, then the record once `done` holds of it. */
+    async function after(seconds: number, key: string, done: (record: IdempotencyRecord) => boolean, what: string) {
+      if (sut.clock !== "real") sut.clock.advance(seconds);
+      const timeoutMs = sut.clock === "real" ? seconds * 1000 + REAL_CLOCK_SLACK_MS : 0;
+      return poll(async () => {
+        const record = await holder(key);
+        return done(record) && record;
+      }, { timeoutMs, intervalMs: 100, message: `${key}: ${what}` });
+    }
+
+    const responseOf = (marker: string): StoredResponse => ({
+      status: 201,
+      headers: { "content-type": "application/json" },
+      body: `{"m":"${marker}"}`,
+    });
+    const completing = (marker: string) => async (tx: Tx): Promise<Completion> => {
+      await sut.effect(tx, marker);
+      return { response: responseOf(marker), resourceId: marker };
+    };
+    const marker = () => `m_${randomUUID()}`;
+
+    it("the first insert owns the key; the next sees the holder, in progress, lease alive", async () => {
+      const key = randomUUID();
+      const first = request(key);
+      const owned = await sut.store.insertOrGet(first);
+      expect(owned).toMatchObject({ owned: true, claim: { key, fingerprint: "fp-1", ownerToken: first.ownerToken, executions: 1 } });
+      const second = await sut.store.insertOrGet(request(key, { fingerprint: "fp-2" }));
+      expect(second).toMatchObject({
+        owned: false,
+        record: { state: "in_progress", fingerprint: "fp-1", leaseExpired: false, expired: false, executions: 1, response: null },
+      });
+    });
+
+    it("scope and operation are part of the key", async () => {
+      const key = randomUUID();
+      await claim(key);
+      expect((await sut.store.insertOrGet(request(key, { scope: "merchant-2" })))?.owned).toBe(true);
+      expect((await sut.store.insertOrGet(request(key, { operation: "other.op" })))?.owned).toBe(true);
+    });
+
+    it("20 concurrent inserts of one key: exactly one owner", async () => {
+      const key = randomUUID();
+      const results = await Promise.all(Array.from({ length: 20 }, () => sut.store.insertOrGet(request(key))));
+      expect(results.filter((r) => r?.owned)).toHaveLength(1);
+    });
+
+    it("execute and complete commit together; the stored response comes back, kept for the TTL", async () => {
+      const key = randomUUID();
+      const c = await claim(key);
+      const m = marker();
+      const response = await sut.store.executeAndComplete(c, 3600, completing(m));
+      expect(response).toEqual(responseOf(m));
+      expect(await sut.traces(m)).toBe(1);
+      const seen = await holder(key);
+      expect(seen).toMatchObject({ state: "completed", ownerToken: null, resourceId: m, response: responseOf(m), expired: false });
+      expect(seen.expiresInMs).toBeGreaterThan(3_540_000);
+      expect(seen.expiresInMs).toBeLessThanOrEqual(3_600_000);
+    });
+
+    it("an effect that throws rolls back, its error passes through, and the record waits for release", async () => {
+      const key = randomUUID();
+      const c = await claim(key);
+      const m = marker();
+      const boom = new Error("boom");
+      await expect(
+        sut.store.executeAndComplete(c, 3600, async (tx) => {
+          await sut.effect(tx, m);
+          throw boom;
+        }),
+      ).rejects.toBe(boom);
+      expect(await sut.traces(m)).toBe(0);
+      expect(await holder(key)).toMatchObject({ state: "in_progress" });
+      expect(await sut.store.release(c)).toBe(true);
+      expect(await holder(key)).toMatchObject({ state: "released", ownerToken: null, response: null });
+    });
+
+    it("only the owner completes or releases: a stale token changes nothing", async () => {
+      const key = randomUUID();
+      const c = await claim(key);
+      const impostor = { ...c, ownerToken: randomUUID() };
+      const m = marker();
+      await expect(sut.store.executeAndComplete(impostor, 3600, completing(m))).rejects.toBeInstanceOf(LostOwnershipError);
+      expect(await sut.traces(m)).toBe(0);
+      expect(await sut.store.release(impostor)).toBe(false);
+      expect(await holder(key)).toMatchObject({ state: "in_progress" });
+    });
+
+    it("leases are judged by the store's clock, and a takeover is a compare-and-swap", async () => {
+      const key = randomUUID();
+      const original = await claim(key, { lockTimeoutSeconds: 1 });
+      const seen = await after(1, key, (r) => r.leaseExpired, "the lease never ran out");
+      const takers = await Promise.all([1, 2, 3, 4].map(() => sut.store.takeOver(seen, request(key))));
+      const winners = takers.filter((t) => t !== null);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]!.executions).toBe(2);
+      // The original executor wakes up: its completion is refused and its effect rolled back.
+      const m = marker();
+      await expect(sut.store.executeAndComplete(original, 3600, completing(m))).rejects.toBeInstanceOf(LostOwnershipError);
+      expect(await sut.traces(m)).toBe(0);
+      expect(await sut.store.release(original)).toBe(false);
+      await sut.store.executeAndComplete(winners[0]!, 3600, completing(`w_${m}`));
+      expect(await sut.traces(`w_${m}`)).toBe(1);
+    });
+
+    it("a live lease cannot be taken over", async () => {
+      const key = randomUUID();
+      await claim(key);
+      expect(await sut.store.takeOver(await holder(key), request(key))).toBeNull();
+    });
+
+    it("a completed record cannot be taken over", async () => {
+      const key = randomUUID();
+      await sut.store.executeAndComplete(await claim(key), 3600, completing(marker()));
+      expect(await sut.store.takeOver(await holder(key), request(key))).toBeNull();
+      expect(await holder(key)).toMatchObject({ state: "completed", executions: 1 });
+    });
+
+    it("a released key is taken over at once, for any body, as the next execution", async () => {
+      const key = randomUUID();
+      await sut.store.release(await claim(key));
+      const taken = await sut.store.takeOver(await holder(key), request(key, { fingerprint: "fp-2" }));
+      expect(taken).toMatchObject({ key, fingerprint: "fp-2", executions: 2 });
+      expect(await holder(key)).toMatchObject({ state: "in_progress", fingerprint: "fp-2", executions: 2, leaseExpired: false });
+    });
+
+    it("a takeover refuses a record that changed since it was read, even one free to take", async () => {
+      const key = randomUUID();
+      const original = await claim(key, { lockTimeoutSeconds: 1 });
+      const abandoned = await after(1, key, (r) => r.leaseExpired, "the lease never ran out");
+      expect(await sut.store.release(original)).toBe(true);
+      expect(await sut.store.takeOver(abandoned, request(key))).toBeNull();
+      expect(await sut.store.takeOver(await holder(key), request(key))).toMatchObject({ executions: 2 });
+    });
+
+    it("release says the claim is no longer ours once it completed", async () => {
+      const key = randomUUID();
+      const c = await claim(key);
+      const m = marker();
+      await sut.store.executeAndComplete(c, 3600, completing(m));
+      expect(await sut.store.release(c)).toBe(false);
+      expect(await holder(key)).toMatchObject({ state: "completed", response: responseOf(m) });
+    });
+
+    it("expired completed records are deleted, then the key is free", async () => {
+      const key = randomUUID();
+      await sut.store.executeAndComplete(await claim(key), 1, completing(marker()));
+      await sut.store.deleteIfExpired(await holder(key));
+      expect((await sut.store.insertOrGet(request(key)))?.owned).toBe(false);
+      const old = await after(1, key, (r) => r.expired, "the record never expired");
+      await sut.store.deleteIfExpired(old);
+      expect((await sut.store.insertOrGet(request(key)))?.owned).toBe(true);
+    });
+
+    it("a record past retention stays while its lease is alive", async () => {
+      const key = randomUUID();
+      await claim(key, { ttlSeconds: 1 });
+      const old = await after(1, key, (r) => r.expired, "the record never expired");
+      expect(old.leaseExpired).toBe(false);
+      await sut.store.deleteIfExpired(old);
+      expect(await holder(key)).toMatchObject({ state: "in_progress", executions: 1 });
+    });
+  });
+}

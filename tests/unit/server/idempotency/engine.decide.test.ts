@@ -1,0 +1,54 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { decide, type Decision } from "@/server/idempotency/engine";
+import { RecordState, type IdempotencyRecord } from "@/server/idempotency/record";
+import { OPERATION, SCOPE } from "@/tests/support/engine-calls";
+
+describe("decide", () => {
+  /** The expected table, written out by hand: [state, same fingerprint, leaseExpired, expired] → decision. */
+  const table: [RecordState, boolean, boolean, boolean, Decision][] = [
+    [RecordState.Completed, true, false, false, "replay"],
+    [RecordState.Completed, true, false, true, "expired"],
+    [RecordState.Completed, true, true, false, "replay"],
+    [RecordState.Completed, true, true, true, "expired"],
+    [RecordState.Completed, false, false, false, "mismatch"],
+    [RecordState.Completed, false, false, true, "expired"],
+    [RecordState.Completed, false, true, false, "mismatch"],
+    [RecordState.Completed, false, true, true, "expired"],
+    [RecordState.Released, true, false, false, "take_over"],
+    [RecordState.Released, true, false, true, "expired"],
+    [RecordState.Released, true, true, false, "take_over"],
+    [RecordState.Released, true, true, true, "expired"],
+    [RecordState.Released, false, false, false, "take_over"],
+    [RecordState.Released, false, false, true, "expired"],
+    [RecordState.Released, false, true, false, "take_over"],
+    [RecordState.Released, false, true, true, "expired"],
+    [RecordState.InProgress, true, false, false, "conflict"],
+    [RecordState.InProgress, true, false, true, "conflict"],
+    [RecordState.InProgress, true, true, false, "take_over"],
+    [RecordState.InProgress, true, true, true, "expired"],
+    [RecordState.InProgress, false, false, false, "mismatch"],
+    [RecordState.InProgress, false, false, true, "mismatch"],
+    [RecordState.InProgress, false, true, false, "mismatch"],
+    [RecordState.InProgress, false, true, true, "expired"],
+  ];
+
+  it.each(table)("%s, same fingerprint %s, leaseExpired %s, expired %s → %s", (state, same, leaseExpired, expired, decision) => {
+    const record: IdempotencyRecord = {
+      id: "rec-1",
+      scope: SCOPE,
+      operation: OPERATION,
+      key: "key-1",
+      fingerprint: "fp-A",
+      state,
+      ownerToken: state === RecordState.InProgress ? randomUUID() : null,
+      executions: 1,
+      response: state === RecordState.Completed ? { status: 201, headers: {}, body: "{}" } : null,
+      resourceId: null,
+      expiresInMs: expired ? -1 : 1000,
+      leaseExpired,
+      expired,
+    };
+    expect(decide(record, same ? "fp-A" : "fp-B")).toBe(decision);
+  });
+});
