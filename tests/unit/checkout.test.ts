@@ -3,7 +3,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { cartTotal, formatMoney } from "@/app/_checkout/catalog";
 import { faultFor, random } from "@/app/_checkout/faults";
+import { newIdempotencyKey } from "@/app/_checkout/key";
 import { backoffMs, classify, MAX_RETRIES } from "@/app/_checkout/retry";
+import { idempotencyKeySchema } from "@/server/idempotency/key";
 
 describe("checkout faults", () => {
   it("fixed modes hit only the first attempt of a checkout", () => {
@@ -67,5 +69,33 @@ describe("catalog", () => {
     expect(cartTotal({}, "eur")).toBe(0);
     expect(formatMoney(3900, "usd")).toBe("$39.00");
     expect(formatMoney(3800, "jpy")).toBe("¥3,800");
+  });
+});
+
+describe("idempotency keys", () => {
+  const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  it("are random version 4 UUIDs the server accepts", () => {
+    const keys = Array.from({ length: 1000 }, () => newIdempotencyKey());
+    for (const key of keys) {
+      expect(key).toMatch(UUID_V4);
+      expect(idempotencyKeySchema.safeParse(key).success).toBe(true);
+    }
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("set the version and variant bits whatever the random bytes", () => {
+    expect(newIdempotencyKey((b) => b.fill(0xff))).toBe("ffffffff-ffff-4fff-bfff-ffffffffffff");
+    expect(newIdempotencyKey((b) => b.fill(0))).toBe("00000000-0000-4000-8000-000000000000");
+  });
+
+  it("need no crypto.randomUUID, which plain-http LAN pages lack", () => {
+    const randomUUID = crypto.randomUUID;
+    Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true });
+    try {
+      expect(newIdempotencyKey()).toMatch(UUID_V4);
+    } finally {
+      Object.defineProperty(crypto, "randomUUID", { value: randomUUID, configurable: true });
+    }
   });
 });
