@@ -7,21 +7,34 @@ import { chromiumLaunchOptions } from "./e2e/support/browser";
 const PORT = 3210;
 const baseURL = `http://127.0.0.1:${PORT}`;
 const DIST_DIR = ".next-test";
+// `npm run dev` as a newcomer opens it: at 127.0.0.1, not localhost (see e2e/dev-server.spec.ts).
+const DEV_PORT = 3211;
+const devURL = `http://127.0.0.1:${DEV_PORT}`;
+const DEV_DIST_DIR = ".next-e2e-dev";
+const DEV_SPEC = /dev-server\.spec\.ts$/;
 
-// A fresh embedded database per run, so scenarios start from the seeded merchants only. The config is
-// loaded again in every worker; they inherit E2E_DATA_DIR from the runner and so share its directory.
-// The runner removes the directory it made when it exits (after stopping the server); set
-// E2E_DATA_DIR yourself to keep a run's database for inspection.
-if (!process.env.E2E_DATA_DIR) {
-  const made = mkdtempSync(path.join(os.tmpdir(), "oncepay-e2e-"));
-  process.env.E2E_DATA_DIR = made;
-  process.on("exit", () => rmSync(made, { recursive: true, force: true }));
+/**
+ * A fresh embedded database per run and server, so scenarios start from the seeded merchants only.
+ * The config is loaded again in every worker; they inherit the variable from the runner and so share
+ * its directory. The runner removes the directory it made when it exits (after stopping the
+ * servers); set the variable yourself to keep a run's database for inspection.
+ */
+function freshDataDir(variable: string): string {
+  if (!process.env[variable]) {
+    const made = mkdtempSync(path.join(os.tmpdir(), "oncepay-e2e-"));
+    process.env[variable] = made;
+    process.on("exit", () => rmSync(made, { recursive: true, force: true }));
+  }
+  return process.env[variable];
 }
-const dataDir = process.env.E2E_DATA_DIR;
+const dataDir = freshDataDir("E2E_DATA_DIR");
+const devDataDir = freshDataDir("E2E_DEV_DATA_DIR");
 
-// The server must use the embedded database (PGlite in dataDir), never a PostgreSQL from the caller's
-// environment: unset here (the webServer env is built from process.env) and again in the command.
+// The servers must use the embedded database (PGlite in their data dir), never a PostgreSQL from the
+// caller's environment: unset here (the webServer env is built from process.env) and again in the commands.
 delete process.env.DATABASE_URL;
+
+const serverEnv = { NEXT_TELEMETRY_DISABLED: "1", FAULT_INJECTION: "1", LOG_LEVEL: "warn" };
 
 export default defineConfig({
   testDir: "e2e",
@@ -36,26 +49,44 @@ export default defineConfig({
     launchOptions: chromiumLaunchOptions,
     screenshot: "only-on-failure",
   },
-  projects: [{ name: "chromium", use: { browserName: "chromium" } }],
-  webServer: {
-    // `npm test` builds beforehand; alone, `npx playwright test` builds only when there is no build yet.
-    command: [
-      "unset DATABASE_URL",
-      `(test -f ${DIST_DIR}/BUILD_ID || npm run build:test)`,
-      `exec npx next start -p ${PORT} -H 127.0.0.1`,
-    ].join(" && "),
-    url: `${baseURL}/api/health`,
-    // Room for a build on a 2-core machine when there is none yet.
-    timeout: 240_000,
-    reuseExistingServer: false,
-    stdout: "ignore",
-    stderr: "pipe",
-    env: {
-      NEXT_DIST_DIR: DIST_DIR,
-      NEXT_TELEMETRY_DISABLED: "1",
-      FAULT_INJECTION: "1",
-      ONCEPAY_DATA_DIR: dataDir,
-      LOG_LEVEL: "warn",
+  projects: [
+    { name: "chromium", testIgnore: DEV_SPEC, use: { browserName: "chromium" } },
+    {
+      name: "dev",
+      testMatch: DEV_SPEC,
+      use: { browserName: "chromium", baseURL: devURL },
+      // The dev server compiles on first request: minutes on a 2-core machine.
+      timeout: 300_000,
+      expect: { timeout: 30_000 },
     },
-  },
+  ],
+  webServer: [
+    {
+      // `npm test` builds beforehand; alone, `npx playwright test` builds only when there is no build yet.
+      command: [
+        "unset DATABASE_URL",
+        `(test -f ${DIST_DIR}/BUILD_ID || npm run build:test)`,
+        `exec npx next start -p ${PORT} -H 127.0.0.1`,
+      ].join(" && "),
+      url: `${baseURL}/api/health`,
+      // Room for a build on a 2-core machine when there is none yet.
+      timeout: 240_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...serverEnv, NEXT_DIST_DIR: DIST_DIR, ONCEPAY_DATA_DIR: dataDir },
+    },
+    {
+      // As `npm run dev` runs it, with no -H: Next then listens on every interface, and it trusts
+      // only localhost by itself (given -H 127.0.0.1 it would trust that host too and hide a missing
+      // allowedDevOrigins). The checkout page is the readiness URL so that it compiles up front.
+      command: `unset DATABASE_URL && exec npx next dev --webpack -p ${DEV_PORT}`,
+      url: `${devURL}/`,
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { ...serverEnv, NEXT_DIST_DIR: DEV_DIST_DIR, ONCEPAY_DATA_DIR: devDataDir },
+    },
+  ],
 });

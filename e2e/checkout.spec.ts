@@ -1,12 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { balanceOf, paymentsOf, type PaymentView } from "./support/api";
+import { added, balanceOf, paymentsOf } from "./support/api";
 import { attemptKey, chooseFault, newCheckoutButton, openCheckout, outcome, paidId, payAndWait, payButton, status, totalMinor, usd } from "./support/checkout";
-
-/** Payments that were not there before. */
-function added(after: PaymentView[], before: PaymentView[]): PaymentView[] {
-  const seen = new Set(before.map((p) => p.id));
-  return after.filter((p) => !seen.has(p.id));
-}
+import { AA, contrastOf } from "./support/contrast";
 
 test.beforeAll(async ({ request }) => {
   // The scenarios count on a fresh embedded database (see playwright.config.ts), not on a shared PostgreSQL.
@@ -34,6 +29,19 @@ test("happy path: one click, one payment, balance up by the total", async ({ pag
   await page.keyboard.press("Enter");
   await expect(newCheckoutButton(page)).toBeVisible();
   expect(added(await paymentsOf(request), paymentsBefore)).toHaveLength(1);
+});
+
+test("paid: the new-checkout button is readable, under the pointer (which is still there after Pay) or not", async ({ page }) => {
+  await openCheckout(page);
+  expect(await payAndWait(page)).toBe("paid");
+  const button = newCheckoutButton(page);
+  const hovered = () => button.evaluate((el) => el.matches(":hover"));
+  await button.hover();
+  await expect.poll(hovered).toBe(true);
+  expect(await contrastOf(button)).toBeGreaterThanOrEqual(AA);
+  await page.mouse.move(0, 0);
+  await expect.poll(hovered).toBe(false);
+  expect(await contrastOf(button)).toBeGreaterThanOrEqual(AA);
 });
 
 test("slow server: pressing Enter twice sends one attempt", async ({ page, request }) => {

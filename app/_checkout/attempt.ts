@@ -1,4 +1,5 @@
 import type { Currency } from "@/server/payments/schema";
+import { newIdempotencyKey } from "./key";
 
 /**
  * One checkout attempt and its idempotency key, kept in sessionStorage: a reload in the middle of
@@ -54,7 +55,7 @@ export function saveAttempt(attempt: Attempt | null): void {
   else sessionStorage.removeItem(ATTEMPT_KEY);
 }
 
-export function newAttempt(signature: string, request: AttemptRequest, key: string = crypto.randomUUID()): Attempt {
+export function newAttempt(signature: string, request: AttemptRequest, key: string = newIdempotencyKey()): Attempt {
   const serial = Number(sessionStorage.getItem(SERIAL_KEY) ?? "0") + 1;
   sessionStorage.setItem(SERIAL_KEY, String(serial));
   return { key, signature, serial, state: "ready", request, log: [] };

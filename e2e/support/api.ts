@@ -11,6 +11,12 @@ export interface PaymentView {
   idempotencyKey: string;
 }
 
+/** Payments that were not there before. */
+export function added(after: PaymentView[], before: PaymentView[]): PaymentView[] {
+  const seen = new Set(before.map((p) => p.id));
+  return after.filter((p) => !seen.has(p.id));
+}
+
 /** What the database holds, read through the REST API: the ground truth the UI must agree with. */
 export async function paymentsOf(request: APIRequestContext, merchant: MerchantName = "alice"): Promise<PaymentView[]> {
   const res = await request.get("/api/v1/payments?limit=100", { headers: auth(merchant) });

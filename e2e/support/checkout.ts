@@ -1,9 +1,9 @@
 import { expect, type Page } from "@playwright/test";
 
 /** Opens the checkout and waits until React has hydrated (the balance query runs only in the browser). */
-export async function openCheckout(page: Page): Promise<void> {
+export async function openCheckout(page: Page, url = "/"): Promise<void> {
   const balanceLoaded = page.waitForResponse((res) => res.url().includes("/api/trpc/balance.get") && res.ok());
-  await page.goto("/");
+  await page.goto(url);
   await balanceLoaded;
 }
 
