@@ -13,7 +13,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { z } from "zod";
-import { authenticate } from "../../server/auth/merchant";
+import { Authenticator } from "../../server/auth/merchant";
 import { connect } from "../../server/db/client";
 import { statement } from "../../server/db/sql";
 import { MAX_BODY_BYTES, validationProblem } from "../../server/rest/respond";
@@ -36,6 +36,7 @@ if (!settings.success) {
 const { DATABASE_URL: databaseUrl, PORT: port, POOL_SIZE: poolSize } = settings.data;
 
 const { pool, prisma, sql } = connect(databaseUrl, poolSize, true);
+const auth = new Authenticator(sql);
 
 const HEALTH = statement("naive_health", "SELECT 1");
 const FIND_KEY = statement(
@@ -66,7 +67,7 @@ async function handle(req: IncomingMessage): Promise<Answer> {
 }
 
 async function pay(req: IncomingMessage): Promise<Answer> {
-  const merchant = await authenticate(sql, req.headers.authorization ?? null);
+  const merchant = await auth.authenticate(req.headers.authorization ?? null);
   if (!merchant) throw ProblemError.of("unauthorized", "A valid `Authorization: Bearer <api key>` header is required.");
   const rawKey = req.headers["idempotency-key"];
   if (rawKey === undefined) throw ProblemError.of("idempotency_key_missing", "The Idempotency-Key header is required.");

@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { Authenticator } from "../auth/merchant";
 import { CallPipeline } from "../calls/pipeline";
 import { openDatabase, type Database } from "../db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "../db/redis";
@@ -20,6 +21,8 @@ import { callObserver } from "./observer";
 export interface App {
   config: Env;
   db: Database;
+  /** API key → merchant, known keys cached. */
+  auth: Authenticator;
   /** Null without `REDIS_URL`. */
   redis: Redis | null;
   engine: IdempotencyEngine<Sql>;
@@ -52,6 +55,7 @@ export async function createApp(config: Env): Promise<App> {
   return {
     config,
     db,
+    auth: new Authenticator(db.sql),
     redis,
     engine,
     calls: new CallPipeline(engine, callObserver(requestLog, logger)),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { App } from "../app";
+import type { Authenticator } from "../auth/merchant";
 import type { Database } from "../db/client";
 import type { CallPipeline } from "../calls/pipeline";
 import type { Sql } from "../db/sql";
@@ -12,6 +13,7 @@ export interface Context {
   requestId: string;
   log: Logger;
   db: Database;
+  auth: Authenticator;
   /** The idempotent-call pipeline (the engine behind it). */
   calls: CallPipeline<Sql>;
   faultInjection: boolean;
@@ -27,6 +29,7 @@ export function createContext(opts: { headers: Headers; app: App; requestId?: st
     requestId,
     log: logger.child({ requestId, via: "trpc" }),
     db: opts.app.db,
+    auth: opts.app.auth,
     calls: opts.app.calls,
     faultInjection: opts.app.config.FAULT_INJECTION,
     replays: { count: 0 },

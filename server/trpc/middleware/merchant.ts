@@ -1,12 +1,11 @@
 import { experimental_standaloneMiddleware } from "@trpc/server";
-import { authenticate } from "../../auth/merchant";
 import { problemToTRPCError } from "../../idempotency/adapters/trpc";
 import { problem } from "../../problem";
 import type { Context } from "../context";
 
 /** Puts the merchant of the API key on the context, or answers 401. */
 export const merchant = experimental_standaloneMiddleware<{ ctx: Context }>().create(async ({ ctx, next }) => {
-  const found = await authenticate(ctx.db.sql, ctx.headers.get("authorization"));
+  const found = await ctx.auth.authenticate(ctx.headers.get("authorization"));
   if (!found) {
     throw problemToTRPCError(problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."));
   }
