@@ -22,10 +22,10 @@ beforeEach(() => {
 /** An execution that writes one effect and answers 201 with a payment-like body. */
 function payment(label: string, extra: Partial<OperationResult> = {}) {
   const calls: ExecutionContext[] = [];
-  const execute = async (tx: MemoryTx, context: ExecutionContext): Promise<OperationResult> => {
+  const execute = (tx: MemoryTx, context: ExecutionContext): Promise<OperationResult> => {
     calls.push(context);
     tx.effects.push({ label, attempt: context.execution });
-    return { status: 201, body: { id: `pay_${label}`, amount: 1000, currency: "usd", note: "é ✓" }, resourceId: `pay_${label}`, ...extra };
+    return Promise.resolve({ status: 201, body: { id: `pay_${label}`, amount: 1000, currency: "usd", note: "é ✓" }, resourceId: `pay_${label}`, ...extra });
   };
   return { execute, calls };
 }
@@ -195,9 +195,9 @@ describe("IdempotencyEngine.run", () => {
     const boom = new Error("card network down");
     const failing = engine.run(
       request({
-        execute: async (tx) => {
+        execute: (tx) => {
           tx.effects.push({ label: "doomed" });
-          throw boom;
+          return Promise.reject(boom);
         },
       }),
     );

@@ -5,13 +5,16 @@ describe("faultHooks", () => {
   it("without a fault: no delay, the effect passes through, nothing withheld", async () => {
     const hooks = faultHooks(null);
     expect(hooks.beforeExecute).toBeUndefined();
-    expect(await hooks.wrap(async (x: number) => x * 2)(21)).toBe(42);
+    expect(await hooks.wrap((x: number) => Promise.resolve(x * 2))(21)).toBe(42);
     expect(hooks.withholdResponse).toBe(false);
   });
 
   it("fail-before-commit runs the effect, then throws inside its transaction", async () => {
     const ran: string[] = [];
-    const wrapped = faultHooks({ mode: "fail-before-commit" }).wrap(async (tx: string) => void ran.push(tx));
+    const wrapped = faultHooks({ mode: "fail-before-commit" }).wrap((tx: string) => {
+      ran.push(tx);
+      return Promise.resolve();
+    });
     await expect(wrapped("tx-1")).rejects.toBeInstanceOf(SimulatedFailure);
     expect(ran).toEqual(["tx-1"]);
   });
