@@ -24,7 +24,7 @@ export function cpuSeconds(target: CpuTarget): Map<string, number> {
     if (s) out.set(String(target.pid), s.seconds);
     return out;
   }
-  let pids: string[] = [];
+  let pids: string[];
   try {
     pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
   } catch {

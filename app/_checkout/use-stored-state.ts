@@ -2,33 +2,35 @@
 
 import { useCallback, useEffect, useState } from "react";
 
+type StorageKind = "session" | "local";
+
+const webStorage = (kind: StorageKind) => (kind === "session" ? sessionStorage : localStorage);
+
 /**
  * useState kept in Web Storage under `key`, read after mount (storage does not exist on the
  * server), so a reload shows what the customer left: the same cart, the same toggle.
  */
-export function useStoredState<T>(key: string, initial: T, storage: "session" | "local" = "session") {
+export function useStoredState<T>(key: string, initial: T, storage: StorageKind = "session") {
   const [value, setValue] = useState<T>(initial);
-  const store = () => (storage === "session" ? sessionStorage : localStorage);
+  // Read once, on mount (key and storage do not change at the call sites).
   useEffect(() => {
     try {
-      const raw = store().getItem(key);
+      const raw = webStorage(storage).getItem(key);
       if (raw !== null) setValue(JSON.parse(raw) as T);
     } catch {
       // Unreadable or blocked storage: keep the initial value.
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- read once, on mount
-  }, [key]);
+  }, [key, storage]);
   const set = useCallback(
     (next: T) => {
       setValue(next);
       try {
-        store().setItem(key, JSON.stringify(next));
+        webStorage(storage).setItem(key, JSON.stringify(next));
       } catch {
         // Storage full or blocked: the state still works for this page view.
       }
     },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [key],
+    [key, storage],
   );
   return [value, set] as const;
 }

@@ -66,7 +66,7 @@ export default async function setup(project: TestProject) {
     ]);
     started.push(...servers);
     const [postgres, embedded, redis] = servers;
-    project.provide("servers", { postgres: postgres!.url, embedded: embedded!.url, redis: redis!.url });
+    project.provide("servers", { postgres: postgres.url, embedded: embedded.url, redis: redis.url });
     project.provide("postgresUrl", database.url);
     project.provide("redisUrl", TEST_REDIS_URL);
   } catch (error) {

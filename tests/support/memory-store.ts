@@ -41,10 +41,10 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     return this.rows.size;
   }
 
-  async insertOrGet(r: ClaimRequest): Promise<InsertResult> {
+  insertOrGet(r: ClaimRequest): Promise<InsertResult> {
     this.lookups++;
     const existing = this.rows.get(slot(r.scope, r.operation, r.key));
-    if (existing) return { owned: false, record: this.toRecord(existing) };
+    if (existing) return Promise.resolve({ owned: false, record: this.toRecord(existing) });
     const row: Row = {
       id: `rec-${this.nextId++}`,
       scope: r.scope,
@@ -60,14 +60,14 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       expiresAt: this.now + r.ttlSeconds * 1000,
     };
     this.rows.set(slot(r.scope, r.operation, r.key), row);
-    return { owned: true, claim: toClaim(row, r.ownerToken) };
+    return Promise.resolve({ owned: true, claim: toClaim(row, r.ownerToken) });
   }
 
-  async takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
+  takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
     const row = this.byId(seen.id);
-    if (!row || row.state !== seen.state || row.executions !== seen.executions) return null;
+    if (!row || row.state !== seen.state || row.executions !== seen.executions) return Promise.resolve(null);
     const leaseExpired = row.lockedUntil !== null && row.lockedUntil <= this.now;
-    if (!(row.state === RecordState.Released || (row.state === RecordState.InProgress && leaseExpired))) return null;
+    if (!(row.state === RecordState.Released || (row.state === RecordState.InProgress && leaseExpired))) return Promise.resolve(null);
     Object.assign(row, {
       state: RecordState.InProgress,
       ownerToken: r.ownerToken,
@@ -78,15 +78,16 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       response: null,
       resourceId: null,
     });
-    return toClaim(row, r.ownerToken);
+    return Promise.resolve(toClaim(row, r.ownerToken));
   }
 
-  async deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
+  deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
     const row = this.byId(seen.id);
     const abandoned = row?.state === RecordState.InProgress && row.lockedUntil !== null && row.lockedUntil <= this.now;
     if (row && (row.state !== RecordState.InProgress || abandoned) && row.expiresAt <= this.now) {
       this.rows.delete(slot(row.scope, row.operation, row.key));
     }
+    return Promise.resolve();
   }
 
   async executeAndComplete(
@@ -111,10 +112,10 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     return response;
   }
 
-  async release(claim: OwnedClaim): Promise<boolean> {
+  release(claim: OwnedClaim): Promise<boolean> {
     const row = this.owns(claim);
     if (row) Object.assign(row, { state: RecordState.Released, ownerToken: null, lockedUntil: null });
-    return row !== undefined;
+    return Promise.resolve(row !== undefined);
   }
 
   private owns(claim: OwnedClaim): Row | undefined {

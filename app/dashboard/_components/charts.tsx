@@ -16,6 +16,8 @@ const OUTCOMES = [
 ] as const;
 
 const time = (t: string) => new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+// The tooltip's label is the point's `t`, an ISO string; anything else is shown as it is.
+const timeLabel = (label: React.ReactNode) => (typeof label === "string" ? time(label) : label);
 
 function Frame({ title, children }: { title: string; children: React.ReactElement }) {
   return (
@@ -37,7 +39,7 @@ export function OutcomesChart({ points }: { points: Point[] }) {
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="t" tickFormatter={time} minTickGap={40} fontSize={11} />
         <YAxis allowDecimals={false} fontSize={11} />
-        <Tooltip labelFormatter={(t) => time(String(t))} />
+        <Tooltip labelFormatter={timeLabel} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         {OUTCOMES.map(([key, color]) => (
           <Area key={key} type="step" dataKey={key} stackId="outcomes" stroke="none" fill={color} fillOpacity={0.7} isAnimationActive={false} />
@@ -62,7 +64,7 @@ export function LatencyChart({ points }: { points: Point[] }) {
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="t" tickFormatter={time} minTickGap={40} fontSize={11} />
         <YAxis fontSize={11} />
-        <Tooltip labelFormatter={(t) => time(String(t))} formatter={(v) => (typeof v === "number" ? `${v.toFixed(1)} ms` : String(v))} />
+        <Tooltip labelFormatter={timeLabel} formatter={(v) => (typeof v === "number" ? `${v.toFixed(1)} ms` : String(v))} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         {lines.map(([key, name, color, dash]) => (
           <Line key={key} dataKey={key} name={name} stroke={color} strokeDasharray={dash} dot={{ r: 2 }} connectNulls isAnimationActive={false} />
@@ -79,7 +81,7 @@ export function ReplayRateChart({ points }: { points: Point[] }) {
         <CartesianGrid strokeDasharray="3 3" vertical={false} />
         <XAxis dataKey="t" tickFormatter={time} minTickGap={40} fontSize={11} />
         <YAxis domain={[0, 1]} tickFormatter={(v: number) => `${Math.round(v * 100)}%`} fontSize={11} />
-        <Tooltip labelFormatter={(t) => time(String(t))} formatter={(v) => (typeof v === "number" ? `${(v * 100).toFixed(1)}%` : String(v))} />
+        <Tooltip labelFormatter={timeLabel} formatter={(v) => (typeof v === "number" ? `${(v * 100).toFixed(1)}%` : String(v))} />
         <Line dataKey="replayRate" name="replay rate" stroke="#2b8a3e" dot={{ r: 2 }} connectNulls isAnimationActive={false} />
       </LineChart>
     </Frame>

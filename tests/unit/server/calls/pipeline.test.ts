@@ -24,9 +24,9 @@ function job(overrides: Partial<IdempotentCall<MemoryTx, { amount: number }>> = 
     key: () => "settle-2026-11-23",
     input: () => ({ amount: 700 }),
     value: ({ amount }) => ({ amount, currency: "usd" }),
-    effect: async (tx, { scope, input, execution }) => {
+    effect: (tx, { scope, input, execution }) => {
       tx.effects.push({ scope, amount: input.amount, execution: execution.execution });
-      return { status: 201, body: { settled: input.amount } };
+      return Promise.resolve({ status: 201, body: { settled: input.amount } });
     },
     ...overrides,
   };
