@@ -67,7 +67,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * exceptions: TypeError and RangeError are raised for values or configuration we passed in, bugs
  * to be answered as such. Only call this where the error can only have come from the driver.
  */
-export function fromDriver(error: unknown): unknown {
+export function fromDriver(error: unknown): Error {
   if (error instanceof DatabaseUnavailableError) return error;
   if (error instanceof pg.DatabaseError) return isUnavailableSqlState(error.code) ? new DatabaseUnavailableError(error) : error;
   if (error instanceof TypeError || error instanceof RangeError) return error;

@@ -21,7 +21,7 @@ export function trpcClient(baseUrl: string, options: TrpcClientOptions = {}) {
         url: `${baseUrl}/api/trpc`,
         headers: () => ({ ...(merchant ? { authorization: authorization(merchant) } : {}), ...headers }),
         fetch: async (url, init) => {
-          const response = await fetch(url, init as RequestInit);
+          const response = await fetch(url, init);
           onResponse?.(response);
           return response;
         },

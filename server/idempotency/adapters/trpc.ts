@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 import { ZodError, type z } from "zod";
 import type { CallResult, ProblemResult } from "../../calls/call";
-import { problem, ProblemError, type Problem } from "../../problem";
+import { ProblemError, type Problem } from "../../problem";
 import { validationProblem } from "../../rest/respond";
 import { idempotencyKeySchema } from "../key";
 

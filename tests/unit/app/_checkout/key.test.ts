@@ -13,12 +13,13 @@ describe("newIdempotencyKey", () => {
   });
 
   it("needs no crypto.randomUUID, which plain-http LAN pages lack", () => {
-    const randomUUID = crypto.randomUUID;
+    const original = Object.getOwnPropertyDescriptor(crypto, "randomUUID");
     Object.defineProperty(crypto, "randomUUID", { value: undefined, configurable: true });
     try {
       expect(newIdempotencyKey()).toMatch(/^[A-Za-z0-9_-]{21}$/);
     } finally {
-      Object.defineProperty(crypto, "randomUUID", { value: randomUUID, configurable: true });
+      if (original) Object.defineProperty(crypto, "randomUUID", original);
+      else delete (crypto as { randomUUID?: unknown }).randomUUID;
     }
   });
 });
