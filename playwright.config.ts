@@ -63,11 +63,7 @@ export default defineConfig({
   webServer: [
     {
       // `npm test` builds beforehand; alone, `npx playwright test` builds only when there is no build yet.
-      command: [
-        "unset DATABASE_URL",
-        `(test -f ${DIST_DIR}/BUILD_ID || npm run build:test)`,
-        `exec npx next start -p ${PORT} -H 127.0.0.1`,
-      ].join(" && "),
+      command: ["unset DATABASE_URL", `(test -f ${DIST_DIR}/BUILD_ID || npm run build:test)`, `exec npx next start -p ${PORT} -H 127.0.0.1`].join(" && "),
       url: `${baseURL}/api/health`,
       // Room for a build on a 2-core machine when there is none yet.
       timeout: 240_000,

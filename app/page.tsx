@@ -112,7 +112,9 @@ export default function CheckoutPage() {
       </form>
 
       <Status phase={phase} runs={runs} onStartOver={unresolved && !busy ? startOver : undefined} />
-      {phase.kind === "paid" && <Receipt payment={phase.payment} log={phase.log} balance={balance.isFetching ? undefined : balanceIn(phase.payment.currency)} />}
+      {phase.kind === "paid" && (
+        <Receipt payment={phase.payment} log={phase.log} balance={balance.isFetching ? undefined : balanceIn(phase.payment.currency)} />
+      )}
 
       <FaultToggle settings={faults} onChange={setFaults} />
       <details className="card advanced">
@@ -172,7 +174,9 @@ function Status({ phase, runs, onStartOver }: { phase: Phase; runs: number; onSt
       {phase.kind === "declined" && (
         <>
           <p className="bad">Declined: {phase.problem.detail}</p>
-          <p className="muted">Nothing was charged. Paying again with the same cart replays this answer; change the cart or the customer to start a new attempt.</p>
+          <p className="muted">
+            Nothing was charged. Paying again with the same cart replays this answer; change the cart or the customer to start a new attempt.
+          </p>
           <TryList log={phase.log} />
         </>
       )}

@@ -65,7 +65,13 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
     const bare = stats("bare");
     const wrappedStats = stats("wrapped");
     if (!bare || !wrappedStats) throw new Error("engine benchmark: a task did not finish");
-    return { bare, wrapped: wrappedStats, wrappedWithRedis: stats("wrappedWithRedis"), ratio: +(wrappedStats.mean / bare.mean).toFixed(2), ratioOfMedians: +(wrappedStats.p50 / bare.p50).toFixed(2) };
+    return {
+      bare,
+      wrapped: wrappedStats,
+      wrappedWithRedis: stats("wrappedWithRedis"),
+      ratio: +(wrappedStats.mean / bare.mean).toFixed(2),
+      ratioOfMedians: +(wrappedStats.p50 / bare.p50).toFixed(2),
+    };
   } finally {
     if (redis) {
       await deleteByPrefix(redis, prefix).catch(() => undefined);

@@ -29,7 +29,11 @@ export async function warm(settings: LoadSettings, options: autocannon.Options):
 /** autocannon over loopback: a warm-up, then the measured run. */
 export async function load(settings: LoadSettings, options: autocannon.Options, cpu: Record<string, CpuTarget>): Promise<LoadResult> {
   await warm(settings, options);
-  const { result, cpuUsPerRequest } = await cpuPerUnit(cpu, () => run(settings, options, settings.durationSeconds), (r) => r.requests.total);
+  const { result, cpuUsPerRequest } = await cpuPerUnit(
+    cpu,
+    () => run(settings, options, settings.durationSeconds),
+    (r) => r.requests.total,
+  );
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,

@@ -158,9 +158,7 @@ async function main() {
     results.replay = await settled(() => load(SETTINGS, ours.replay, cpu(main)));
     if (fast) results.replayWithoutRedis = await settled(() => load(SETTINGS, oursPlain.replay, cpu(plain)));
     const stormResult = await storm({ send: (key) => post(`${main.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS);
-    const stormWithoutRedis = fast
-      ? await storm({ send: (key) => post(`${plain.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS)
-      : null;
+    const stormWithoutRedis = fast ? await storm({ send: (key) => post(`${plain.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS) : null;
     for (const server of servers.splice(0)) await server.stop();
 
     const naivePeer = await startNaivePeer(db.url);
@@ -203,7 +201,13 @@ async function main() {
     const summary = {
       schema: "oncepay-bench/1",
       at: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), os: `${os.type()} ${os.release()}`, node: process.version },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? "unknown",
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        os: `${os.type()} ${os.release()}`,
+        node: process.version,
+      },
       settings: { ...SETTINGS, stormSize: STORM_SIZE, stormRounds: STORM_ROUNDS, engineSeconds: ENGINE_SECONDS, redis: redisUrl !== null },
       scenarios: results,
       storm: stormResult,
@@ -237,11 +241,22 @@ async function main() {
       statuses: JSON.stringify(s.statuses),
     });
     console.log("Storms (%d concurrent duplicates of one key, %d rounds)", STORM_SIZE, STORM_ROUNDS);
-    console.table([stormRow("oncepay", stormResult), ...(stormWithoutRedis ? [stormRow("oncepay without Redis", stormWithoutRedis)] : []), stormRow("naive", naive.storm as StormResult)]);
+    console.table([
+      stormRow("oncepay", stormResult),
+      ...(stormWithoutRedis ? [stormRow("oncepay without Redis", stormWithoutRedis)] : []),
+      stormRow("naive", naive.storm as StormResult),
+    ]);
     console.log("Engine micro-benchmark (one call at a time, ms)");
     console.table({ bare: engine.bare, wrapped: engine.wrapped, ...(engine.wrappedWithRedis ? { "wrapped + Redis": engine.wrappedWithRedis } : {}) });
     console.log("Ratios and targets");
-    console.table(Object.entries(ratios).map(([name, value]) => ({ ratio: name, value, target: JSON.stringify(TARGETS[name as keyof typeof TARGETS] ?? ""), met: met[name as keyof typeof met] ?? "" })));
+    console.table(
+      Object.entries(ratios).map(([name, value]) => ({
+        ratio: name,
+        value,
+        target: JSON.stringify(TARGETS[name as keyof typeof TARGETS] ?? ""),
+        met: met[name as keyof typeof met] ?? "",
+      })),
+    );
     console.log(JSON.stringify(summary));
   } finally {
     AGENT.destroy();

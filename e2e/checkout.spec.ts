@@ -168,7 +168,12 @@ test("declined card: 402 shown, a retry replays the decline, no balance change, 
   expect(newKey).not.toBe(key);
 
   const created = added(await paymentsOf(request), paymentsBefore);
-  expect(created.map((p) => [p.idempotencyKey, p.status]).sort()).toEqual([[key, "failed"], [newKey, "failed"]].sort());
+  expect(created.map((p) => [p.idempotencyKey, p.status]).sort()).toEqual(
+    [
+      [key, "failed"],
+      [newKey, "failed"],
+    ].sort(),
+  );
   expect(await balanceOf(request)).toBe(balanceBefore);
 });
 

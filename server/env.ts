@@ -3,20 +3,21 @@ import { DEMO_MERCHANTS } from "./demo-merchants";
 
 // The demo merchants are always seeded; `ONCEPAY_MERCHANTS` adds more ("id:apiKey,id:apiKey").
 
-const merchantList = z
-  .string()
-  .transform((raw, ctx) => {
-    const merchants = [];
-    for (const entry of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
-      const [id, apiKey] = entry.split(":");
-      if (!id || !apiKey || !/^[a-z0-9_-]{1,64}$/i.test(id)) {
-        ctx.addIssue({ code: "custom", message: `expected "id:apiKey", got "${entry}"` });
-        return z.NEVER;
-      }
-      merchants.push({ id, name: id, apiKey });
+const merchantList = z.string().transform((raw, ctx) => {
+  const merchants = [];
+  for (const entry of raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [id, apiKey] = entry.split(":");
+    if (!id || !apiKey || !/^[a-z0-9_-]{1,64}$/i.test(id)) {
+      ctx.addIssue({ code: "custom", message: `expected "id:apiKey", got "${entry}"` });
+      return z.NEVER;
     }
-    return merchants;
-  });
+    merchants.push({ id, name: id, apiKey });
+  }
+  return merchants;
+});
 
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 

@@ -2,10 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ProblemError } from "./problem";
 
 /** The simulated network failures of the demo (contract: "Fault injection"). */
-export type Fault =
-  | { mode: "lost-response" }
-  | { mode: "fail-before-commit" }
-  | { mode: "delay"; ms: number };
+export type Fault = { mode: "lost-response" } | { mode: "fail-before-commit" } | { mode: "delay"; ms: number };
 
 export const MAX_DELAY_MS = 60_000;
 
@@ -16,10 +13,7 @@ export function parseFault(header: string | null, enabled: boolean): Fault | nul
   if (value === "lost-response" || value === "fail-before-commit") return { mode: value };
   const delay = /^delay=(\d{1,6})$/.exec(value);
   if (delay && Number(delay[1]) <= MAX_DELAY_MS) return { mode: "delay", ms: Number(delay[1]) };
-  throw ProblemError.of(
-    "invalid_fault",
-    `Simulate-Failure must be "lost-response", "fail-before-commit" or "delay=<ms>" (ms <= ${MAX_DELAY_MS})`,
-  );
+  throw ProblemError.of("invalid_fault", `Simulate-Failure must be "lost-response", "fail-before-commit" or "delay=<ms>" (ms <= ${MAX_DELAY_MS})`);
 }
 
 /** Thrown inside the transaction, after the effect and before the commit: everything rolls back. */

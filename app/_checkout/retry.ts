@@ -21,9 +21,7 @@ export interface Problem {
 
 /** How one failed attempt ended, and whether retrying the same key can help. */
 export type AttemptFailure =
-  | { kind: "declined"; problem: Problem }
-  | { kind: "retryable"; label: string; problem?: Problem }
-  | { kind: "fatal"; label: string; problem?: Problem };
+  { kind: "declined"; problem: Problem } | { kind: "retryable"; label: string; problem?: Problem } | { kind: "fatal"; label: string; problem?: Problem };
 
 export function classify(error: unknown): AttemptFailure {
   if (!(error instanceof TRPCClientError)) return { kind: "retryable", label: "network error" };

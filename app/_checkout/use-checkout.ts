@@ -73,10 +73,7 @@ export function useCheckout(faults: FaultSettings) {
         update({ ...current, state: "running" });
         setPhase(retry === 0 ? { kind: "paying" } : { kind: "retrying", retry });
         try {
-          const payment = await client.payment.create.mutate(
-            { idempotencyKey: current.key, ...current.request },
-            { context: { fault } },
-          );
+          const payment = await client.payment.create.mutate({ idempotencyKey: current.key, ...current.request }, { context: { fault } });
           const replayed = payment.idempotentReplayed;
           settle({ label: replayed ? "201 replayed" : "201 created", ok: true, replayed }, "paid");
           setPhase({ kind: "paid", payment, log: current.log });

@@ -19,7 +19,9 @@ export function Shop({ cart, currency, locked, onChange }: { cart: Cart; currenc
               <button type="button" aria-label={`Remove one ${p.name}`} disabled={locked || quantity === 0} onClick={() => set(p.id, quantity - 1)}>
                 −
               </button>
-              <output aria-live="polite" data-testid={`quantity-${p.id}`}>{quantity}</output>
+              <output aria-live="polite" data-testid={`quantity-${p.id}`}>
+                {quantity}
+              </output>
               <button type="button" aria-label={`Add one ${p.name}`} disabled={locked || quantity === MAX_QUANTITY} onClick={() => set(p.id, quantity + 1)}>
                 +
               </button>

@@ -7,20 +7,22 @@ import type { TryFault } from "../_checkout/faults";
  * Simulates losing a response the server did send: the call goes out and is answered, then the
  * browser throws the answer away and reports a network failure, as a dropped connection would.
  */
-export const browserDropLink: TRPCLink<AppRouter> = () => ({ op, next }) =>
-  observable((observer) => {
-    const drop = (op.context.fault as TryFault | undefined)?.dropResponse === true;
-    return next(op).subscribe({
-      next(value) {
-        if (drop) observer.error(TRPCClientError.from(new TypeError("Failed to fetch (response dropped by the browser, simulated)")));
-        else observer.next(value);
-      },
-      error: (error) => observer.error(error),
-      complete: () => {
-        if (!drop) observer.complete();
-      },
+export const browserDropLink: TRPCLink<AppRouter> =
+  () =>
+  ({ op, next }) =>
+    observable((observer) => {
+      const drop = (op.context.fault as TryFault | undefined)?.dropResponse === true;
+      return next(op).subscribe({
+        next(value) {
+          if (drop) observer.error(TRPCClientError.from(new TypeError("Failed to fetch (response dropped by the browser, simulated)")));
+          else observer.next(value);
+        },
+        error: (error) => observer.error(error),
+        complete: () => {
+          if (!drop) observer.complete();
+        },
+      });
     });
-  });
 
 /** The Simulate-Failure header a call's context asks for, if any. */
 export function faultHeaders(context: Record<string, unknown>): Record<string, string> {

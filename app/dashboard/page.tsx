@@ -84,8 +84,8 @@ export default function DashboardPage() {
       </section>
       {selected && <KeyTimeline selected={selected} onClose={() => setSelected(null)} />}
       <p className="muted small">
-        History: one row per request in <code>request_log</code>, kept 7 days by default (<code>REQUEST_LOG_RETENTION_DAYS</code>), aggregated in SQL;
-        live counters for Prometheus at{" "}
+        History: one row per request in <code>request_log</code>, kept 7 days by default (<code>REQUEST_LOG_RETENTION_DAYS</code>), aggregated in SQL; live
+        counters for Prometheus at{" "}
         {/* eslint-disable-next-line @next/next/no-html-link-for-pages -- a route handler serving Prometheus text, not a page: a plain browser navigation */}
         <a href="/api/metrics">/api/metrics</a>.
       </p>

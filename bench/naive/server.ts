@@ -39,10 +39,7 @@ const { pool, prisma, sql } = connect(databaseUrl, poolSize, true);
 const auth = new Authenticator(sql);
 
 const HEALTH = statement("naive_health", "SELECT 1");
-const FIND_KEY = statement(
-  "naive_find_key",
-  "SELECT status, body FROM naive_idempotency_keys WHERE merchant_id = $1 AND key = $2",
-);
+const FIND_KEY = statement("naive_find_key", "SELECT status, body FROM naive_idempotency_keys WHERE merchant_id = $1 AND key = $2");
 const STORE_KEY = statement(
   "naive_store_key",
   `INSERT INTO naive_idempotency_keys (merchant_id, key, status, body) VALUES ($1, $2, $3, $4)
@@ -82,9 +79,7 @@ async function pay(req: IncomingMessage): Promise<Answer> {
   if (stored) return withType(stored.status, stored.body, { "idempotent-replayed": "true" });
 
   // (2) …act: every request that got here charges, however many share the key.
-  const outcome = await sql.transaction((tx) =>
-    createPayment(tx, merchant.id, parsedInput.data, { idempotencyKey: key, idempotencyRecordId: randomUUID() }),
-  );
+  const outcome = await sql.transaction((tx) => createPayment(tx, merchant.id, parsedInput.data, { idempotencyKey: key, idempotencyRecordId: randomUUID() }));
   const answer =
     outcome.kind === "declined"
       ? problemAnswer(problem("card_declined", "The card was declined.", { payment: outcome.payment.id }))

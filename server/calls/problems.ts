@@ -22,7 +22,9 @@ export function mapError(error: unknown): MappedError {
   if (error instanceof StoreError) return isDatabaseUnavailable(error.cause) ? unavailable() : internal(error.message);
   if (error instanceof IdempotencyError) return mapEngineError(error);
   if (error instanceof SimulatedFailure) {
-    return failed(problem("simulated_failure", "The server failed before committing (Simulate-Failure: fail-before-commit). Nothing was saved; retry with the same key."));
+    return failed(
+      problem("simulated_failure", "The server failed before committing (Simulate-Failure: fail-before-commit). Nothing was saved; retry with the same key."),
+    );
   }
   if (isDatabaseUnavailable(error)) return unavailable();
   return internal("An unexpected error occurred. Retry with the same key.");

@@ -122,10 +122,7 @@ export interface RecordRow {
 // The record's own state, except that a completed one past retention shows as expired.
 const DISPLAY_STATE = `CASE WHEN r.state = 'completed' AND r.expires_at <= now() THEN 'expired' ELSE r.state END`;
 
-export async function records(
-  prisma: PrismaClient,
-  filter: { merchant?: string; state?: DisplayState; search?: string; limit: number },
-): Promise<RecordRow[]> {
+export async function records(prisma: PrismaClient, filter: { merchant?: string; state?: DisplayState; search?: string; limit: number }): Promise<RecordRow[]> {
   const m = filter.merchant ?? null;
   const state = filter.state ?? null;
   const search = filter.search?.trim() ? `%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;

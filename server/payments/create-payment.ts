@@ -6,9 +6,7 @@ import { PaymentStatus, type CreatePaymentInput, type Payment } from "./schema";
 /** The test card that always declines, as in Stripe's test mode. */
 export const DECLINED_CUSTOMER = "cus_declined";
 
-export type CreatePaymentOutcome =
-  | { kind: "succeeded"; payment: Payment }
-  | { kind: "declined"; payment: Payment; code: "card_declined" };
+export type CreatePaymentOutcome = { kind: "succeeded"; payment: Payment } | { kind: "declined"; payment: Payment; code: "card_declined" };
 
 export interface PaymentOrigin {
   idempotencyKey: string;
@@ -44,12 +42,7 @@ const INSERT_PAYMENT = statement(
  * Declines are recorded too (a failed payment). All writes go through `tx`, so they commit or
  * vanish together with whatever the caller records alongside.
  */
-export async function createPayment(
-  tx: Sql,
-  merchantId: string,
-  input: CreatePaymentInput,
-  origin: PaymentOrigin,
-): Promise<CreatePaymentOutcome> {
+export async function createPayment(tx: Sql, merchantId: string, input: CreatePaymentInput, origin: PaymentOrigin): Promise<CreatePaymentOutcome> {
   const declined = input.customer === DECLINED_CUSTOMER;
   const [row] = await tx.rows<PaymentRow>(INSERT_PAYMENT, [
     newId("pay"),

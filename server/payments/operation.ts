@@ -11,12 +11,7 @@ export const CREATE_PAYMENT = "payment.create";
  * payment.create as an idempotent operation: the outcome is stored in HTTP terms (201 payment,
  * 402 problem), because that is what every duplicate is answered with, whichever protocol asks.
  */
-export async function executeCreatePayment(
-  tx: Sql,
-  merchantId: string,
-  input: CreatePaymentInput,
-  context: ExecutionContext,
-): Promise<OperationResult> {
+export async function executeCreatePayment(tx: Sql, merchantId: string, input: CreatePaymentInput, context: ExecutionContext): Promise<OperationResult> {
   const outcome = await createPayment(tx, merchantId, input, {
     idempotencyKey: context.key,
     idempotencyRecordId: context.recordId,

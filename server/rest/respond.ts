@@ -62,6 +62,5 @@ export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.o
 
 /** For the methods a route does not serve: a 405 problem with `Allow`, instead of an empty body. */
 export function methodNotAllowed(allowed: string[]): () => Response {
-  return () =>
-    problemResponse(problem("method_not_allowed", `This endpoint supports ${allowed.join(", ")}.`), { allow: allowed.join(", ") });
+  return () => problemResponse(problem("method_not_allowed", `This endpoint supports ${allowed.join(", ")}.`), { allow: allowed.join(", ") });
 }

@@ -8,18 +8,21 @@ import { idempotent } from "./middleware/idempotent";
 import { merchant } from "./middleware/merchant";
 import { outage } from "./middleware/outage";
 
-const t = initTRPC.context<Context>().meta<Meta>().create({
-  // Every error carries the problem document the REST API would send, in `data.problem`.
-  errorFormatter({ shape, error }) {
-    const p =
-      error.cause instanceof ProblemError
-        ? error.cause.problem
-        : error.cause instanceof ZodError
-          ? problem("validation_failed", "The input is invalid.", { errors: fieldErrors(error.cause) })
-          : undefined;
-    return { ...shape, data: { ...shape.data, problem: p } };
-  },
-});
+const t = initTRPC
+  .context<Context>()
+  .meta<Meta>()
+  .create({
+    // Every error carries the problem document the REST API would send, in `data.problem`.
+    errorFormatter({ shape, error }) {
+      const p =
+        error.cause instanceof ProblemError
+          ? error.cause.problem
+          : error.cause instanceof ZodError
+            ? problem("validation_failed", "The input is invalid.", { errors: fieldErrors(error.cause) })
+            : undefined;
+      return { ...shape, data: { ...shape.data, problem: p } };
+    },
+  });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -90,11 +90,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     return Promise.resolve();
   }
 
-  async executeAndComplete(
-    claim: OwnedClaim,
-    ttlSeconds: number,
-    execute: (tx: MemoryTx) => Promise<Completion>,
-  ): Promise<StoredResponse> {
+  async executeAndComplete(claim: OwnedClaim, ttlSeconds: number, execute: (tx: MemoryTx) => Promise<Completion>): Promise<StoredResponse> {
     const tx: MemoryTx = { effects: [] };
     const { response, resourceId } = await execute(tx); // a throw drops the buffered effects
     // As in PostgreSQL, the completion is the ownership check: a stale owner commits nothing.

@@ -38,8 +38,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
     const { uid, gid } = await postgresUser();
     chownSync(root, uid, gid);
   }
-  const tool = (name: string, args: string[]) =>
-    asRoot ? run("runuser", ["-u", "postgres", "--", name, ...args]) : run(name, args);
+  const tool = (name: string, args: string[]) => (asRoot ? run("runuser", ["-u", "postgres", "--", name, ...args]) : run(name, args));
   const port = await getPort({ host: "127.0.0.1" });
   // Durability is not under test here, and fsync off keeps a restart well under a second.
   const serverOptions = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`;

@@ -66,10 +66,13 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
     async function after(seconds: number, key: string, done: (record: IdempotencyRecord) => boolean, what: string) {
       if (sut.clock !== "real") sut.clock.advance(seconds);
       const timeoutMs = sut.clock === "real" ? seconds * 1000 + REAL_CLOCK_SLACK_MS : 0;
-      return poll(async () => {
-        const record = await holder(key);
-        return done(record) && record;
-      }, { timeoutMs, intervalMs: 100, message: `${key}: ${what}` });
+      return poll(
+        async () => {
+          const record = await holder(key);
+          return done(record) && record;
+        },
+        { timeoutMs, intervalMs: 100, message: `${key}: ${what}` },
+      );
     }
 
     const responseOf = (marker: string): StoredResponse => ({
@@ -77,10 +80,12 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
       headers: { "content-type": "application/json" },
       body: `{"m":"${marker}"}`,
     });
-    const completing = (marker: string) => async (tx: Tx): Promise<Completion> => {
-      await sut.effect(tx, marker);
-      return { response: responseOf(marker), resourceId: marker };
-    };
+    const completing =
+      (marker: string) =>
+      async (tx: Tx): Promise<Completion> => {
+        await sut.effect(tx, marker);
+        return { response: responseOf(marker), resourceId: marker };
+      };
     const marker = () => `m_${randomUUID()}`;
 
     it("the first insert owns the key; the next sees the holder, in progress, lease alive", async () => {

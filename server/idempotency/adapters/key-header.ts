@@ -45,7 +45,9 @@ export function idempotencyKeyFromHeader(raw: string | null): string {
     if (!(error instanceof ParseError)) throw error;
     // `"a", "b"` fails as one Item; saying "repeated" tells the client what it actually did.
     if (repeated) throw repeatedHeader();
-    throw invalid(`The ${HEADER} header starts with a double quote but is not a well-formed RFC 8941 String (${error.message}). Send "<key>" with \\" and \\\\ escaped, or the bare key.`);
+    throw invalid(
+      `The ${HEADER} header starts with a double quote but is not a well-formed RFC 8941 String (${error.message}). Send "<key>" with \\" and \\\\ escaped, or the bare key.`,
+    );
   }
   const [content, parameters] = item;
   if (parameters.size > 0) {

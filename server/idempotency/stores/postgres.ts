@@ -100,15 +100,7 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
 
   insertOrGet(r: ClaimRequest): Promise<InsertResult> {
     return guard(r.key, async () => {
-      const [row] = await this.sql.rows<RecordRow>(CLAIM, [
-        r.scope,
-        r.operation,
-        r.key,
-        r.fingerprint,
-        r.ownerToken,
-        r.lockTimeoutSeconds,
-        r.ttlSeconds,
-      ]);
+      const [row] = await this.sql.rows<RecordRow>(CLAIM, [r.scope, r.operation, r.key, r.fingerprint, r.ownerToken, r.lockTimeoutSeconds, r.ttlSeconds]);
       if (!row) return null;
       return row.claimed ? { owned: true, claim: claimOf(row, r) } : { owned: false, record: toRecord(row) };
     });
@@ -135,11 +127,7 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
     });
   }
 
-  async executeAndComplete(
-    claim: OwnedClaim,
-    ttlSeconds: number,
-    execute: (tx: Tx) => Promise<Completion>,
-  ): Promise<StoredResponse> {
+  async executeAndComplete(claim: OwnedClaim, ttlSeconds: number, execute: (tx: Tx) => Promise<Completion>): Promise<StoredResponse> {
     const effectFailure: { error?: unknown } = {};
     try {
       return await this.sql.transaction(async (tx) => {

@@ -65,11 +65,7 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
     await this.redis.del(this.slot(seen.scope, seen.operation, seen.key)).catch((error: unknown) => this.options.onEvent?.("error", error));
   }
 
-  async executeAndComplete(
-    claim: OwnedClaim,
-    ttlSeconds: number,
-    execute: (tx: Tx) => Promise<Completion>,
-  ): Promise<StoredResponse> {
+  async executeAndComplete(claim: OwnedClaim, ttlSeconds: number, execute: (tx: Tx) => Promise<Completion>): Promise<StoredResponse> {
     // Measured from before the transaction, whose now() sets the database's expiry: the cached
     // entry therefore always lapses a little before the record does.
     const started = Date.now();
@@ -79,7 +75,15 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
       resourceId = completion.resourceId;
       return completion;
     });
-    const record = { id: claim.recordId, scope: claim.scope, operation: claim.operation, key: claim.key, fingerprint: claim.fingerprint, executions: claim.executions, resourceId };
+    const record = {
+      id: claim.recordId,
+      scope: claim.scope,
+      operation: claim.operation,
+      key: claim.key,
+      fingerprint: claim.fingerprint,
+      executions: claim.executions,
+      resourceId,
+    };
     this.remember(record, response, started + ttlSeconds * 1000 - Date.now());
     return response;
   }

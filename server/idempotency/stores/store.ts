@@ -42,11 +42,7 @@ export interface IdempotencyStore<Tx> {
    * In one transaction: run `execute`, then store its completion, but only while `claim` still
    * owns the record; otherwise roll everything back and throw LostOwnershipError.
    */
-  executeAndComplete(
-    claim: OwnedClaim,
-    ttlSeconds: number,
-    execute: (tx: Tx) => Promise<Completion>,
-  ): Promise<StoredResponse>;
+  executeAndComplete(claim: OwnedClaim, ttlSeconds: number, execute: (tx: Tx) => Promise<Completion>): Promise<StoredResponse>;
   /**
    * Give the key back after a failure (owner only); nothing is saved. False when the claim was no
    * longer this owner's (taken over, or completed by a commit whose answer was lost).

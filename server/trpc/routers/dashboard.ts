@@ -10,7 +10,5 @@ export const dashboardRouter = router({
   summary: publicProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.db.prisma, input.window, input.merchant)),
   timeseries: publicProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.db.prisma, input.window, input.merchant)),
   records: publicProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.db.prisma, input)),
-  keyTimeline: publicProcedure
-    .input(keyTimelineInput)
-    .query(({ ctx, input }) => keyTimeline(ctx.db.prisma, input.merchant, input.operation, input.key)),
+  keyTimeline: publicProcedure.input(keyTimelineInput).query(({ ctx, input }) => keyTimeline(ctx.db.prisma, input.merchant, input.operation, input.key)),
 });

@@ -21,9 +21,7 @@ export const paymentRouter = router({
       }),
     ),
 
-  list: merchantProcedure
-    .input(listPaymentsQuery.optional())
-    .query(({ ctx, input }) => listPayments(ctx.db.sql, ctx.merchant.id, input?.limit ?? 10)),
+  list: merchantProcedure.input(listPaymentsQuery.optional()).query(({ ctx, input }) => listPayments(ctx.db.sql, ctx.merchant.id, input?.limit ?? 10)),
 
   byId: merchantProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
     const payment = await getPayment(ctx.db.sql, ctx.merchant.id, input.id);

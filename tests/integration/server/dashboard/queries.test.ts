@@ -50,7 +50,15 @@ describe("dashboard", () => {
   });
 
   it("summary counts every outcome exactly, for all merchants and for one", async () => {
-    await expect.poll(() => dashboard().summary.query({ window: "5m" }).then((s) => s.requests), { timeout: 5000 }).toBe(20);
+    await expect
+      .poll(
+        () =>
+          dashboard()
+            .summary.query({ window: "5m" })
+            .then((s) => s.requests),
+        { timeout: 5000 },
+      )
+      .toBe(20);
     const all = await dashboard().summary.query({ window: "5m" });
     expect(all).toEqual({
       requests: 20,

@@ -65,9 +65,7 @@ describe("Sql and SqlPool when connections die", () => {
   it("passes the caller's own errors and non-outage server errors through unchanged", async () => {
     const mine = new Error("the caller's own");
     await expect(sql.transaction(async () => Promise.reject(mine))).rejects.toBe(mine);
-    const violation = await sql
-      .transaction((tx) => tx.rows(statement("sql_outage_bad_cast", "SELECT 'x'::int")))
-      .catch((e: unknown) => e);
+    const violation = await sql.transaction((tx) => tx.rows(statement("sql_outage_bad_cast", "SELECT 'x'::int"))).catch((e: unknown) => e);
     expect(violation).toBeInstanceOf(pg.DatabaseError);
     expect((violation as pg.DatabaseError).code).toBe("22P02");
   });

@@ -42,10 +42,13 @@ describe("several instances on one PostgreSQL", () => {
 
   /** Sends `send` until its answer is not `refused`: duplicates are harmless, so asking again is the way to wait. */
   const untilNot = (refused: number, send: () => Promise<HttpResult>, timeoutMs: number, message: string) =>
-    poll(async () => {
-      const res = await send();
-      return res.status !== refused && res;
-    }, { timeoutMs, intervalMs: 100, message });
+    poll(
+      async () => {
+        const res = await send();
+        return res.status !== refused && res;
+      },
+      { timeoutMs, intervalMs: 100, message },
+    );
 
   it("a replay is served by whichever instance is asked", async () => {
     const key = newKey();
@@ -58,9 +61,7 @@ describe("several instances on one PostgreSQL", () => {
   it("a storm split across two instances charges once", async () => {
     const key = newKey();
     const body = { amount: 5050, currency: "usd" };
-    const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => apiClient(i % 2 ? a.url : b.url).pay(body, { key })),
-    );
+    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => apiClient(i % 2 ? a.url : b.url).pay(body, { key })));
     expect(results.filter((r) => r.status !== 201 && r.status !== 409)).toEqual([]);
     expect(results.filter((r) => r.status === 201 && !r.headers.get("idempotent-replayed"))).toHaveLength(1);
     expect(await apiClient(a.url).paymentsWithKey(key)).toHaveLength(1);
@@ -70,7 +71,9 @@ describe("several instances on one PostgreSQL", () => {
     const crashing = await startServer({ databaseUrl: db.url, env });
     const key = newKey();
     const body = { amount: 6060, currency: "usd" };
-    const doomed = apiClient(crashing.url).pay(body, { key, headers: { "simulate-failure": "delay=30000" } }).catch((e: unknown) => e);
+    const doomed = apiClient(crashing.url)
+      .pay(body, { key, headers: { "simulate-failure": "delay=30000" } })
+      .catch((e: unknown) => e);
     await claimed(key);
     await crashing.kill();
     await doomed;
@@ -89,7 +92,12 @@ describe("several instances on one PostgreSQL", () => {
     const body = { amount: 7070, currency: "usd" };
     const slow = apiClient(a.url).pay(body, { key, headers: { "simulate-failure": "delay=3500" } });
     await claimed(key);
-    const takeover = await untilNot(409, () => apiClient(b.url).pay(body, { key }), LOCK_TIMEOUT * 1000 + 1_000, "no request took the key over after the lease");
+    const takeover = await untilNot(
+      409,
+      () => apiClient(b.url).pay(body, { key }),
+      LOCK_TIMEOUT * 1000 + 1_000,
+      "no request took the key over after the lease",
+    );
     expect(takeover.status).toBe(201);
     expect(takeover.headers.get("idempotent-replayed")).toBeNull();
     const original = await slow;
@@ -106,7 +114,12 @@ describe("several instances on one PostgreSQL", () => {
       const api = apiClient(brief.url);
       const first = await api.pay({ amount: 8080, currency: "usd" }, { key });
       // Another body: 422 while the first is retained, a new payment once it is not.
-      const later = await untilNot(422, () => apiClient(b.url).pay({ amount: 8181, currency: "usd" }, { key }), TTL * 1000 + 5_000, "the key was never free again");
+      const later = await untilNot(
+        422,
+        () => apiClient(b.url).pay({ amount: 8181, currency: "usd" }, { key }),
+        TTL * 1000 + 5_000,
+        "the key was never free again",
+      );
       expect(later.status).toBe(201);
       expect(later.headers.get("idempotent-replayed")).toBeNull();
       expect(later.body.id).not.toBe(first.body.id);

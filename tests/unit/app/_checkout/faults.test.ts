@@ -24,9 +24,11 @@ describe("checkout faults", () => {
   });
 
   it("random stays in [0, 1)", () => {
-    fc.assert(fc.property(fc.integer(), fc.nat(), fc.nat(100), (seed, serial, attempt) => {
-      const r = random(seed, serial, attempt);
-      return r >= 0 && r < 1;
-    }));
+    fc.assert(
+      fc.property(fc.integer(), fc.nat(), fc.nat(100), (seed, serial, attempt) => {
+        const r = random(seed, serial, attempt);
+        return r >= 0 && r < 1;
+      }),
+    );
   });
 });

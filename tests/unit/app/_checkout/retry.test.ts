@@ -9,14 +9,18 @@ describe("checkout retries", () => {
     expect(backoffMs(1, () => 0.999999)).toBe(250);
     expect(backoffMs(3, () => 0)).toBe(500);
     expect(backoffMs(10, () => 0.999999)).toBe(4000);
-    fc.assert(fc.property(fc.integer({ min: 1, max: MAX_RETRIES }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (retry, r) => {
-      const ms = backoffMs(retry, () => r);
-      return ms >= 125 && ms <= 4000;
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: MAX_RETRIES }), fc.double({ min: 0, max: 0.999999, noNaN: true }), (retry, r) => {
+        const ms = backoffMs(retry, () => r);
+        return ms >= 125 && ms <= 4000;
+      }),
+    );
   });
 
   const trpcError = (httpStatus: number, code: string) =>
-    new TRPCClientError("x", { result: { error: { code: -1, message: "x", data: { httpStatus, problem: { code, status: httpStatus, detail: "d", title: "t" } } } } });
+    new TRPCClientError("x", {
+      result: { error: { code: -1, message: "x", data: { httpStatus, problem: { code, status: httpStatus, detail: "d", title: "t" } } } },
+    });
 
   it("retries network failures, 409s and 5xx; stops on declines and client errors", () => {
     expect(classify(new TypeError("Failed to fetch")).kind).toBe("retryable");

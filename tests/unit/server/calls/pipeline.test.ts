@@ -39,7 +39,9 @@ describe("CallPipeline", () => {
     expect(first).toMatchObject({ outcome: "executed", key: "settle-2026-11-23", response: { status: 201, body: '{"settled":700}' } });
     expect(second).toMatchObject({ outcome: "replayed", response: { status: 201, body: '{"settled":700}' } });
     expect(store.committed).toEqual([{ scope: "alice", amount: 700, execution: 1 }]);
-    expect(observed.map(({ via, operation, scope, key, outcome, status, amount, currency }) => ({ via, operation, scope, key, outcome, status, amount, currency }))).toEqual([
+    expect(
+      observed.map(({ via, operation, scope, key, outcome, status, amount, currency }) => ({ via, operation, scope, key, outcome, status, amount, currency })),
+    ).toEqual([
       { via: "job", operation: "ledger.settle", scope: "alice", key: "settle-2026-11-23", outcome: "executed", status: 201, amount: 700, currency: "usd" },
       { via: "job", operation: "ledger.settle", scope: "alice", key: "settle-2026-11-23", outcome: "replayed", status: 201, amount: 700, currency: "usd" },
     ]);

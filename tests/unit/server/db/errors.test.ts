@@ -34,7 +34,7 @@ describe("fromDriver: an error thrown by a pg call", () => {
     ]) {
       const seen = fromDriver(raised);
       expect(seen).toBeInstanceOf(DatabaseUnavailableError);
-      expect((seen).cause).toBe(raised);
+      expect(seen.cause).toBe(raised);
     }
   });
 

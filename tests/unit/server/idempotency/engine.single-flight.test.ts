@@ -17,8 +17,7 @@ beforeEach(() => {
 /** An engine of another process on the same store: it knows only what the store knows. */
 const anotherInstance = () => new IdempotencyEngine(store, OPTIONS);
 
-const executing = (run: ReturnType<typeof held>) =>
-  poll(run.started, { timeoutMs: 1_000, message: "the first run never started executing" });
+const executing = (run: ReturnType<typeof held>) => poll(run.started, { timeoutMs: 1_000, message: "the first run never started executing" });
 
 describe("IdempotencyEngine.run, many requests for one key", () => {
   it("answers duplicates of a key this process is executing without asking the store", async () => {
@@ -26,7 +25,9 @@ describe("IdempotencyEngine.run, many requests for one key", () => {
     const first = engine.run(request({ execute: slow.execute }));
     await executing(slow);
     const lookups = store.lookups;
-    const answers = await Promise.allSettled(Array.from({ length: 50 }, (_, i) => engine.run(request({ fingerprint: i % 10 ? "fp-A" : "fp-B", execute: payment("dup").execute }))));
+    const answers = await Promise.allSettled(
+      Array.from({ length: 50 }, (_, i) => engine.run(request({ fingerprint: i % 10 ? "fp-A" : "fp-B", execute: payment("dup").execute }))),
+    );
     expect(store.lookups).toBe(lookups);
     expect(answers.filter((a) => a.status === "rejected" && a.reason instanceof ConflictError)).toHaveLength(45);
     expect(answers.filter((a) => a.status === "rejected" && a.reason instanceof MismatchError)).toHaveLength(5);
@@ -60,7 +61,10 @@ describe("IdempotencyEngine.run, many requests for one key", () => {
     expect(store.lookups).toBe(lookups + 1);
     for (const replay of replays) expect(replay).toEqual({ ...first, outcome: "replayed" });
     // A new body in the same burst is refused, on the same shared lookup.
-    const mixed = await Promise.allSettled([engine.run(request({ execute: payment("x").execute })), engine.run(request({ fingerprint: "fp-B", execute: payment("y").execute }))]);
+    const mixed = await Promise.allSettled([
+      engine.run(request({ execute: payment("x").execute })),
+      engine.run(request({ fingerprint: "fp-B", execute: payment("y").execute })),
+    ]);
     expect(mixed[0]).toMatchObject({ status: "fulfilled", value: { outcome: "replayed" } });
     expect(mixed[1]).toMatchObject({ status: "rejected", reason: expect.any(MismatchError) });
     expect(store.lookups).toBe(lookups + 2);

@@ -21,8 +21,13 @@ const recordOf = (key?: string) => recordIn(store, key);
 /** A process claims the key and dies before completing. */
 const orphanClaim = () =>
   store.insertOrGet({
-    scope: SCOPE, operation: OPERATION, key: "key-1", fingerprint: "fp-A",
-    ownerToken: randomUUID(), lockTimeoutSeconds: OPTIONS.lockTimeoutSeconds, ttlSeconds: OPTIONS.ttlSeconds,
+    scope: SCOPE,
+    operation: OPERATION,
+    key: "key-1",
+    fingerprint: "fp-A",
+    ownerToken: randomUUID(),
+    lockTimeoutSeconds: OPTIONS.lockTimeoutSeconds,
+    ttlSeconds: OPTIONS.ttlSeconds,
   });
 
 describe("IdempotencyEngine.run over time", () => {
@@ -60,7 +65,10 @@ describe("IdempotencyEngine.run over time", () => {
     expect(result.outcome).toBe("executed");
     expect(result.recordId).not.toBe(first.recordId);
     expect(op.calls.map((c) => c.execution)).toEqual([1]);
-    expect(store.committed).toEqual([{ label: "old", attempt: 1 }, { label: "new", attempt: 1 }]);
+    expect(store.committed).toEqual([
+      { label: "old", attempt: 1 },
+      { label: "new", attempt: 1 },
+    ]);
     expect(store.size).toBe(1);
   });
 

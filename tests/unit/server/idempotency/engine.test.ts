@@ -124,9 +124,7 @@ describe("IdempotencyEngine.run", () => {
 
   it("releases the key when beforeExecute fails, executing nothing", async () => {
     const op = payment("never");
-    await expect(
-      engine.run(request({ beforeExecute: async () => Promise.reject(new Error("hook")), execute: op.execute })),
-    ).rejects.toThrow("hook");
+    await expect(engine.run(request({ beforeExecute: async () => Promise.reject(new Error("hook")), execute: op.execute }))).rejects.toThrow("hook");
     expect(op.calls).toHaveLength(0);
     expect(recordOf().state).toBe(RecordState.Released);
   });

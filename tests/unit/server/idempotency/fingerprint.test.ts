@@ -24,7 +24,10 @@ const json = fc.jsonValue() as fc.Arbitrary<Json>;
 /** A permutation driven by fast-check: each key gets a random rank. */
 const shuffler = fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })).map((ranks) => (keys: string[]) => {
   const it = ranks[Symbol.iterator]();
-  return keys.map((k) => ({ k, r: it.next().value as number })).sort((a, b) => a.r - b.r).map(({ k }) => k);
+  return keys
+    .map((k) => ({ k, r: it.next().value as number }))
+    .sort((a, b) => a.r - b.r)
+    .map(({ k }) => k);
 });
 
 describe("fingerprint", () => {
@@ -38,9 +41,7 @@ describe("fingerprint", () => {
 
   it("is the SHA-256 of the RFC 8785 canonical form", () => {
     const canonical = '{"a":1,"b":[true,null,"x"],"c":{"d":"é","e":1e+21}}';
-    expect(fingerprint({ c: { e: 1e21, d: "é" }, b: [true, null, "x"], a: 1.0 })).toBe(
-      createHash("sha256").update(canonical, "utf8").digest("hex"),
-    );
+    expect(fingerprint({ c: { e: 1e21, d: "é" }, b: [true, null, "x"], a: 1.0 })).toBe(createHash("sha256").update(canonical, "utf8").digest("hex"));
   });
 
   it("does not depend on key order, at any depth", () => {
@@ -71,12 +72,17 @@ describe("fingerprint", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme" }), (s) => {
         const asciiEscaped = JSON.stringify(s).replace(/[^\x20-\x7e]/gu, (c) =>
-          [...c].map((ch) => {
-            const code = ch.codePointAt(0) ?? 0;
-            return code > 0xffff
-              ? ch.split("").map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")
-              : `\\u${code.toString(16).padStart(4, "0")}`;
-          }).join(""),
+          [...c]
+            .map((ch) => {
+              const code = ch.codePointAt(0) ?? 0;
+              return code > 0xffff
+                ? ch
+                    .split("")
+                    .map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, "0")}`)
+                    .join("")
+                : `\\u${code.toString(16).padStart(4, "0")}`;
+            })
+            .join(""),
         );
         expect(fingerprint({ s: JSON.parse(asciiEscaped) as unknown })).toBe(fingerprint({ s }));
       }),

@@ -9,7 +9,10 @@ const validKey = fc.string({ unit: visible, minLength: 1, maxLength: MAX_KEY_LEN
 const invalidChar = fc.oneof(
   fc.integer({ min: 0x00, max: 0x20 }).map((c) => String.fromCharCode(c)),
   fc.constant("\x7f"),
-  fc.integer({ min: 0x80, max: 0xffff }).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCharCode(c)),
+  fc
+    .integer({ min: 0x80, max: 0xffff })
+    .filter((c) => c < 0xd800 || c > 0xdfff)
+    .map((c) => String.fromCharCode(c)),
   fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
   fc.constantFrom(" ", "\t", "\n", "\r", "é", "€", "\u00a0", "\u200b", "😀", "\u{1F4B3}"),
 );
@@ -30,14 +33,9 @@ describe("idempotencyKeySchema", () => {
 
   it("rejects any key that holds a character outside 0x21-0x7E, wherever it is", () => {
     fc.assert(
-      fc.property(
-        fc.string({ unit: visible, maxLength: 120 }),
-        invalidChar,
-        fc.string({ unit: visible, maxLength: 120 }),
-        (before, bad, after) => {
-          expect(accepts(before + bad + after)).toBe(false);
-        },
-      ),
+      fc.property(fc.string({ unit: visible, maxLength: 120 }), invalidChar, fc.string({ unit: visible, maxLength: 120 }), (before, bad, after) => {
+        expect(accepts(before + bad + after)).toBe(false);
+      }),
       { numRuns: 500 },
     );
   });
@@ -52,9 +50,12 @@ describe("idempotencyKeySchema", () => {
 
   it("rejects non-strings", () => {
     fc.assert(
-      fc.property(fc.anything().filter((v) => typeof v !== "string"), (value) => {
-        expect(accepts(value)).toBe(false);
-      }),
+      fc.property(
+        fc.anything().filter((v) => typeof v !== "string"),
+        (value) => {
+          expect(accepts(value)).toBe(false);
+        },
+      ),
     );
   });
 

@@ -12,20 +12,20 @@ function satisfiesContract(raw: unknown): boolean {
   const { amount, currency, description, customer } = input;
   const text = (v: unknown, max: number) => v === undefined || v === null || (typeof v === "string" && v.length <= max);
   return (
-    typeof amount === "number" && Number.isInteger(amount) && amount >= 1 && amount <= MAX_AMOUNT &&
+    typeof amount === "number" &&
+    Number.isInteger(amount) &&
+    amount >= 1 &&
+    amount <= MAX_AMOUNT &&
     (CURRENCIES as readonly unknown[]).includes(currency) &&
-    text(description, 500) && text(customer, 255)
+    text(description, 500) &&
+    text(customer, 255)
   );
 }
 
 /** Inputs near the contract, so that both sides of every rule get exercised. */
 const nearlyValid = fc.record(
   {
-    amount: fc.oneof(
-      fc.integer({ min: 1, max: MAX_AMOUNT }),
-      fc.constantFrom(0, -1, MAX_AMOUNT + 1, 1.5, Number.MAX_SAFE_INTEGER, "100", null),
-      fc.double(),
-    ),
+    amount: fc.oneof(fc.integer({ min: 1, max: MAX_AMOUNT }), fc.constantFrom(0, -1, MAX_AMOUNT + 1, 1.5, Number.MAX_SAFE_INTEGER, "100", null), fc.double()),
     currency: fc.oneof(fc.constantFrom(...CURRENCIES), fc.constantFrom("USD", "chf", "", null, 1)),
     description: fc.oneof(fc.string({ maxLength: 500 }), fc.constant(null), fc.string({ minLength: 501, maxLength: 520 }), fc.integer()),
     customer: fc.oneof(fc.string({ maxLength: 255 }), fc.constant(null), fc.string({ minLength: 256, maxLength: 270 })),

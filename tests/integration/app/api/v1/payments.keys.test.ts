@@ -37,7 +37,7 @@ describe.each(["postgres", "embedded", "redis"] as const)("Idempotency-Key forms
     await expectOnePayment(key, key, `"${key}"`, 1702);
   });
 
-  it("escapes: the String with \\\" and \\\\ is the bare key with \" and \\", async () => {
+  it('escapes: the String with \\" and \\\\ is the bare key with " and \\', async () => {
     const key = `${newKey()}-"q"\\b`;
     await expectOnePayment(key, serializeString(key), key, 1703);
   });

@@ -29,7 +29,6 @@ const ESCAPED = /uncaughtException|unhandledRejection|Unhandled Rejection/;
 const merchants = Array.from({ length: CLIENTS + 1 }, (_, i) => ({ id: `outage${i}`, apiKey: `sk_test_outage${i}` }));
 const UNSEEN = CLIENTS;
 
-
 interface Answer {
   client: number;
   key: string;
@@ -53,7 +52,13 @@ function alive(server: ServerProcess): boolean {
 
 /** The lines in which a server reported an escaped error, from `since` (offsets into each output) on. */
 function escapedErrors(servers: ServerProcess[], since: number[] = []): string[] {
-  return servers.flatMap((s, i) => s.output().slice(since[i] ?? 0).split("\n").filter((line) => ESCAPED.test(line)));
+  return servers.flatMap((s, i) =>
+    s
+      .output()
+      .slice(since[i] ?? 0)
+      .split("\n")
+      .filter((line) => ESCAPED.test(line)),
+  );
 }
 
 describe("PostgreSQL restarted under load (a cluster of its own, two instances)", () => {
@@ -178,9 +183,14 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
       byStatus,
       serverErrors: all.filter((a) => a.status >= 500 && a.status !== 503).length,
       escaped: escaped.length,
-      slowestMs: Object.fromEntries(Object.keys(byStatus).map((st) => [st, Math.round(Math.max(...all.filter((a) => a.status === Number(st)).map((a) => a.ms)))])),
+      slowestMs: Object.fromEntries(
+        Object.keys(byStatus).map((st) => [st, Math.round(Math.max(...all.filter((a) => a.status === Number(st)).map((a) => a.ms)))]),
+      ),
       retriedKeys: open.length,
-      slowest: [...all].sort((x, y) => y.ms - x.ms).slice(0, 5).map((a) => `${a.status} sent at ${Math.round(a.at - started) / 1000} s took ${Math.round(a.ms)} ms`),
+      slowest: [...all]
+        .sort((x, y) => y.ms - x.ms)
+        .slice(0, 5)
+        .map((a) => `${a.status} sent at ${Math.round(a.at - started) / 1000} s took ${Math.round(a.ms)} ms`),
     };
     console.info(`outage under load: ${JSON.stringify(summary)}`, escaped.slice(0, 3));
 
@@ -191,7 +201,10 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
     // The restarts must have been felt, or this test proves nothing.
     expect(byStatus[503] ?? 0, "503s while PostgreSQL restarted").toBeGreaterThan(0);
     expect(summary.slowestMs[503] ?? 0, "no 503 stuck on a dead connection").toBeLessThan(ANSWER_UNDER_LOAD_WITHIN_MS);
-    expect(keys.filter((k) => finals.get(k.key)?.status !== 201).map((k) => k.key), "keys still without a payment").toEqual([]);
+    expect(
+      keys.filter((k) => finals.get(k.key)?.status !== 201).map((k) => k.key),
+      "keys still without a payment",
+    ).toEqual([]);
 
     // Money: exactly one payment per key, the one its final answer named, and nothing else.
     const api = (client: number) => as(client, client);
@@ -203,7 +216,10 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
         const mine = keys.filter((k) => k.client === client);
         expect(payments.length, `client ${client}: one payment per key, no more`).toBe(mine.length);
         for (const { key } of mine) {
-          expect(payments.filter((p) => p.idempotencyKey === key).map((p) => p.id), `key ${key}`).toEqual([finals.get(key)!.res!.body.id]);
+          expect(
+            payments.filter((p) => p.idempotencyKey === key).map((p) => p.id),
+            `key ${key}`,
+          ).toEqual([finals.get(key)!.res!.body.id]);
         }
         const balance = await api(client).get("/api/v1/balance");
         const usd = (balance.body.available as { currency: string; amount: number }[]).find((b) => b.currency === "usd");
@@ -261,7 +277,10 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
     // Nobody restarts the app: each instance comes back once PostgreSQL does.
     for (let s = 0; s < servers.length; s++) {
       let last: Answer | undefined;
-      await poll(async () => (last = await as(0, s).pay(key, body)).status === 201, { timeoutMs: 15_000, message: () => `a payment on instance ${s} after the start (last: ${last?.status})` });
+      await poll(async () => (last = await as(0, s).pay(key, body)).status === 201, {
+        timeoutMs: 15_000,
+        message: () => `a payment on instance ${s} after the start (last: ${last?.status})`,
+      });
       const health = await as(0, s).get("/api/health");
       expect(health.status).toBe(200);
     }

@@ -134,10 +134,13 @@ describe("the Redis fast path in front of PostgreSQL", () => {
     const key = randomUUID();
     const first = await e.run(run(key));
     // Replays until retention ends (by the database's clock), then the key executes afresh.
-    const again = await poll(async () => {
-      const result = await e.run(run(key));
-      return result.outcome !== "replayed" && result;
-    }, { timeoutMs: 6_000, intervalMs: 100, message: "the key never executed again after its retention" });
+    const again = await poll(
+      async () => {
+        const result = await e.run(run(key));
+        return result.outcome !== "replayed" && result;
+      },
+      { timeoutMs: 6_000, intervalMs: 100, message: "the key never executed again after its retention" },
+    );
     expect(again.outcome).toBe("executed");
     expect(again.response.body).not.toBe(first.response.body);
   });

@@ -43,7 +43,7 @@ describe("idempotencyKeyFromHeader", () => {
       expect(idempotencyKeyFromHeader(quoted)).toBe(bare);
     });
 
-    it("escapes inside the String: \\\" is a quote, \\\\ a backslash", () => {
+    it('escapes inside the String: \\" is a quote, \\\\ a backslash', () => {
       expect(idempotencyKeyFromHeader(String.raw`"a\"b"`)).toBe('a"b');
       expect(idempotencyKeyFromHeader(String.raw`"a\\b"`)).toBe("a\\b");
       expect(idempotencyKeyFromHeader(String.raw`"\"\\\""`)).toBe('"\\"');
@@ -148,7 +148,7 @@ describe("idempotencyKeyFromHeader", () => {
     });
   });
 
-  describe("two header lines (joined by Node with \", \") are a 400", () => {
+  describe('two header lines (joined by Node with ", ") are a 400', () => {
     it.each([
       ["two bare keys", "a, b"],
       ["the same bare key twice", "a, a"],
@@ -166,7 +166,10 @@ describe("idempotencyKeyFromHeader", () => {
     });
 
     it("for any two lines, bare or quoted", () => {
-      const line = fc.oneof(bareKey, validKey.map((key) => serializeString(key)));
+      const line = fc.oneof(
+        bareKey,
+        validKey.map((key) => serializeString(key)),
+      );
       fc.assert(
         fc.property(line, line, (first, second) => {
           expectInvalid(`${first}, ${second}`, /appeared more than once/);
