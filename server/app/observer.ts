@@ -7,17 +7,7 @@ import type { RequestLogWriter } from "../observability/request-log";
 export function callObserver(requestLog: RequestLogWriter, log: Logger): (o: CallObservation) => void {
   return (o) => {
     recordOutcome(o.operation, o.outcome, o.latencyMs / 1000);
-    requestLog.add({
-      at: o.at,
-      merchantId: o.scope,
-      operation: o.operation,
-      key: o.key,
-      outcome: o.outcome,
-      status: o.status,
-      latencyMs: o.latencyMs,
-      amount: o.amount,
-      currency: o.currency,
-    });
+    requestLog.add(o);
     const line = {
       via: o.via,
       merchant: o.scope,

@@ -54,11 +54,13 @@ export interface CallObservation {
   at: Date;
   via: Via;
   operation: string;
+  /** The merchant, once known (a 401 has none). */
   scope?: string;
   key?: string;
   outcome: Outcome;
   status: number;
   latencyMs: number;
+  /** The money at stake (a replay of it is money protected from a second charge). */
   amount?: number;
   currency?: string;
   /** Set for failures nobody expected: worth an error-level log with the stack. */

@@ -1,21 +1,9 @@
 import type { Logger } from "pino";
-import type { Outcome } from "../calls/call";
+import type { CallObservation } from "../calls/call";
 import { statement, type Sql } from "../db/sql";
 
-/** One idempotent call, as the dashboard's history keeps it. */
-export interface RequestLogEntry {
-  /** When the request arrived (the app's clock): timelines order attempts by arrival. */
-  at: Date;
-  merchantId?: string;
-  operation: string;
-  key?: string;
-  outcome: Outcome;
-  status: number;
-  latencyMs: number;
-  /** The money at stake (a replay of it is money protected from a second charge). */
-  amount?: number;
-  currency?: string;
-}
+/** One call, as the dashboard's history keeps it: its observation, less what only the log wants. */
+export type RequestLogEntry = Omit<CallObservation, "via" | "unexpected">;
 
 const FLUSH_EVERY_MS = 250;
 /** 20 000 requests a second: beyond that history is shed rather than memory spent. */
@@ -60,7 +48,7 @@ export class RequestLogWriter {
     try {
       await this.sql.count(INSERT_BATCH, [
         batch.map((e) => e.at),
-        batch.map((e) => e.merchantId ?? null),
+        batch.map((e) => e.scope ?? null),
         batch.map((e) => e.operation),
         batch.map((e) => e.key ?? null),
         batch.map((e) => e.outcome),

@@ -1,6 +1,6 @@
-import type { ExecutionContext, OperationResult, RunRequest } from "@/server/idempotency/engine";
+import { IdempotencyEngine, type ExecutionContext, type OperationResult, type RunRequest } from "@/server/idempotency/engine";
 import type { IdempotencyRecord } from "@/server/idempotency/record";
-import type { MemoryStore, MemoryTx } from "./memory-store";
+import { MemoryStore, type MemoryTx } from "./memory-store";
 
 export const OPTIONS = { ttlSeconds: 3600, lockTimeoutSeconds: 30 };
 export const SCOPE = "merchant_alice";
@@ -11,7 +11,7 @@ export function payment(label: string, extra: Partial<OperationResult> = {}) {
   const calls: ExecutionContext[] = [];
   const execute = async (tx: MemoryTx, context: ExecutionContext): Promise<OperationResult> => {
     calls.push(context);
-    tx.effects.push({ label, attempt: context.execution });
+    tx.effects.push({ label, execution: context.execution });
     return { status: 201, body: { id: `pay_${label}`, amount: 1000, currency: "usd", note: "é ✓" }, resourceId: `pay_${label}`, ...extra };
   };
   return { execute, calls };
@@ -41,4 +41,10 @@ export function recordIn(store: MemoryStore, key = "key-1"): IdempotencyRecord {
   const record = store.record(SCOPE, OPERATION, key);
   if (!record) throw new Error(`no record for ${key}`);
   return record;
+}
+
+/** A fresh in-memory store and an engine on it, for one test. */
+export function freshMemoryEngine(): { store: MemoryStore; engine: IdempotencyEngine<MemoryTx> } {
+  const store = new MemoryStore();
+  return { store, engine: new IdempotencyEngine(store, OPTIONS) };
 }

@@ -2,17 +2,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { poll } from "@/fixtures";
 import { IdempotencyEngine } from "@/server/idempotency/engine";
 import { ConflictError, MismatchError } from "@/server/idempotency/errors";
-import { held, OPTIONS, payment, request } from "@/tests/support/engine-calls";
+import { freshMemoryEngine, held, OPTIONS, payment, request } from "@/tests/support/engine-calls";
 import { MemoryStore, type MemoryTx } from "@/tests/support/memory-store";
 
 // The shortcuts in front of the store: single flight and shared claims within one process.
 let store: MemoryStore;
 let engine: IdempotencyEngine<MemoryTx>;
 
-beforeEach(() => {
-  store = new MemoryStore();
-  engine = new IdempotencyEngine(store, OPTIONS);
-});
+beforeEach(() => ({ store, engine } = freshMemoryEngine()));
 
 /** An engine of another process on the same store: it knows only what the store knows. */
 const anotherInstance = () => new IdempotencyEngine(store, OPTIONS);
@@ -51,7 +48,7 @@ describe("IdempotencyEngine.run, many requests for one key", () => {
     expect(rejected.filter((e) => e instanceof MismatchError)).toHaveLength(4);
     expect(rejected.filter((e) => e instanceof ConflictError)).toHaveLength(35);
     expect(dup.calls).toHaveLength(0);
-    expect(store.committed).toEqual([{ label: "first", attempt: 1 }]);
+    expect(store.committed).toEqual([{ label: "first", execution: 1 }]);
   });
 
   it("a burst of replays of one key costs the store one lookup, and each gets the replay", async () => {
@@ -80,6 +77,6 @@ describe("IdempotencyEngine.run, many requests for one key", () => {
     slow.release();
     await first;
     expect((await other.run(request({ execute: payment("dup").execute }))).outcome).toBe("replayed");
-    expect(store.committed).toEqual([{ label: "slow", attempt: 1 }]);
+    expect(store.committed).toEqual([{ label: "slow", execution: 1 }]);
   });
 });

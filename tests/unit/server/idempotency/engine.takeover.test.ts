@@ -3,17 +3,14 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { IdempotencyEngine } from "@/server/idempotency/engine";
 import { ConflictError, MismatchError } from "@/server/idempotency/errors";
 import { RecordState } from "@/server/idempotency/record";
-import { OPERATION, OPTIONS, payment, recordIn, request, SCOPE } from "@/tests/support/engine-calls";
+import { freshMemoryEngine, OPERATION, OPTIONS, payment, recordIn, request, SCOPE } from "@/tests/support/engine-calls";
 import { MemoryStore, type MemoryTx } from "@/tests/support/memory-store";
 
 // Time on the store's clock: leases that run out, retention that ends, executors overtaken.
 let store: MemoryStore;
 let engine: IdempotencyEngine<MemoryTx>;
 
-beforeEach(() => {
-  store = new MemoryStore();
-  engine = new IdempotencyEngine(store, OPTIONS);
-});
+beforeEach(() => ({ store, engine } = freshMemoryEngine()));
 
 const anotherInstance = () => new IdempotencyEngine(store, OPTIONS);
 const recordOf = (key?: string) => recordIn(store, key);
@@ -31,7 +28,7 @@ const orphanClaim = () =>
   });
 
 describe("IdempotencyEngine.run over time", () => {
-  it("takes over an in-progress record whose lease ran out, as attempt 2", async () => {
+  it("takes over an in-progress record whose lease ran out, as execution 2", async () => {
     const orphan = await orphanClaim();
     expect(orphan?.owned).toBe(true);
 
@@ -43,7 +40,7 @@ describe("IdempotencyEngine.run over time", () => {
     const result = await engine.run(request({ execute: op.execute }));
     expect(result.outcome).toBe("executed");
     expect(op.calls.map((c) => c.execution)).toEqual([2]);
-    expect(store.committed).toEqual([{ label: "takeover", attempt: 2 }]);
+    expect(store.committed).toEqual([{ label: "takeover", execution: 2 }]);
     expect(recordOf().executions).toBe(2);
   });
 
@@ -66,8 +63,8 @@ describe("IdempotencyEngine.run over time", () => {
     expect(result.recordId).not.toBe(first.recordId);
     expect(op.calls.map((c) => c.execution)).toEqual([1]);
     expect(store.committed).toEqual([
-      { label: "old", attempt: 1 },
-      { label: "new", attempt: 1 },
+      { label: "old", execution: 1 },
+      { label: "new", execution: 1 },
     ]);
     expect(store.size).toBe(1);
   });
@@ -89,7 +86,7 @@ describe("IdempotencyEngine.run over time", () => {
     expect(original.calls).toHaveLength(1); // it ran, but nothing of it committed
     expect(result.outcome).toBe("replayed");
     expect(JSON.parse(result.response.body)).toMatchObject({ id: "pay_taker" });
-    expect(store.committed).toEqual([{ label: "taker", attempt: 2 }]);
+    expect(store.committed).toEqual([{ label: "taker", execution: 2 }]);
   });
 
   it("rolls back an execution whose claim was taken over mid-flight", async () => {
@@ -97,7 +94,7 @@ describe("IdempotencyEngine.run over time", () => {
     const result = await engine.run(
       request({
         execute: async (tx, context) => {
-          tx.effects.push({ label: "original", attempt: context.execution });
+          tx.effects.push({ label: "original", execution: context.execution });
           store.advance(OPTIONS.lockTimeoutSeconds + 1);
           await anotherInstance().run(request({ execute: taker.execute }));
           return { status: 201, body: { id: "pay_original" } };
@@ -106,7 +103,7 @@ describe("IdempotencyEngine.run over time", () => {
     );
     expect(result.outcome).toBe("replayed");
     expect(JSON.parse(result.response.body)).toMatchObject({ id: "pay_taker" });
-    expect(store.committed).toEqual([{ label: "taker", attempt: 2 }]);
+    expect(store.committed).toEqual([{ label: "taker", execution: 2 }]);
     expect(recordOf().state).toBe(RecordState.Completed);
   });
 
@@ -124,6 +121,6 @@ describe("IdempotencyEngine.run over time", () => {
     );
     expect(result.outcome).toBe("replayed");
     expect(JSON.parse(result.response.body)).toMatchObject({ id: "pay_taker" });
-    expect(store.committed).toEqual([{ label: "taker", attempt: 2 }]);
+    expect(store.committed).toEqual([{ label: "taker", execution: 2 }]);
   });
 });

@@ -4,16 +4,13 @@ import { IdempotencyEngine } from "@/server/idempotency/engine";
 import { ConflictError, MismatchError } from "@/server/idempotency/errors";
 import { RecordState } from "@/server/idempotency/record";
 import { problem } from "@/server/problem";
-import { held, OPTIONS, payment, recordIn, request } from "@/tests/support/engine-calls";
+import { freshMemoryEngine, held, OPTIONS, payment, recordIn, request } from "@/tests/support/engine-calls";
 import { MemoryStore, type MemoryTx } from "@/tests/support/memory-store";
 
 let store: MemoryStore;
 let engine: IdempotencyEngine<MemoryTx>;
 
-beforeEach(() => {
-  store = new MemoryStore();
-  engine = new IdempotencyEngine(store, OPTIONS);
-});
+beforeEach(() => ({ store, engine } = freshMemoryEngine()));
 
 const recordOf = (key?: string) => recordIn(store, key);
 
@@ -26,7 +23,7 @@ describe("IdempotencyEngine.run", () => {
     expect(result.response.status).toBe(201);
     expect(JSON.parse(result.response.body)).toEqual({ id: "pay_first", amount: 1000, currency: "usd", note: "é ✓" });
     expect(op.calls).toEqual([{ recordId: result.recordId, key: "key-1", execution: 1 }]);
-    expect(store.committed).toEqual([{ label: "first", attempt: 1 }]);
+    expect(store.committed).toEqual([{ label: "first", execution: 1 }]);
     const record = recordOf();
     expect(record.state).toBe(RecordState.Completed);
     expect(record.resourceId).toBe("pay_first");
@@ -47,7 +44,7 @@ describe("IdempotencyEngine.run", () => {
     expect(replay.response.headers).toEqual(first.response.headers);
     expect(Buffer.from(replay.response.body, "utf8").equals(Buffer.from(first.response.body, "utf8"))).toBe(true);
     expect(again.calls).toHaveLength(0);
-    expect(store.committed).toEqual([{ label: "a", attempt: 1 }]);
+    expect(store.committed).toEqual([{ label: "a", execution: 1 }]);
   });
 
   it("keeps keys apart per scope and per operation", async () => {
@@ -92,7 +89,7 @@ describe("IdempotencyEngine.run", () => {
     expect((await first).outcome).toBe("executed");
     expect(dup.calls).toHaveLength(0);
     expect((await engine.run(request({ execute: dup.execute }))).outcome).toBe("replayed");
-    expect(store.committed).toEqual([{ label: "slow", attempt: 1 }]);
+    expect(store.committed).toEqual([{ label: "slow", execution: 1 }]);
   });
 
   it("propagates an executor's error, releases the key, and lets the next run execute afresh", async () => {
@@ -112,13 +109,13 @@ describe("IdempotencyEngine.run", () => {
     expect(released.response).toBeNull();
     expect(store.committed).toEqual([]);
 
-    // Released keys are free for any body, and the retry is attempt 2 of the same record.
+    // Released keys are free for any body, and the retry is execution 2 of the same record.
     const retry = payment("retry");
     const result = await engine.run(request({ fingerprint: "fp-B", execute: retry.execute }));
     expect(result.outcome).toBe("executed");
     expect(result.recordId).toBe(released.id);
     expect(retry.calls.map((c) => c.execution)).toEqual([2]);
-    expect(store.committed).toEqual([{ label: "retry", attempt: 2 }]);
+    expect(store.committed).toEqual([{ label: "retry", execution: 2 }]);
     expect(recordOf().fingerprint).toBe("fp-B");
   });
 
@@ -144,7 +141,7 @@ describe("IdempotencyEngine.run", () => {
     expect(replay.response).toEqual({ status: 402, headers: {}, body: JSON.stringify(declined) });
     expect(JSON.parse(replay.response.body)).toEqual(declined);
     expect(second.calls).toHaveLength(0);
-    expect(store.committed).toEqual([{ label: "declined", attempt: 1 }]);
+    expect(store.committed).toEqual([{ label: "declined", execution: 1 }]);
   });
 
   it("never stores set-cookie, date or hop-by-hop headers", async () => {
