@@ -91,3 +91,27 @@ function terminate(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
     child.kill(signal);
   });
 }
+
+/** Whether the process is still there (signal 0 only asks). */
+export function alive(server: ServerProcess): boolean {
+  try {
+    process.kill(server.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How Next's production server prints what escaped every handler (router-server.js, process-error-handlers.js). */
+const ESCAPED = /uncaughtException|unhandledRejection|Unhandled Rejection/;
+
+/** The lines in which a server reported an escaped error, from `since` (offsets into each output) on. */
+export function escapedErrors(servers: ServerProcess[], since: number[] = []): string[] {
+  return servers.flatMap((s, i) =>
+    s
+      .output()
+      .slice(since[i] ?? 0)
+      .split("\n")
+      .filter((line) => ESCAPED.test(line)),
+  );
+}

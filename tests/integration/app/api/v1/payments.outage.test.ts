@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey, poll, sleep } from "@/fixtures";
 import { apiClient, expectProblemShape, type HttpResult } from "@/tests/support/api";
 import { createScratchCluster, type ScratchCluster } from "@/tests/support/scratch-cluster";
-import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { alive, escapedErrors, startServer, type ServerProcess } from "@/tests/support/server-process";
 
 const CLIENTS = 40;
 const RESTARTS = 2;
@@ -21,8 +21,6 @@ const ANSWER_WITHIN_MS = 5_000;
 const ANSWER_UNDER_LOAD_WITHIN_MS = 10_000;
 /** What the contract documents as a 503 (the simulated failure is not requested here). */
 const DOCUMENTED_503 = new Set(["database_unavailable", "idempotency_contention"]);
-/** How Next's production server prints what escaped every handler (router-server.js, process-error-handlers.js). */
-const ESCAPED = /uncaughtException|unhandledRejection|Unhandled Rejection/;
 
 // Each client is its own merchant, so its payments are exactly what GET /api/v1/payments lists for
 // it; the last merchant stays unused until the database is down, so authenticating it needs the database.
@@ -39,26 +37,6 @@ interface Answer {
   res: HttpResult | null;
   /** Set when the request itself failed (no HTTP answer at all). */
   error?: string;
-}
-
-function alive(server: ServerProcess): boolean {
-  try {
-    process.kill(server.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The lines in which a server reported an escaped error, from `since` (offsets into each output) on. */
-function escapedErrors(servers: ServerProcess[], since: number[] = []): string[] {
-  return servers.flatMap((s, i) =>
-    s
-      .output()
-      .slice(since[i] ?? 0)
-      .split("\n")
-      .filter((line) => ESCAPED.test(line)),
-  );
 }
 
 describe("PostgreSQL restarted under load (a cluster of its own, two instances)", () => {
