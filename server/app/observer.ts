@@ -10,6 +10,7 @@ export function callObserver(requestLog: RequestLogWriter, log: Logger): (o: Cal
     requestLog.add(o);
     const line = {
       via: o.via,
+      requestId: o.requestId,
       merchant: o.scope,
       key: o.key,
       operation: o.operation,

@@ -20,6 +20,8 @@ type Step<T> = () => T | Promise<T>;
 export interface IdempotentCall<Tx, I> {
   operation: string;
   via: Via;
+  /** The request that carried the call, if any: ties the call's log line to its request. */
+  requestId?: string;
   scope: Step<string>;
   key: Step<string>;
   /** The validated input: what the fingerprint covers. */
@@ -53,6 +55,7 @@ export type CallResult = StoredResult | ProblemResult;
 export interface CallObservation {
   at: Date;
   via: Via;
+  requestId?: string;
   operation: string;
   /** The merchant, once known (a 401 has none). */
   scope?: string;

@@ -39,7 +39,7 @@ export class CallPipeline<Tx> {
   }
 
   /** A call refused before it could be taken apart (a tRPC input its schema rejected, say), observed as one. */
-  reject(call: Pick<IdempotentCall<Tx, unknown>, "operation" | "via">, seen: Seen, error: unknown): ProblemResult {
+  reject(call: Pick<IdempotentCall<Tx, unknown>, "operation" | "via" | "requestId">, seen: Seen, error: unknown): ProblemResult {
     const ended = failure(error, seen);
     this.observe(observation(call, seen, new Date(), 0, ended));
     return ended.result;
@@ -87,7 +87,7 @@ function failure(error: unknown, seen: Seen): Ended<ProblemResult> {
 }
 
 function observation(
-  call: Pick<IdempotentCall<unknown, unknown>, "operation" | "via">,
+  call: Pick<IdempotentCall<unknown, unknown>, "operation" | "via" | "requestId">,
   seen: Seen,
   at: Date,
   latencyMs: number,
@@ -96,6 +96,7 @@ function observation(
   return {
     at,
     via: call.via,
+    requestId: call.requestId,
     operation: call.operation,
     scope: seen.scope,
     key: seen.key,

@@ -3,7 +3,7 @@ import type { CallObservation } from "../calls/call";
 import { statement, type Sql } from "../db/sql";
 
 /** One call, as the dashboard's history keeps it: its observation, less what only the log wants. */
-export type RequestLogEntry = Omit<CallObservation, "via" | "unexpected">;
+export type RequestLogEntry = Omit<CallObservation, "via" | "requestId" | "unexpected">;
 
 const FLUSH_EVERY_MS = 250;
 /** 20 000 requests a second: beyond that history is shed rather than memory spent. */

@@ -9,11 +9,12 @@ import { merchantOf } from "./merchant";
 import { json, readJson, readQuery } from "./respond";
 
 /** POST /api/v1/payments */
-export const createPaymentRoute = route(async ({ request, app }) =>
+export const createPaymentRoute = route(async ({ request, requestId, app }) =>
   toResponse(
     await app.calls.run({
       operation: CREATE_PAYMENT,
       via: "rest",
+      requestId,
       scope: async () => (await merchantOf(app, request)).id,
       key: () => idempotencyKeyFrom(request.headers),
       input: () => readJson(request, createPaymentInput),

@@ -31,7 +31,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
       key = idempotencyKeyFromInput(await getRawInput());
     } catch (error) {
       // Checked before the input schema, so a missing key is reported as such, not as a field error.
-      throw problemOf(ctx.calls.reject({ operation, via: "trpc" }, seen, error));
+      throw problemOf(ctx.calls.reject({ operation, via: "trpc", requestId: ctx.requestId }, seen, error));
     }
     let ran = false;
     const call = async <I, T>(spec: TrpcCall<I, T>): Promise<Idempotent<T>> => {
@@ -39,6 +39,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
       const result = await ctx.calls.run({
         operation,
         via: "trpc",
+        requestId: ctx.requestId,
         scope: () => ctx.merchant.id,
         key: () => key,
         input: () => spec.input,
@@ -51,7 +52,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
     };
     const result = await next({ ctx: { call } });
     if (!result.ok && !ran) {
-      ctx.calls.reject({ operation, via: "trpc" }, { ...seen, key }, problemErrorOf(result.error));
+      ctx.calls.reject({ operation, via: "trpc", requestId: ctx.requestId }, { ...seen, key }, problemErrorOf(result.error));
     }
     return result;
   },
