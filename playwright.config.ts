@@ -4,11 +4,12 @@ import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { chromiumLaunchOptions } from "./e2e/support/browser";
 
-const PORT = 3210;
+// Fixed by default; E2E_PORT and E2E_DEV_PORT let two checkouts of the repo run their scenarios at once.
+const PORT = Number(process.env.E2E_PORT ?? 3210);
 const baseURL = `http://127.0.0.1:${PORT}`;
 const DIST_DIR = ".next-test";
 // `npm run dev` as a newcomer opens it: at 127.0.0.1, not localhost (see e2e/dev-server.spec.ts).
-const DEV_PORT = 3211;
+const DEV_PORT = Number(process.env.E2E_DEV_PORT ?? 3211);
 const devURL = `http://127.0.0.1:${DEV_PORT}`;
 const DEV_DIST_DIR = ".next-e2e-dev";
 const DEV_SPEC = /dev-server\.spec\.ts$/;
