@@ -19,6 +19,9 @@ const merchantList = z.string().transform((raw, ctx) => {
   return merchants;
 });
 
+/** The bundled simulator (`npm run provider`). */
+export const DEFAULT_PROVIDER_URL = "http://127.0.0.1:12111";
+
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 const envSchema = z.object({
@@ -32,6 +35,15 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
   IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
   REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  // Unset with a STRIPE_SECRET_KEY: Stripe's test mode itself. Otherwise the bundled simulator.
+  PROVIDER_URL: z.string().url().optional(),
+  STRIPE_SECRET_KEY: z.string().startsWith("sk_").default("sk_test_oncepay"),
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  PROVIDER_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  COMPLETER_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  // Test only, honoured with FAULT_INJECTION: kill -9 this process at a recovery point ("charged"),
+  // or just before it commits ("before:charged").
+  ONCEPAY_CRASH_AT: z.string().regex(/^(before:)?[a-z_]+$/).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -47,7 +59,8 @@ function load(): Env {
     throw new Error(`Invalid environment:\n${z.prettifyError(parsed.error)}`);
   }
   const extra = parsed.data.ONCEPAY_MERCHANTS ?? [];
-  return { ...parsed.data, merchants: [...DEMO_MERCHANTS, ...extra] };
+  const providerUrl = parsed.data.PROVIDER_URL ?? (raw.STRIPE_SECRET_KEY ? undefined : DEFAULT_PROVIDER_URL);
+  return { ...parsed.data, PROVIDER_URL: providerUrl, merchants: [...DEMO_MERCHANTS, ...extra] };
 }
 
 /** The validated configuration; the only reader of process.env in the app. */

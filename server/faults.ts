@@ -2,7 +2,16 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ProblemError } from "./problem";
 
 /** The simulated network failures of the demo (contract: "Fault injection"). */
-export type Fault = { mode: "lost-response" } | { mode: "fail-before-commit" } | { mode: "delay"; ms: number };
+export type Fault =
+  | { mode: "lost-response" }
+  | { mode: "fail-before-commit" }
+  | { mode: "delay"; ms: number }
+  // Passed on to the provider simulator with the charge (contract: "Payment provider").
+  | { mode: "provider-timeout-after-charge" }
+  | { mode: "provider-fail-before-charge" }
+  | { mode: "provider-latency"; ms: number };
+
+const SIMPLE_MODES = ["lost-response", "fail-before-commit", "provider-timeout-after-charge", "provider-fail-before-charge"] as const;
 
 export const MAX_DELAY_MS = 60_000;
 
@@ -10,10 +19,14 @@ export const MAX_DELAY_MS = 60_000;
 export function parseFault(header: string | null, enabled: boolean): Fault | null {
   if (!enabled || header === null || header.trim() === "") return null;
   const value = header.trim().toLowerCase();
-  if (value === "lost-response" || value === "fail-before-commit") return { mode: value };
-  const delay = /^delay=(\d{1,6})$/.exec(value);
-  if (delay && Number(delay[1]) <= MAX_DELAY_MS) return { mode: "delay", ms: Number(delay[1]) };
-  throw ProblemError.of("invalid_fault", `Simulate-Failure must be "lost-response", "fail-before-commit" or "delay=<ms>" (ms <= ${MAX_DELAY_MS})`);
+  const simple = SIMPLE_MODES.find((mode) => mode === value);
+  if (simple) return { mode: simple };
+  const timed = /^(delay|provider-latency)=(\d{1,6})$/.exec(value);
+  if (timed && Number(timed[2]) <= MAX_DELAY_MS) return { mode: timed[1] === "delay" ? "delay" : "provider-latency", ms: Number(timed[2]) };
+  throw ProblemError.of(
+    "invalid_fault",
+    `Simulate-Failure must be one of ${SIMPLE_MODES.map((m) => `"${m}"`).join(", ")}, "delay=<ms>" or "provider-latency=<ms>" (ms <= ${MAX_DELAY_MS})`,
+  );
 }
 
 /** Thrown inside the transaction, after the effect and before the commit: everything rolls back. */

@@ -29,6 +29,7 @@ export const PROBLEMS = {
   simulated_failure: { status: 503, title: "Failure before commit (simulated)" },
   database_unavailable: { status: 503, title: "Database unavailable" },
   idempotency_contention: { status: 503, title: "Idempotency key contention" },
+  provider_unavailable: { status: 502, title: "Payment provider unavailable" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof PROBLEMS;

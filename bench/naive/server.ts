@@ -18,8 +18,9 @@ import { connect } from "../../server/db/client";
 import { statement } from "../../server/db/sql";
 import { MAX_BODY_BYTES, validationProblem } from "../../server/rest/respond";
 import { idempotencyKeySchema } from "../../server/idempotency/key";
-import { createPayment } from "../../server/payments/create-payment";
-import { createPaymentInput } from "../../server/payments/schema";
+import { settlePayment, startPayment } from "../../server/payments/create-payment";
+import { createPaymentInput, type CreatePaymentInput } from "../../server/payments/schema";
+import { StripeProvider } from "../../server/provider/stripe";
 import { problem, ProblemError, type Problem } from "../../server/problem";
 
 const settings = z
@@ -27,13 +28,15 @@ const settings = z
     DATABASE_URL: z.string().url(),
     PORT: z.coerce.number().int().min(1).max(65_535),
     POOL_SIZE: z.coerce.number().int().min(1).default(10),
+    PROVIDER_URL: z.string().url(),
   })
   .safeParse(process.env);
 if (!settings.success) {
   console.error(`naive peer: invalid environment\n${z.prettifyError(settings.error)}`);
   process.exit(1);
 }
-const { DATABASE_URL: databaseUrl, PORT: port, POOL_SIZE: poolSize } = settings.data;
+const { DATABASE_URL: databaseUrl, PORT: port, POOL_SIZE: poolSize, PROVIDER_URL: providerUrl } = settings.data;
+const provider = new StripeProvider({ secretKey: "sk_test_naive", url: providerUrl, timeoutMs: 10_000, maxNetworkRetries: 2 });
 
 const { pool, prisma, sql } = connect(databaseUrl, poolSize, true);
 const auth = new Authenticator(sql);
@@ -79,15 +82,23 @@ async function pay(req: IncomingMessage): Promise<Answer> {
   if (stored) return withType(stored.status, stored.body, { "idempotent-replayed": "true" });
 
   // (2) …act: every request that got here charges, however many share the key.
-  const outcome = await sql.transaction((tx) => createPayment(tx, merchant.id, parsedInput.data, { idempotencyKey: key, idempotencyRecordId: randomUUID() }));
+  const outcome = await charge(merchant.id, parsedInput.data, key);
   const answer =
-    outcome.kind === "declined"
-      ? problemAnswer(problem("card_declined", "The card was declined.", { payment: outcome.payment.id }))
-      : withType(201, JSON.stringify(outcome.payment));
+    outcome.status === "failed"
+      ? problemAnswer(problem("card_declined", "The card was declined.", { payment: outcome.id }))
+      : withType(201, JSON.stringify(outcome));
 
   // (3) …and remember, too late to stop the duplicates already past (1).
   await sql.count(STORE_KEY, [merchant.id, key, answer.status, answer.body]);
   return answer;
+}
+
+/** The app's phases, run back to back: the local payment, the provider's charge (a fresh key each time), the outcome. */
+async function charge(merchantId: string, input: CreatePaymentInput, key: string) {
+  const origin = { idempotencyKey: key, idempotencyRecordId: randomUUID(), providerKey: `naive:${randomUUID()}` };
+  const paymentId = await sql.transaction((tx) => startPayment(tx, merchantId, input, origin));
+  const answer = await provider.charge({ paymentId, amount: input.amount, currency: input.currency, customer: input.customer ?? null, idempotencyKey: origin.providerKey });
+  return sql.transaction((tx) => settlePayment(tx, merchantId, paymentId, answer));
 }
 
 /** Only status and body are stored; the content type follows from the status, as in the app. */

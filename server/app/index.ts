@@ -12,6 +12,12 @@ import type { IdempotencyStore } from "../idempotency/stores/store";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { RequestLogWriter } from "../observability/request-log";
+import { Completer } from "../jobs/completer";
+import { createPaymentOperation, CREATE_PAYMENT, type CreatePaymentOperation } from "../payments/operation";
+import { createPaymentInput } from "../payments/schema";
+import type { PaymentProvider } from "../provider/provider";
+import { StripeProvider } from "../provider/stripe";
+import { crashHook } from "./crash";
 import { callObserver } from "./observer";
 
 /**
@@ -29,6 +35,11 @@ export interface App {
   /** The idempotent-call pipeline: every way in runs its calls through it. */
   calls: CallPipeline<Sql>;
   requestLog: RequestLogWriter;
+  provider: PaymentProvider;
+  /** The operations, bound to their dependencies: spread into a call by every way in. */
+  operations: { createPayment: CreatePaymentOperation };
+  /** Finishes abandoned records; started by `startJobs`. */
+  completer: Completer;
   close(): Promise<void>;
 }
 
@@ -50,17 +61,46 @@ export async function createApp(config: Env): Promise<App> {
   const engine = new IdempotencyEngine(store, {
     ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     lockTimeoutSeconds: config.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS,
+    onRecoveryPoint: crashHook(config, logger),
   });
   const requestLog = new RequestLogWriter(db.sql, { retentionDays: config.REQUEST_LOG_RETENTION_DAYS, log: logger });
+  const calls = new CallPipeline(engine, callObserver(requestLog, logger));
+  const provider = new StripeProvider({
+    secretKey: config.STRIPE_SECRET_KEY,
+    url: config.PROVIDER_URL,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    maxNetworkRetries: config.PROVIDER_MAX_NETWORK_RETRIES,
+  });
+  const operations = { createPayment: createPaymentOperation(provider) };
+  const completer = new Completer(
+    engine,
+    {
+      [CREATE_PAYMENT]: (record) =>
+        calls.run({
+          operation: CREATE_PAYMENT,
+          via: "job",
+          scope: () => record.scope,
+          key: () => record.key,
+          input: () => createPaymentInput.parse(record.input),
+          value: ({ amount, currency }) => ({ amount, currency }),
+          ...operations.createPayment,
+        }),
+    },
+    { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, log: logger },
+  );
   return {
     config,
     db,
     auth: new Authenticator(db.sql),
     redis,
     engine,
-    calls: new CallPipeline(engine, callObserver(requestLog, logger)),
+    calls,
     requestLog,
+    provider,
+    operations,
+    completer,
     async close() {
+      await completer.stop();
       await requestLog.flush();
       redis?.disconnect();
       await db.close();
@@ -80,4 +120,9 @@ export function app(): Promise<App> {
     throw error;
   });
   return holder.__oncepayApp;
+}
+
+/** Starts the process's background jobs (the completer) once the app is up; called at server start. */
+export async function startJobs(): Promise<void> {
+  (await app()).completer.start();
 }

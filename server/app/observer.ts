@@ -16,6 +16,7 @@ export function callObserver(requestLog: RequestLogWriter, log: Logger): (o: Cal
       operation: o.operation,
       outcome: o.outcome,
       status: o.status,
+      resumedFrom: o.resumedFrom,
       durationMs: Math.round(o.latencyMs * 10) / 10,
     };
     if (o.unexpected) log.error({ ...line, err: o.unexpected }, "call failed");

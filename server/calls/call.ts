@@ -1,5 +1,5 @@
 import type { Fault } from "../faults";
-import type { ExecutionContext, OperationResult } from "../idempotency/engine";
+import type { ExecutionContext, OperationResult, Steps } from "../idempotency/engine";
 import type { StoredResponse } from "../idempotency/record";
 import type { Problem } from "../problem";
 
@@ -17,7 +17,16 @@ type Step<T> = () => T | Promise<T>;
  * a rejection; whatever a step already produced still reaches the history (the merchant of a
  * request whose body was invalid, say).
  */
-export interface IdempotentCall<Tx, I> {
+/** What the steps and the effect of a call are given. */
+export interface CallArgs<I> {
+  scope: string;
+  input: I;
+  execution: ExecutionContext;
+  /** The simulated failure this call carries, for effects that pass it on (to the provider). */
+  fault: Fault | null;
+}
+
+export interface IdempotentCall<Tx, I, S = void> {
   operation: string;
   via: Via;
   /** The request that carried the call, if any: ties the call's log line to its request. */
@@ -30,8 +39,10 @@ export interface IdempotentCall<Tx, I> {
   fault?: Step<Fault | null>;
   /** The money at stake, for the request history (a replay of it is money protected). */
   value?: (input: I) => { amount: number; currency: string };
-  /** The effect. All its writes go through `tx`, which commits with the stored outcome. */
-  effect: (tx: Tx, call: { scope: string; input: I; execution: ExecutionContext }) => Promise<OperationResult>;
+  /** Steps with recovery points, before the effect (charging the provider, say); what they return reaches the effect. */
+  steps?: (steps: Steps<Tx>, call: CallArgs<I>) => Promise<S>;
+  /** The effect, the final commit. All its writes go through `tx`, which commits with the stored outcome. */
+  effect: (tx: Tx, call: CallArgs<I> & { prepared: S }) => Promise<OperationResult>;
 }
 
 /** A stored outcome, fresh or replayed: answered byte for byte, whichever protocol asks. */
@@ -39,6 +50,7 @@ export interface StoredResult {
   outcome: "executed" | "replayed";
   key: string;
   response: StoredResponse;
+  resumedFrom?: string;
 }
 
 /** A call nothing was stored for (or whose answer is withheld): its problem and extra headers. */
@@ -66,6 +78,8 @@ export interface CallObservation {
   /** The money at stake (a replay of it is money protected from a second charge). */
   amount?: number;
   currency?: string;
+  /** For an execution that resumed an earlier one: the recovery point it started from. */
+  resumedFrom?: string;
   /** Set for failures nobody expected: worth an error-level log with the stack. */
   unexpected?: unknown;
 }

@@ -11,6 +11,7 @@ export interface Seen {
   scope?: string;
   key?: string;
   value?: { amount: number; currency: string };
+  resumedFrom?: string;
 }
 
 /**
@@ -24,7 +25,7 @@ export class CallPipeline<Tx> {
     private readonly observe: (observation: CallObservation) => void,
   ) {}
 
-  async run<I>(call: IdempotentCall<Tx, I>): Promise<CallResult> {
+  async run<I, S>(call: IdempotentCall<Tx, I, S>): Promise<CallResult> {
     const at = new Date();
     const started = performance.now();
     const seen: Seen = {};
@@ -39,27 +40,31 @@ export class CallPipeline<Tx> {
   }
 
   /** A call refused before it could be taken apart (a tRPC input its schema rejected, say), observed as one. */
-  reject(call: Pick<IdempotentCall<Tx, unknown>, "operation" | "via" | "requestId">, seen: Seen, error: unknown): ProblemResult {
+  reject(call: Pick<IdempotentCall<Tx, unknown, unknown>, "operation" | "via" | "requestId">, seen: Seen, error: unknown): ProblemResult {
     const ended = failure(error, seen);
     this.observe(observation(call, seen, new Date(), 0, ended));
     return ended.result;
   }
 
-  private async execute<I>(call: IdempotentCall<Tx, I>, seen: Seen): Promise<CallResult> {
+  private async execute<I, S>(call: IdempotentCall<Tx, I, S>, seen: Seen): Promise<CallResult> {
     const scope = (seen.scope = await call.scope());
     const key = (seen.key = await call.key());
     const input = await call.input();
     seen.value = call.value?.(input);
     const fault: Fault | null = (await call.fault?.()) ?? null;
     const hooks = faultHooks(fault);
-    const run = await this.engine.run({
+    const { steps } = call;
+    const run = await this.engine.run<S>({
       scope,
       operation: call.operation,
       key,
       fingerprint: fingerprint(input),
+      input,
       beforeExecute: hooks.beforeExecute,
-      execute: hooks.wrap((tx: Tx, execution) => call.effect(tx, { scope, input, execution })),
+      steps: steps && ((s, execution) => steps(s, { scope, input, execution, fault })),
+      execute: hooks.wrap((tx: Tx, execution, prepared: S) => call.effect(tx, { scope, input, execution, fault, prepared })),
     });
+    if (run.resumedFrom) seen.resumedFrom = run.resumedFrom;
     if (run.outcome === "executed" && hooks.withholdResponse) {
       // Still an execution (it committed): only its answer is lost, and a retry gets the replay.
       const lost = problem(
@@ -68,7 +73,7 @@ export class CallPipeline<Tx> {
       );
       return { outcome: "executed", key, problem: lost, headers: {} };
     }
-    return { outcome: run.outcome, key, response: run.response };
+    return { outcome: run.outcome, key, response: run.response, resumedFrom: run.resumedFrom ?? undefined };
   }
 }
 
@@ -87,7 +92,7 @@ function failure(error: unknown, seen: Seen): Ended<ProblemResult> {
 }
 
 function observation(
-  call: Pick<IdempotentCall<unknown, unknown>, "operation" | "via" | "requestId">,
+  call: Pick<IdempotentCall<unknown, unknown, unknown>, "operation" | "via" | "requestId">,
   seen: Seen,
   at: Date,
   latencyMs: number,
@@ -104,6 +109,7 @@ function observation(
     status: statusOf(result),
     latencyMs,
     ...seen.value,
+    resumedFrom: seen.resumedFrom,
     unexpected,
   };
 }

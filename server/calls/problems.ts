@@ -2,6 +2,7 @@ import { DatabaseUnavailableError, isDatabaseUnavailable } from "../db/errors";
 import { SimulatedFailure } from "../faults";
 import { ConflictError, ContentionError, IdempotencyError, MismatchError, StoreError } from "../idempotency/errors";
 import { problem, ProblemError, type Problem } from "../problem";
+import { ProviderUnavailableError } from "../provider/provider";
 import type { Outcome } from "./call";
 
 export interface MappedError {
@@ -25,6 +26,18 @@ export function mapError(error: unknown): MappedError {
     return failed(
       problem("simulated_failure", "The server failed before committing (Simulate-Failure: fail-before-commit). Nothing was saved; retry with the same key."),
     );
+  }
+  if (error instanceof ProviderUnavailableError) {
+    return {
+      ...failed({
+        ...problem(
+          "provider_unavailable",
+          `${error.message}: the charge's outcome is unknown. Nothing was stored under the key; retry with the same key to finish it without charging twice.`,
+        ),
+        status: error.status,
+      }),
+      headers: { "retry-after": String(ProviderUnavailableError.retryAfterSeconds) },
+    };
   }
   if (isDatabaseUnavailable(error)) return unavailable();
   return internal("An unexpected error occurred. Retry with the same key.");

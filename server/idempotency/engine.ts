@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { ConflictError, ContentionError, LostOwnershipError, MismatchError } from "./errors";
-import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "./record";
-import type { ClaimRequest, IdempotencyStore, InsertResult } from "./stores/store";
+import { RecordState, type Checkpoint, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "./record";
+import type { Abandoned, ClaimRequest, IdempotencyStore, InsertResult } from "./stores/store";
 
 export interface EngineOptions {
   ttlSeconds: number;
   lockTimeoutSeconds: number;
+  /** Told when a step has run ("reached") and when its recovery point has committed (the tests' crash hook). */
+  onRecoveryPoint?: (point: string, stage: "reached" | "committed", context: ExecutionContext) => void;
 }
 
 /** What an operation returns: its status, a JSON body, and optionally the resource it made. */
@@ -21,17 +23,35 @@ export interface ExecutionContext {
   key: string;
   /** 1 for the first execution of the key; more after takeovers or retries of released keys. */
   execution: number;
+  /** The last recovery point an earlier execution committed, when this one resumes from it. */
+  resumedFrom: string | null;
 }
 
-export interface RunRequest<Tx> {
+/**
+ * Steps that run before the final commit, each checkpointed on the record as a recovery point in
+ * its own short commit. A resumed execution gets a committed step's result back without running
+ * it again; `parse` checks that saved result (it was JSON in the store) on the way back in.
+ */
+export interface Steps<Tx> {
+  /** Writes through `tx`, committed together with the recovery point. */
+  atomic<T>(point: string, run: (tx: Tx) => Promise<T>, parse: (saved: unknown) => T): Promise<T>;
+  /** Leaves the database (a network call): runs holding no transaction or connection, then commits its result. */
+  external<T>(point: string, run: () => Promise<T>, parse: (saved: unknown) => T): Promise<T>;
+}
+
+export interface RunRequest<Tx, S = void> {
   scope: string;
   operation: string;
   key: string;
   fingerprint: string;
+  /** The request as JSON, kept for a resumer with no client (the completer); only needed with `steps`. */
+  input?: unknown;
   /** Runs after the claim and before the transaction opens, holding no connection (fault delays). */
   beforeExecute?: () => Promise<void>;
-  /** The effect. It must do all its writes through `tx`, which commits with the stored outcome. */
-  execute: (tx: Tx, context: ExecutionContext) => Promise<OperationResult>;
+  /** Steps with recovery points, run before the final commit; what they return reaches `execute`. */
+  steps?: (steps: Steps<Tx>, context: ExecutionContext) => Promise<S>;
+  /** The final commit. It must do all its writes through `tx`, which commits with the stored outcome. */
+  execute: (tx: Tx, context: ExecutionContext, prepared: S) => Promise<OperationResult>;
 }
 
 export type RunOutcome = "executed" | "replayed";
@@ -40,6 +60,8 @@ export interface RunResult {
   outcome: RunOutcome;
   response: StoredResponse;
   recordId: string;
+  /** For an execution that resumed an earlier one: the recovery point it started from. */
+  resumedFrom: string | null;
 }
 
 /** What to do with a record that already holds the key. */
@@ -53,7 +75,9 @@ export function decide(record: IdempotencyRecord, fingerprint: string): Decision
     case RecordState.Completed:
       return record.fingerprint === fingerprint ? "replay" : "mismatch";
     case RecordState.Released:
-      // Nothing was saved under the key, so it is free for any body.
+      // No outcome was saved under the key. Without a recovery point nothing of it survives, so it
+      // is free for any body; with one, only the same request may finish what was started.
+      if (record.recoveryPoint !== null && record.fingerprint !== fingerprint) return "mismatch";
       return "take_over";
     case RecordState.InProgress:
       if (record.fingerprint !== fingerprint) return "mismatch";
@@ -85,13 +109,14 @@ function inProgress(claim: OwnedClaim, ttlSeconds: number): IdempotencyRecord {
     executions: claim.executions,
     response: null,
     resourceId: null,
+    recoveryPoint: null,
     expiresInMs: ttlSeconds * 1000,
     leaseExpired: false,
     expired: false,
   };
 }
 
-function slot(request: Pick<RunRequest<unknown>, "scope" | "operation" | "key">): string {
+function slot(request: Pick<RunRequest<unknown, unknown>, "scope" | "operation" | "key">): string {
   return JSON.stringify([request.scope, request.operation, request.key]);
 }
 
@@ -118,7 +143,7 @@ export class IdempotencyEngine<Tx> {
   ) {}
 
   /** Execute `request` at most once per (scope, operation, key), or answer as a duplicate. */
-  async run(request: RunRequest<Tx>): Promise<RunResult> {
+  async run<S>(request: RunRequest<Tx, S>): Promise<RunResult> {
     const key = slot(request);
     const local = this.executing.get(key);
     if (local !== undefined) {
@@ -139,7 +164,7 @@ export class IdempotencyEngine<Tx> {
       switch (decide(record, request.fingerprint)) {
         case "replay":
           if (!record.response) throw new Error(`completed idempotency record ${record.id} has no response`);
-          return { outcome: "replayed", response: record.response, recordId: record.id };
+          return { outcome: "replayed", response: record.response, recordId: record.id, resumedFrom: null };
         case "mismatch":
           throw new MismatchError(request.key);
         case "conflict":
@@ -175,21 +200,32 @@ export class IdempotencyEngine<Tx> {
     }
   }
 
+  /** Resumable records nobody is finishing, for a completer to run again with their stored input. */
+  abandoned(limit: number): Promise<Abandoned[]> {
+    return this.store.abandoned(limit, this.options.lockTimeoutSeconds);
+  }
+
   /** Returns null when the claim was lost to a takeover: the caller looks again and answers as a duplicate. */
-  private async execute(claim: OwnedClaim, request: RunRequest<Tx>): Promise<RunResult | null> {
-    const context: ExecutionContext = { recordId: claim.recordId, key: claim.key, execution: claim.executions };
+  private async execute<S>(claim: OwnedClaim, request: RunRequest<Tx, S>): Promise<RunResult | null> {
+    const context: ExecutionContext = {
+      recordId: claim.recordId,
+      key: claim.key,
+      execution: claim.executions,
+      resumedFrom: lastPoint(claim.checkpoints),
+    };
     const executing = slot(request);
     this.executing.set(executing, claim.fingerprint);
     try {
       await request.beforeExecute?.();
+      const prepared = request.steps ? await request.steps(this.steps(claim, context), context) : (undefined as S);
       const response = await this.store.executeAndComplete(claim, this.options.ttlSeconds, async (tx) => {
-        const result = await request.execute(tx, context);
+        const result = await request.execute(tx, context, prepared);
         return {
           response: { status: result.status, headers: storableHeaders(result.headers), body: JSON.stringify(result.body) },
           resourceId: result.resourceId ?? null,
         };
       });
-      return { outcome: "executed", response, recordId: claim.recordId };
+      return { outcome: "executed", response, recordId: claim.recordId, resumedFrom: context.resumedFrom };
     } catch (error) {
       if (error instanceof LostOwnershipError) return null;
       // Best effort: if the database is gone too, the lease runs out and a retry takes over.
@@ -203,7 +239,29 @@ export class IdempotencyEngine<Tx> {
     }
   }
 
-  private claimRequest(request: RunRequest<Tx>): ClaimRequest {
+  private steps(claim: OwnedClaim, context: ExecutionContext): Steps<Tx> {
+    const notify = this.options.onRecoveryPoint;
+    const commit = async <T>(point: string, step: (tx: Tx) => Promise<T>): Promise<T> => {
+      const value = await this.store.checkpoint(claim, point, this.options.lockTimeoutSeconds, async (tx) => {
+        const result = await step(tx);
+        notify?.(point, "reached", context);
+        return result;
+      });
+      notify?.(point, "committed", context);
+      return value;
+    };
+    const saved = claim.checkpoints;
+    return {
+      atomic: (point, run, parse) => (saved[point] ? Promise.resolve(parse(saved[point].value)) : commit(point, run)),
+      external: async (point, run, parse) => {
+        if (saved[point]) return parse(saved[point].value);
+        const value = await run();
+        return commit(point, () => Promise.resolve(value));
+      },
+    };
+  }
+
+  private claimRequest<S>(request: RunRequest<Tx, S>): ClaimRequest {
     return {
       scope: request.scope,
       operation: request.operation,
@@ -212,6 +270,14 @@ export class IdempotencyEngine<Tx> {
       ownerToken: randomUUID(),
       lockTimeoutSeconds: this.options.lockTimeoutSeconds,
       ttlSeconds: this.options.ttlSeconds,
+      input: request.steps ? (request.input ?? null) : null,
     };
   }
+}
+
+/** The latest of the recovery points, by commit time. */
+function lastPoint(checkpoints: Checkpoints): string | null {
+  let last: [string, Checkpoint] | null = null;
+  for (const entry of Object.entries(checkpoints)) if (!last || entry[1].at >= last[1].at) last = entry;
+  return last?.[0] ?? null;
 }

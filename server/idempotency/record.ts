@@ -28,6 +28,8 @@ export interface IdempotencyRecord {
   executions: number;
   response: StoredResponse | null;
   resourceId: string | null;
+  /** The last recovery point an execution committed, or null: nothing of it survives. */
+  recoveryPoint: string | null;
   /** Milliseconds of retention left, by the store's clock (negative once expired). */
   expiresInMs: number;
   /** Judged by the database's clock at read time, never by the app's. */
@@ -45,4 +47,18 @@ export interface OwnedClaim {
   key: string;
   fingerprint: string;
   executions: number;
+  /** What earlier executions of the key committed: a resumed execution starts from here. */
+  checkpoints: Checkpoints;
 }
+
+/**
+ * A recovery point: one step's result, committed on the record in its own short transaction, so
+ * that whoever executes the key next (a retry, a takeover, the completer) skips the step.
+ */
+export interface Checkpoint {
+  /** When it was committed, by the store's clock (ISO 8601). */
+  at: string;
+  value: unknown;
+}
+
+export type Checkpoints = Record<string, Checkpoint>;

@@ -3,7 +3,7 @@ import type { CallObservation } from "../calls/call";
 import { statement, type Sql } from "../db/sql";
 
 /** One call, as the dashboard's history keeps it: its observation, less what only the log wants. */
-export type RequestLogEntry = Omit<CallObservation, "via" | "requestId" | "unexpected">;
+export type RequestLogEntry = Omit<CallObservation, "requestId" | "unexpected">;
 
 const FLUSH_EVERY_MS = 250;
 /** 20 000 requests a second: beyond that history is shed rather than memory spent. */
@@ -13,8 +13,9 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 // One prepared statement whatever the batch size: each column travels as one array.
 const INSERT_BATCH = statement(
   "request_log_insert",
-  `INSERT INTO request_log (at, merchant_id, operation, idempotency_key, outcome, status, latency_ms, amount, currency)
-   SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::real[], $8::int[], $9::text[])`,
+  `INSERT INTO request_log (at, merchant_id, operation, idempotency_key, outcome, status, latency_ms, amount, currency, via, resumed_from)
+   SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::real[], $8::int[], $9::text[],
+                        $10::text[], $11::text[])`,
 );
 
 const PRUNE = statement("request_log_prune", "DELETE FROM request_log WHERE at < now() - $1::int * interval '1 day'");
@@ -56,6 +57,8 @@ export class RequestLogWriter {
         batch.map((e) => e.latencyMs),
         batch.map((e) => e.amount ?? null),
         batch.map((e) => e.currency ?? null),
+        batch.map((e) => e.via),
+        batch.map((e) => e.resumedFrom ?? null),
       ]);
       if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
         this.lastPrune = Date.now();

@@ -1,62 +1,69 @@
 import { statement, type Sql } from "../db/sql";
 import { newId } from "../ids";
+import { appendEntry, LedgerSource } from "../ledger/entries";
+import type { Charge } from "../provider/provider";
 import { PAYMENT_COLUMNS, toPayment, type PaymentRow } from "./queries";
 import { PaymentStatus, type CreatePaymentInput, type Payment } from "./schema";
 
-/** The test card that always declines, as in Stripe's test mode. */
-export const DECLINED_CUSTOMER = "cus_declined";
-
-export type CreatePaymentOutcome = { kind: "succeeded"; payment: Payment } | { kind: "declined"; payment: Payment; code: "card_declined" };
-
 export interface PaymentOrigin {
   idempotencyKey: string;
-  /** The claim executing this payment; unique per payment, so one claim can never charge twice. */
+  /** The claim executing this payment; unique per payment, so one claim can never make two. */
   idempotencyRecordId: string;
+  /** The key the provider is charged with, derived from the claim. */
+  providerKey: string;
 }
 
-// One round trip: the payment row, and for a success the balance credit, in one statement (a
-// data-modifying CTE always runs, read or not).
-const INSERT_PAYMENT = statement(
-  "payment_insert",
-  `WITH payment AS (
-     INSERT INTO payments (id, merchant_id, amount, currency, status, description, customer, failure_code,
-                           idempotency_key, idempotency_record_id)
-     VALUES ($1, $2, $3::int, $4, $5, $6, $7, $8, $9, $10::uuid)
-     RETURNING ${PAYMENT_COLUMNS}
-   ), credit AS (
-     INSERT INTO balances (merchant_id, currency, available, updated_at)
-     SELECT $2, $4, $3::bigint, now() WHERE $5 = '${PaymentStatus.Succeeded}'
-     ON CONFLICT (merchant_id, currency)
-     DO UPDATE SET available = balances.available + EXCLUDED.available, updated_at = now()
-   )
-   SELECT * FROM payment`,
+const INSERT_PROCESSING = statement(
+  "payment_insert_processing",
+  `INSERT INTO payments (id, merchant_id, amount, currency, status, description, customer, idempotency_key, idempotency_record_id, provider_key)
+   VALUES ($1, $2, $3::int, $4, '${PaymentStatus.Processing}', $5, $6, $7, $8::uuid, $9)`,
 );
 
-/**
- * Charges the customer: records the payment and, if it succeeds, credits the merchant's balance.
- * Declines are recorded too (a failed payment). All writes go through `tx`, so they commit or
- * vanish together with whatever the caller records alongside.
- */
-/**
- * Charges the customer: records the payment and, if it succeeds, credits the merchant's balance.
- * Declines are recorded too (a failed payment). All writes go through `tx`, so they commit or
- * vanish together with whatever the caller records alongside.
- */
-export async function createPayment(tx: Sql, merchantId: string, input: CreatePaymentInput, origin: PaymentOrigin): Promise<CreatePaymentOutcome> {
-  const declined = input.customer === DECLINED_CUSTOMER;
-  const [row] = await tx.rows<PaymentRow>(INSERT_PAYMENT, [
-    newId("pay"),
+// Conditional: only a payment still processing is settled, so settling twice changes nothing.
+const SETTLE = statement(
+  "payment_settle",
+  `UPDATE payments SET status = $3, provider_payment_id = $4, failure_code = $5
+    WHERE id = $1 AND merchant_id = $2 AND status = '${PaymentStatus.Processing}'
+   RETURNING ${PAYMENT_COLUMNS}`,
+);
+
+const PAYMENT = statement("payment_of_merchant", `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2`);
+
+/** Phase one: the local payment, `processing`, before any money moves. Returns its id. */
+export async function startPayment(tx: Sql, merchantId: string, input: CreatePaymentInput, origin: PaymentOrigin): Promise<string> {
+  const id = newId("pay");
+  await tx.count(INSERT_PROCESSING, [
+    id,
     merchantId,
     input.amount,
     input.currency,
-    declined ? PaymentStatus.Failed : PaymentStatus.Succeeded,
     input.description ?? null,
     input.customer ?? null,
-    declined ? "card_declined" : null,
     origin.idempotencyKey,
     origin.idempotencyRecordId,
+    origin.providerKey,
   ]);
-  if (!row) throw new Error("INSERT … RETURNING returned no payment");
-  const payment = toPayment(row);
-  return declined ? { kind: "declined", payment, code: "card_declined" } : { kind: "succeeded", payment };
+  return id;
+}
+
+/**
+ * Phase three: the provider's answer made local. The payment becomes `succeeded` (with its ledger
+ * entry) or `failed`, in the caller's transaction, which also stores the response.
+ */
+export async function settlePayment(tx: Sql, merchantId: string, paymentId: string, charge: Charge): Promise<Payment> {
+  const succeeded = charge.status === "succeeded";
+  const [row] = await tx.rows<PaymentRow>(SETTLE, [
+    paymentId,
+    merchantId,
+    succeeded ? PaymentStatus.Succeeded : PaymentStatus.Failed,
+    charge.providerPaymentId,
+    succeeded ? null : charge.code,
+  ]);
+  // Already settled (by a webhook, later): the payment is what it is.
+  const payment = row ?? (await tx.rows<PaymentRow>(PAYMENT, [paymentId, merchantId]))[0];
+  if (!payment) throw new Error(`payment ${paymentId} vanished while being charged`);
+  if (payment.status === PaymentStatus.Succeeded) {
+    await appendEntry(tx, { merchantId, currency: payment.currency, amount: payment.amount, source: { type: LedgerSource.Payment, id: payment.id } });
+  }
+  return toPayment(payment);
 }

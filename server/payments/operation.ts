@@ -1,33 +1,101 @@
+import { z } from "zod";
+import type { CallArgs } from "../calls/call";
 import type { Sql } from "../db/sql";
-import type { ExecutionContext, OperationResult } from "../idempotency/engine";
+import type { Fault } from "../faults";
+import type { ExecutionContext, OperationResult, Steps } from "../idempotency/engine";
 import { problem } from "../problem";
-import { createPayment } from "./create-payment";
+import { chargeSchema, type Charge, type PaymentProvider } from "../provider/provider";
+import { settlePayment, startPayment } from "./create-payment";
 import type { CreatePaymentInput } from "./schema";
 
 /** The idempotency operation name: one scope for REST and tRPC, so a key means one payment either way. */
 export const CREATE_PAYMENT = "payment.create";
 
+/** The recovery points of payment.create, in order. */
+export const PaymentPoint = { Created: "payment_created", Charged: "charged" } as const;
+
+/** What the steps hand the final commit. */
+export interface Prepared {
+  paymentId: string;
+  charge: Charge;
+}
+
+const createdSchema = z.object({ paymentId: z.string() });
+
 /**
- * payment.create as an idempotent operation: the outcome is stored in HTTP terms (201 payment,
- * 402 problem), because that is what every duplicate is answered with, whichever protocol asks.
+ * The provider's Idempotency-Key for this payment, derived from the claim: the same for every retry,
+ * takeover or completer run of it, and never the client's key (two merchants may send the same one).
  */
-export async function executeCreatePayment(tx: Sql, merchantId: string, input: CreatePaymentInput, context: ExecutionContext): Promise<OperationResult> {
-  const outcome = await createPayment(tx, merchantId, input, {
-    idempotencyKey: context.key,
-    idempotencyRecordId: context.recordId,
-  });
-  if (outcome.kind === "declined") {
-    return {
-      status: 402,
-      body: problem("card_declined", "The card was declined.", { payment: outcome.payment.id }),
-      headers: { "content-type": "application/problem+json" },
-      resourceId: outcome.payment.id,
-    };
+export function providerKeyOf(execution: Pick<ExecutionContext, "recordId">): string {
+  return `oncepay:${execution.recordId}:charge`;
+}
+
+/** The provider side of the demo's fault toggle: the simulator's own `Simulate-Failure` modes. */
+function simulated(fault: Fault | null): string | undefined {
+  switch (fault?.mode) {
+    case "provider-timeout-after-charge":
+      return "timeout-after-charge";
+    case "provider-fail-before-charge":
+      return "fail-before-charge";
+    case "provider-latency":
+      return `latency=${fault.ms}`;
+    default:
+      return undefined;
   }
+}
+
+/**
+ * payment.create in three phases (brandur's atomic phases): the local payment and its recovery
+ * point; the provider charge and its recovery point; then the final commit of the outcome. A crash
+ * or timeout anywhere is finished by whoever runs the key next, from the last recovery point.
+ */
+export function createPaymentOperation(provider: PaymentProvider) {
   return {
-    status: 201,
-    body: outcome.payment,
-    headers: { "content-type": "application/json", location: `/api/v1/payments/${outcome.payment.id}` },
-    resourceId: outcome.payment.id,
+    async steps(steps: Steps<Sql>, { scope, input, execution, fault }: CallArgs<CreatePaymentInput>): Promise<Prepared> {
+      const providerKey = providerKeyOf(execution);
+      const { paymentId } = await steps.atomic(
+        PaymentPoint.Created,
+        async (tx) => ({ paymentId: await startPayment(tx, scope, input, { idempotencyKey: execution.key, idempotencyRecordId: execution.recordId, providerKey }) }),
+        (saved) => createdSchema.parse(saved),
+      );
+      const charge = await steps.external(
+        PaymentPoint.Charged,
+        () =>
+          provider.charge({
+            paymentId,
+            amount: input.amount,
+            currency: input.currency,
+            customer: input.customer ?? null,
+            idempotencyKey: providerKey,
+            simulate: simulated(fault),
+          }),
+        (saved) => chargeSchema.parse(saved),
+      );
+      return { paymentId, charge };
+    },
+
+    /**
+     * The outcome is stored in HTTP terms (201 payment, 402 problem), because that is what every
+     * duplicate is answered with, whichever protocol asks.
+     */
+    async effect(tx: Sql, { scope, prepared }: CallArgs<CreatePaymentInput> & { prepared: Prepared }): Promise<OperationResult> {
+      const payment = await settlePayment(tx, scope, prepared.paymentId, prepared.charge);
+      if (prepared.charge.status === "failed") {
+        return {
+          status: 402,
+          body: problem("card_declined", "The card was declined.", { payment: payment.id }),
+          headers: { "content-type": "application/problem+json" },
+          resourceId: payment.id,
+        };
+      }
+      return {
+        status: 201,
+        body: payment,
+        headers: { "content-type": "application/json", location: `/api/v1/payments/${payment.id}` },
+        resourceId: payment.id,
+      };
+    },
   };
 }
+
+export type CreatePaymentOperation = ReturnType<typeof createPaymentOperation>;

@@ -27,7 +27,7 @@ export const createPaymentInput = z.strictObject({
 });
 export type CreatePaymentInput = z.infer<typeof createPaymentInput>;
 
-export const PaymentStatus = { Succeeded: "succeeded", Failed: "failed" } as const;
+export const PaymentStatus = { Processing: "processing", Succeeded: "succeeded", Failed: "failed" } as const;
 export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
 
 /** The payment object as every client sees it; also validates stored replays on the way out. */
@@ -36,10 +36,15 @@ export const paymentSchema = z.object({
   object: z.literal("payment"),
   amount: z.number().int(),
   currency: currencySchema,
-  status: z.enum([PaymentStatus.Succeeded, PaymentStatus.Failed]),
+  status: z.enum([PaymentStatus.Processing, PaymentStatus.Succeeded, PaymentStatus.Failed]),
   description: z.string().nullable(),
   customer: z.string().nullable(),
   idempotencyKey: z.string(),
+  /** The provider's PaymentIntent (`pi_…`); null until the provider answered. */
+  providerPaymentId: z.string().nullable(),
+  /** The Idempotency-Key Oncepay sent the provider: derived from the claim, never the client's key. */
+  providerIdempotencyKey: z.string().nullable(),
+  amountRefunded: z.number().int(),
   createdAt: z.string(),
 });
 export type Payment = z.infer<typeof paymentSchema>;
@@ -47,7 +52,3 @@ export type Payment = z.infer<typeof paymentSchema>;
 export const listPaymentsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),
 });
-
-export interface Balance {
-  available: { currency: Currency; amount: number }[];
-}

@@ -1,7 +1,8 @@
 import { parseFault } from "../faults";
 import { idempotencyKeyFrom, toResponse } from "../idempotency/adapters/http";
-import { CREATE_PAYMENT, executeCreatePayment } from "../payments/operation";
-import { getBalance, getPayment, listPayments } from "../payments/queries";
+import { CREATE_PAYMENT } from "../payments/operation";
+import { balanceOf } from "../ledger/balance";
+import { getPayment, listPayments } from "../payments/queries";
 import { createPaymentInput, listPaymentsQuery } from "../payments/schema";
 import { ProblemError } from "../problem";
 import { route } from "./handler";
@@ -20,7 +21,7 @@ export const createPaymentRoute = route(async ({ request, requestId, app }) =>
       input: () => readJson(request, createPaymentInput),
       fault: () => parseFault(request.headers.get("simulate-failure"), app.config.FAULT_INJECTION),
       value: ({ amount, currency }) => ({ amount, currency }),
-      effect: (tx, { scope, input, execution }) => executeCreatePayment(tx, scope, input, execution),
+      ...app.operations.createPayment,
     }),
   ),
 );
@@ -43,5 +44,5 @@ export const getPaymentRoute = route<{ id: string }>(async ({ request, app }, { 
 /** GET /api/v1/balance */
 export const balanceRoute = route(async ({ request, app }) => {
   const merchant = await merchantOf(app, request);
-  return json(await getBalance(app.db.sql, merchant.id));
+  return json(await balanceOf(app.db.sql, merchant.id));
 });

@@ -16,6 +16,7 @@ export interface Context {
   auth: Authenticator;
   /** The idempotent-call pipeline (the engine behind it). */
   calls: CallPipeline<Sql>;
+  operations: App["operations"];
   faultInjection: boolean;
   /** How many calls of this HTTP request were replays: the handler then sets Idempotent-Replayed. */
   replays: { count: number };
@@ -31,6 +32,7 @@ export function createContext(opts: { headers: Headers; app: App; requestId?: st
     db: opts.app.db,
     auth: opts.app.auth,
     calls: opts.app.calls,
+    operations: opts.app.operations,
     faultInjection: opts.app.config.FAULT_INJECTION,
     replays: { count: 0 },
   };

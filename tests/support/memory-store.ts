@@ -1,6 +1,6 @@
 import { LostOwnershipError } from "@/server/idempotency/errors";
-import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "@/server/idempotency/record";
-import type { ClaimRequest, Completion, IdempotencyStore, InsertResult } from "@/server/idempotency/stores/store";
+import { RecordState, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "@/server/idempotency/record";
+import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "@/server/idempotency/stores/store";
 
 /** The transaction handle of the fake: writes are buffered here and committed with the outcome. */
 export interface MemoryTx {
@@ -11,6 +11,9 @@ interface Row extends Omit<IdempotencyRecord, "leaseExpired" | "expired" | "expi
   /** Milliseconds on the fake clock. */
   lockedUntil: number | null;
   expiresAt: number;
+  updatedAt: number;
+  checkpoints: Checkpoints;
+  input: unknown;
 }
 
 /**
@@ -56,8 +59,12 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       executions: 1,
       response: null,
       resourceId: null,
+      recoveryPoint: null,
       lockedUntil: this.now + r.lockTimeoutSeconds * 1000,
       expiresAt: this.now + r.ttlSeconds * 1000,
+      updatedAt: this.now,
+      checkpoints: {},
+      input: r.input,
     };
     this.rows.set(slot(r.scope, r.operation, r.key), row);
     return Promise.resolve({ owned: true, claim: toClaim(row, r.ownerToken) });
@@ -77,6 +84,8 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       executions: row.executions + 1,
       response: null,
       resourceId: null,
+      updatedAt: this.now,
+      input: r.input ?? row.input,
     });
     return Promise.resolve(toClaim(row, r.ownerToken));
   }
@@ -108,9 +117,38 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     return response;
   }
 
+  async checkpoint<T>(claim: OwnedClaim, point: string, lockTimeoutSeconds: number, step: (tx: MemoryTx) => Promise<T>): Promise<T> {
+    const tx: MemoryTx = { effects: [] };
+    const value = await step(tx);
+    const row = this.owns(claim);
+    if (!row) throw new LostOwnershipError(claim.key);
+    this.committed.push(...tx.effects);
+    const at = new Date(this.now + Object.keys(row.checkpoints).length).toISOString(); // strictly increasing on the fake clock
+    Object.assign(row, {
+      checkpoints: { ...row.checkpoints, [point]: { at, value: structuredClone(value ?? null) } },
+      recoveryPoint: point,
+      lockedUntil: this.now + lockTimeoutSeconds * 1000,
+      updatedAt: this.now,
+    });
+    return value;
+  }
+
+  abandoned(limit: number, graceSeconds: number): Promise<Abandoned[]> {
+    const found = [...this.rows.values()].filter(
+      (row) =>
+        row.recoveryPoint !== null &&
+        row.input !== null &&
+        ((row.state === RecordState.InProgress && row.lockedUntil !== null && row.lockedUntil <= this.now) ||
+          (row.state === RecordState.Released && row.updatedAt <= this.now - graceSeconds * 1000)),
+    );
+    return Promise.resolve(
+      found.slice(0, limit).map((row) => ({ scope: row.scope, operation: row.operation, key: row.key, input: row.input, recoveryPoint: row.recoveryPoint ?? "" })),
+    );
+  }
+
   release(claim: OwnedClaim): Promise<boolean> {
     const row = this.owns(claim);
-    if (row) Object.assign(row, { state: RecordState.Released, ownerToken: null, lockedUntil: null });
+    if (row) Object.assign(row, { state: RecordState.Released, ownerToken: null, lockedUntil: null, updatedAt: this.now });
     return Promise.resolve(row !== undefined);
   }
 
@@ -124,7 +162,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
   }
 
   private toRecord(row: Row): IdempotencyRecord {
-    const { lockedUntil, expiresAt, ...rest } = row;
+    const { lockedUntil, expiresAt, updatedAt: _updatedAt, checkpoints: _checkpoints, input: _input, ...rest } = row;
     return {
       ...rest,
       response: row.response && structuredClone(row.response),
@@ -140,5 +178,14 @@ function slot(scope: string, operation: string, key: string): string {
 }
 
 function toClaim(row: Row, ownerToken: string): OwnedClaim {
-  return { recordId: row.id, ownerToken, scope: row.scope, operation: row.operation, key: row.key, fingerprint: row.fingerprint, executions: row.executions };
+  return {
+    recordId: row.id,
+    ownerToken,
+    scope: row.scope,
+    operation: row.operation,
+    key: row.key,
+    fingerprint: row.fingerprint,
+    executions: row.executions,
+    checkpoints: structuredClone(row.checkpoints),
+  };
 }

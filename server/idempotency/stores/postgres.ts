@@ -1,7 +1,7 @@
 import { LostOwnershipError, StoreError } from "../errors";
-import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
+import { RecordState, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
 import { statement, type SqlRunner, type SqlTransactor } from "./sql";
-import type { ClaimRequest, Completion, IdempotencyStore, InsertResult } from "./store";
+import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "./store";
 
 interface RecordRow {
   claimed: boolean;
@@ -17,6 +17,7 @@ interface RecordRow {
   response_headers: Record<string, string> | null;
   response_body: string | null;
   resource_id: string | null;
+  recovery_point: string | null;
   expires_in_ms: number;
   lease_expired: boolean;
   expired: boolean;
@@ -26,7 +27,7 @@ interface RecordRow {
 const EXPIRES_IN_MS = `extract(epoch FROM expires_at - now())::float8 * 1000`;
 
 const RECORD_COLUMNS = `id, scope, operation, key, fingerprint, state, owner_token, executions,
-  response_status, response_headers, response_body, resource_id`;
+  response_status, response_headers, response_body, resource_id, recovery_point`;
 
 // One round trip: the INSERT claims against the unique constraint; if it loses, the SELECT returns
 // the holder. Both see the same snapshot, so a holder committed between the two is invisible to
@@ -35,9 +36,9 @@ const CLAIM = statement(
   "idempotency_claim",
   `WITH ins AS (
      INSERT INTO idempotency_records
-       (id, scope, operation, key, fingerprint, state, owner_token, locked_until, expires_at, executions)
+       (id, scope, operation, key, fingerprint, state, owner_token, locked_until, expires_at, executions, input)
      VALUES (gen_random_uuid(), $1, $2, $3, $4, 'in_progress', $5::uuid,
-             now() + $6::int * interval '1 second', now() + $7::int * interval '1 second', 1)
+             now() + $6::int * interval '1 second', now() + $7::int * interval '1 second', 1, $8::jsonb)
      ON CONFLICT (scope, operation, key) DO NOTHING
      RETURNING ${RECORD_COLUMNS}, expires_at
    )
@@ -51,7 +52,8 @@ const CLAIM = statement(
     WHERE scope = $1 AND operation = $2 AND key = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
 );
 
-// Compare-and-swap on (state, executions): of all the takers that saw this version, one wins.
+// Compare-and-swap on (state, executions): of all the takers that saw this version, one wins. The
+// recovery points stay: the new owner resumes from them.
 const TAKE_OVER = statement(
   "idempotency_take_over",
   `UPDATE idempotency_records
@@ -59,10 +61,11 @@ const TAKE_OVER = statement(
           locked_until = now() + $6::int * interval '1 second',
           expires_at = now() + $7::int * interval '1 second',
           executions = executions + 1, updated_at = now(),
-          response_status = NULL, response_headers = NULL, response_body = NULL, resource_id = NULL
+          response_status = NULL, response_headers = NULL, response_body = NULL, resource_id = NULL,
+          input = coalesce($8::jsonb, input)
     WHERE id = $1::uuid AND state = $2 AND executions = $3::int
       AND (state = 'released' OR (state = 'in_progress' AND locked_until <= now()))
-   RETURNING executions`,
+   RETURNING executions, checkpoints`,
 );
 
 const DELETE_IF_EXPIRED = statement(
@@ -83,6 +86,27 @@ const COMPLETE = statement(
     WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'`,
 );
 
+// Owner-guarded like the completion; each recovery point also renews the lease.
+const CHECKPOINT = statement(
+  "idempotency_checkpoint",
+  `UPDATE idempotency_records
+      SET checkpoints = checkpoints || jsonb_build_object($3::text, jsonb_build_object('at', now(), 'value', $4::jsonb)),
+          recovery_point = $3, locked_until = now() + $5::int * interval '1 second', updated_at = now()
+    WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'`,
+);
+
+const ABANDONED = statement(
+  "idempotency_abandoned",
+  `SELECT scope, operation, key, input, recovery_point AS "recoveryPoint"
+     FROM idempotency_records
+    WHERE recovery_point IS NOT NULL AND input IS NOT NULL
+      AND state <> 'completed'
+      AND ((state = 'in_progress' AND locked_until <= now())
+        OR (state = 'released' AND updated_at <= now() - $2::int * interval '1 second'))
+    ORDER BY updated_at
+    LIMIT $1::int`,
+);
+
 const RELEASE = statement(
   "idempotency_release",
   `UPDATE idempotency_records
@@ -100,15 +124,24 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
 
   insertOrGet(r: ClaimRequest): Promise<InsertResult> {
     return guard(r.key, async () => {
-      const [row] = await this.sql.rows<RecordRow>(CLAIM, [r.scope, r.operation, r.key, r.fingerprint, r.ownerToken, r.lockTimeoutSeconds, r.ttlSeconds]);
+      const [row] = await this.sql.rows<RecordRow>(CLAIM, [
+        r.scope,
+        r.operation,
+        r.key,
+        r.fingerprint,
+        r.ownerToken,
+        r.lockTimeoutSeconds,
+        r.ttlSeconds,
+        jsonOrNull(r.input),
+      ]);
       if (!row) return null;
-      return row.claimed ? { owned: true, claim: claimOf(row, r) } : { owned: false, record: toRecord(row) };
+      return row.claimed ? { owned: true, claim: claimOf({ ...row, checkpoints: {} }, r) } : { owned: false, record: toRecord(row) };
     });
   }
 
   takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
     return guard(r.key, async () => {
-      const [row] = await this.sql.rows<{ executions: number }>(TAKE_OVER, [
+      const [row] = await this.sql.rows<{ executions: number; checkpoints: Checkpoints }>(TAKE_OVER, [
         seen.id,
         seen.state,
         seen.executions,
@@ -116,8 +149,9 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
         r.fingerprint,
         r.lockTimeoutSeconds,
         r.ttlSeconds,
+        jsonOrNull(r.input),
       ]);
-      return row ? claimOf({ id: seen.id, executions: row.executions }, r) : null;
+      return row ? claimOf({ id: seen.id, ...row }, r) : null;
     });
   }
 
@@ -153,6 +187,28 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
     }
   }
 
+  async checkpoint<T>(claim: OwnedClaim, point: string, lockTimeoutSeconds: number, step: (tx: Tx) => Promise<T>): Promise<T> {
+    const stepFailure: { error?: unknown } = {};
+    try {
+      return await this.sql.transaction(async (tx) => {
+        const value = await step(tx).catch((error: unknown) => {
+          stepFailure.error = error;
+          throw error;
+        });
+        const saved = await tx.count(CHECKPOINT, [claim.recordId, claim.ownerToken, point, JSON.stringify(value ?? null), lockTimeoutSeconds]);
+        if (saved === 0) throw new LostOwnershipError(claim.key);
+        return value;
+      });
+    } catch (error) {
+      if (error instanceof LostOwnershipError || ("error" in stepFailure && error === stepFailure.error)) throw error;
+      throw new StoreError(claim.key, error);
+    }
+  }
+
+  abandoned(limit: number, graceSeconds: number): Promise<Abandoned[]> {
+    return guard("(completer)", () => this.sql.rows<Abandoned>(ABANDONED, [limit, graceSeconds]));
+  }
+
   release(claim: OwnedClaim): Promise<boolean> {
     return guard(claim.key, async () => (await this.sql.count(RELEASE, [claim.recordId, claim.ownerToken])) === 1);
   }
@@ -166,7 +222,11 @@ async function guard<T>(key: string, step: () => Promise<T>): Promise<T> {
   }
 }
 
-function claimOf(row: { id: string; executions: number }, r: ClaimRequest): OwnedClaim {
+function jsonOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : JSON.stringify(value);
+}
+
+function claimOf(row: { id: string; executions: number; checkpoints: Checkpoints }, r: ClaimRequest): OwnedClaim {
   return {
     recordId: row.id,
     ownerToken: r.ownerToken,
@@ -175,6 +235,7 @@ function claimOf(row: { id: string; executions: number }, r: ClaimRequest): Owne
     key: r.key,
     fingerprint: r.fingerprint,
     executions: row.executions,
+    checkpoints: row.checkpoints,
   };
 }
 
@@ -193,6 +254,7 @@ function toRecord(row: RecordRow): IdempotencyRecord {
         ? null
         : { status: row.response_status, headers: row.response_headers ?? {}, body: row.response_body },
     resourceId: row.resource_id,
+    recoveryPoint: row.recovery_point,
     expiresInMs: row.expires_in_ms,
     leaseExpired: row.lease_expired,
     expired: row.expired,

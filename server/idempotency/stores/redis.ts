@@ -1,5 +1,5 @@
 import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
-import type { ClaimRequest, Completion, IdempotencyStore, InsertResult } from "./store";
+import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "./store";
 
 /** What the fast path remembers of a completed record: enough to replay it or refuse a new body. */
 interface CachedOutcome {
@@ -88,6 +88,14 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
     return response;
   }
 
+  checkpoint<T>(claim: OwnedClaim, point: string, lockTimeoutSeconds: number, step: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.inner.checkpoint(claim, point, lockTimeoutSeconds, step);
+  }
+
+  abandoned(limit: number, graceSeconds: number): Promise<Abandoned[]> {
+    return this.inner.abandoned(limit, graceSeconds);
+  }
+
   release(claim: OwnedClaim): Promise<boolean> {
     return this.inner.release(claim);
   }
@@ -117,6 +125,7 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
       executions: cached.executions,
       response: cached.response,
       resourceId: cached.resourceId,
+      recoveryPoint: null,
       expiresInMs: cached.until - Date.now(),
       leaseExpired: false,
       expired: false,

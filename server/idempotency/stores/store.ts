@@ -9,6 +9,17 @@ export interface ClaimRequest {
   ownerToken: string;
   lockTimeoutSeconds: number;
   ttlSeconds: number;
+  /** The request as JSON, kept so that a resumer with no client (the completer) can finish it; null if not resumable. */
+  input?: unknown;
+}
+
+/** A record whose execution stopped after a recovery point and that nobody is finishing. */
+export interface Abandoned {
+  scope: string;
+  operation: string;
+  key: string;
+  input?: unknown;
+  recoveryPoint: string;
 }
 
 export type InsertResult =
@@ -44,7 +55,17 @@ export interface IdempotencyStore<Tx> {
    */
   executeAndComplete(claim: OwnedClaim, ttlSeconds: number, execute: (tx: Tx) => Promise<Completion>): Promise<StoredResponse>;
   /**
-   * Give the key back after a failure (owner only); nothing is saved. False when the claim was no
+   * In one transaction: run `step`, then commit its result as the recovery point `point` and renew
+   * the lease, only while `claim` still owns the record; otherwise roll back and throw LostOwnershipError.
+   */
+  checkpoint<T>(claim: OwnedClaim, point: string, lockTimeoutSeconds: number, step: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Resumable records nobody is finishing: past a recovery point, with their lease run out, or
+   * released at least `graceSeconds` ago (time for the client's own retry to come first).
+   */
+  abandoned(limit: number, graceSeconds: number): Promise<Abandoned[]>;
+  /**
+   * Give the key back after a failure (owner only); no outcome is saved, recovery points are kept. False when the claim was no
    * longer this owner's (taken over, or completed by a commit whose answer was lost).
    */
   release(claim: OwnedClaim): Promise<boolean>;

@@ -9,7 +9,7 @@ import type { Context } from "../context";
 import type { Meta } from "../meta";
 
 /** What a resolver says of its call; the key, merchant and fault come from the request. */
-export interface TrpcCall<I, T> extends Pick<IdempotentCall<Sql, I>, "value" | "effect"> {
+export interface TrpcCall<I, T, S> extends Pick<IdempotentCall<Sql, I, S>, "value" | "steps" | "effect"> {
   input: I;
   /** Validates the stored success body on the way out, fresh or replayed. */
   output: z.ZodType<T>;
@@ -34,7 +34,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
       throw problemOf(ctx.calls.reject({ operation, via: "trpc", requestId: ctx.requestId }, seen, error));
     }
     let ran = false;
-    const call = async <I, T>(spec: TrpcCall<I, T>): Promise<Idempotent<T>> => {
+    const call = async <I, T, S>(spec: TrpcCall<I, T, S>): Promise<Idempotent<T>> => {
       ran = true;
       const result = await ctx.calls.run({
         operation,
@@ -45,6 +45,7 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
         input: () => spec.input,
         fault: () => parseFault(ctx.headers.get("simulate-failure"), ctx.faultInjection),
         value: spec.value,
+        steps: spec.steps,
         effect: spec.effect,
       });
       if (result.outcome === "replayed") ctx.replays.count++;

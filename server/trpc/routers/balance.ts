@@ -1,6 +1,6 @@
-import { getBalance } from "../../payments/queries";
+import { balanceOf } from "../../ledger/balance";
 import { merchantProcedure, router } from "../init";
 
 export const balanceRouter = router({
-  get: merchantProcedure.query(({ ctx }) => getBalance(ctx.db.sql, ctx.merchant.id)),
+  get: merchantProcedure.query(({ ctx }) => balanceOf(ctx.db.sql, ctx.merchant.id)),
 });

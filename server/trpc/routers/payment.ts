@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { idempotencyKeySchema } from "../../idempotency/key";
 import { problemToTRPCError } from "../../idempotency/adapters/trpc";
-import { CREATE_PAYMENT, executeCreatePayment } from "../../payments/operation";
+import { CREATE_PAYMENT } from "../../payments/operation";
 import { getPayment, listPayments } from "../../payments/queries";
 import { createPaymentInput, listPaymentsQuery, paymentSchema } from "../../payments/schema";
 import { problem } from "../../problem";
@@ -17,7 +17,7 @@ export const paymentRouter = router({
         input,
         output: paymentSchema,
         value: ({ amount, currency }) => ({ amount, currency }),
-        effect: (tx, { scope, input, execution }) => executeCreatePayment(tx, scope, input, execution),
+        ...ctx.operations.createPayment,
       }),
     ),
 

@@ -45,10 +45,33 @@ describe("decide", () => {
       executions: 1,
       response: state === RecordState.Completed ? { status: 201, headers: {}, body: "{}" } : null,
       resourceId: null,
+      recoveryPoint: null,
       expiresInMs: expired ? -1 : 1000,
       leaseExpired,
       expired,
     };
     expect(decide(record, same ? "fp-A" : "fp-B")).toBe(decision);
+  });
+
+  it("keeps a released key that is past a recovery point for the same request only", () => {
+    const released: IdempotencyRecord = {
+      id: "rec-2",
+      scope: SCOPE,
+      operation: OPERATION,
+      key: "key-2",
+      fingerprint: "fp-A",
+      state: RecordState.Released,
+      ownerToken: null,
+      executions: 1,
+      response: null,
+      resourceId: null,
+      recoveryPoint: "charged",
+      expiresInMs: 1000,
+      leaseExpired: false,
+      expired: false,
+    };
+    expect(decide(released, "fp-A")).toBe("take_over");
+    expect(decide(released, "fp-B")).toBe("mismatch");
+    expect(decide({ ...released, expired: true, expiresInMs: -1 }, "fp-B")).toBe("expired");
   });
 });

@@ -22,7 +22,7 @@ describe("IdempotencyEngine.run", () => {
     expect(result.outcome).toBe("executed");
     expect(result.response.status).toBe(201);
     expect(JSON.parse(result.response.body)).toEqual({ id: "pay_first", amount: 1000, currency: "usd", note: "é ✓" });
-    expect(op.calls).toEqual([{ recordId: result.recordId, key: "key-1", execution: 1 }]);
+    expect(op.calls).toEqual([{ recordId: result.recordId, key: "key-1", execution: 1, resumedFrom: null }]);
     expect(store.committed).toEqual([{ label: "first", execution: 1 }]);
     const record = recordOf();
     expect(record.state).toBe(RecordState.Completed);

@@ -1,0 +1,18 @@
+import type { Logger } from "pino";
+import type { Env } from "../env";
+import type { EngineOptions } from "../idempotency/engine";
+
+/**
+ * The tests' crash hook: with FAULT_INJECTION and ONCEPAY_CRASH_AT=<point> (or before:<point>), the
+ * process kills itself with SIGKILL right after that recovery point commits (or just before), as a
+ * machine that dies there would: nothing is flushed, nothing is released.
+ */
+export function crashHook(config: Env, log: Logger): EngineOptions["onRecoveryPoint"] {
+  const at = config.FAULT_INJECTION ? config.ONCEPAY_CRASH_AT : undefined;
+  if (!at) return undefined;
+  return (point, stage) => {
+    if (at !== (stage === "reached" ? `before:${point}` : point)) return;
+    log.warn({ point, stage }, "ONCEPAY_CRASH_AT: killing the process");
+    process.kill(process.pid, "SIGKILL");
+  };
+}

@@ -1,0 +1,60 @@
+import Stripe from "stripe";
+import { ProviderUnavailableError, type Charge, type ChargeRequest, type PaymentProvider } from "./provider";
+
+export interface StripeProviderOptions {
+  secretKey: string;
+  /** The simulator (or any Stripe-compatible host); undefined means Stripe itself. */
+  url?: string;
+  timeoutMs: number;
+  /** The SDK's own retries, each with the same Idempotency-Key: safe because the key is ours. */
+  maxNetworkRetries: number;
+}
+
+/** Stripe's test payment methods: one that succeeds, one that always declines. */
+const PAYMENT_METHOD = { ok: "pm_card_visa", declined: "pm_card_chargeDeclined" } as const;
+const DECLINED_CUSTOMER = "cus_declined";
+
+/** The provider spoken to by the official `stripe` SDK: the simulator by default, Stripe's test mode with a real key. */
+export class StripeProvider implements PaymentProvider {
+  private readonly stripe: Stripe;
+
+  constructor(options: StripeProviderOptions) {
+    const url = options.url ? new URL(options.url) : null;
+    this.stripe = new Stripe(options.secretKey, {
+      maxNetworkRetries: options.maxNetworkRetries,
+      timeout: options.timeoutMs,
+      ...(url && {
+        host: url.hostname,
+        port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+        protocol: url.protocol === "https:" ? "https" : "http",
+      }),
+    });
+  }
+
+  async charge(request: ChargeRequest): Promise<Charge> {
+    try {
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          amount: request.amount,
+          currency: request.currency,
+          confirm: true,
+          payment_method: request.customer === DECLINED_CUSTOMER ? PAYMENT_METHOD.declined : PAYMENT_METHOD.ok,
+          // Stripe's confirm=true otherwise asks for a return_url in case of redirects.
+          automatic_payment_methods: { enabled: true, allow_redirects: "never" },
+          metadata: { oncepay_payment: request.paymentId },
+        },
+        { idempotencyKey: request.idempotencyKey, ...(request.simulate && { headers: { "Simulate-Failure": request.simulate } }) },
+      );
+      if (intent.status === "succeeded") return { status: "succeeded", providerPaymentId: intent.id };
+      return { status: "failed", providerPaymentId: intent.id, code: intent.last_payment_error?.code ?? "payment_failed" };
+    } catch (error) {
+      // A decline is an answer, stored and replayed like any other; only silence or a 5xx is unknown.
+      if (error instanceof Stripe.errors.StripeCardError) {
+        const intentId = (error.raw as { payment_intent?: { id?: string } }).payment_intent?.id ?? null;
+        return { status: "failed", providerPaymentId: intentId, code: error.code ?? "card_declined" };
+      }
+      if (error instanceof Stripe.errors.StripeConnectionError) throw new ProviderUnavailableError(504, { cause: error });
+      throw new ProviderUnavailableError(502, { cause: error });
+    }
+  }
+}
