@@ -70,7 +70,7 @@ describe("refunds", () => {
     const first = await stripe.refunds.create({ payment_intent: pi.id, amount: 400 }, { idempotencyKey: key });
     const again = await stripe.refunds.create({ payment_intent: pi.id, amount: 400 }, { idempotencyKey: key });
     expect(again.id).toBe(first.id);
-    expect((await stripe.paymentIntents.retrieve(pi.id)).amount_refunded).toBe(400);
+    expect(((await stripe.paymentIntents.retrieve(pi.id)) as unknown as { amount_refunded: number }).amount_refunded).toBe(400);
   });
 
   it("never refunds more than was received under concurrent refunds", async () => {
