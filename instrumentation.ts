@@ -1,13 +1,19 @@
 /**
- * Next calls `register` once when a server starts: the moment to start the background jobs (the
- * completer), so abandoned payments are finished even if no request ever comes.
+ * Next calls `register` once when a server starts. The completer must run even if no request ever
+ * comes, but this file is bundled apart from the routes and shares no modules with them: an app made
+ * here would be a second app with its own error classes. So it only asks the server for its health
+ * once it listens; the route makes the process's one app, and the app starts its jobs.
  */
-export async function register(): Promise<void> {
+export function register(): void {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { startJobs } = await import("./server/app");
-  const attempt = (): void => {
-    // The database may not be up yet: keep trying, as a request would.
-    startJobs().catch(() => setTimeout(attempt, 2_000).unref());
+  const wake = (): void => {
+    // Set by Next when it listens (start-server.js); until then, try again.
+    const origin = process.env.__NEXT_PRIVATE_ORIGIN;
+    const retry = () => void setTimeout(wake, 1_000).unref();
+    if (!origin) return retry();
+    fetch(`${origin}/api/health`)
+      .then((res) => (res.ok ? undefined : retry()))
+      .catch(retry);
   };
-  attempt();
+  setTimeout(wake, 200).unref();
 }

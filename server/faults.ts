@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Steps } from "./idempotency/engine";
 import { ProblemError } from "./problem";
 
 /** The simulated network failures of the demo (contract: "Fault injection"). */
@@ -47,6 +48,21 @@ export function faultHooks(fault: Fault | null) {
       return async (...args) => {
         await execute(...args);
         throw new SimulatedFailure();
+      };
+    },
+    /**
+     * Wraps an operation's steps: with fail-before-commit, the first step throws after its writes,
+     * inside its transaction, so nothing commits at all (no recovery point, no local row, no charge).
+     */
+    wrapSteps<Tx>(steps: Steps<Tx>): Steps<Tx> {
+      if (fault?.mode !== "fail-before-commit") return steps;
+      const failing = async <T>(run: () => Promise<T>): Promise<never> => {
+        await run();
+        throw new SimulatedFailure();
+      };
+      return {
+        atomic: (point, run, parse) => steps.atomic(point, (tx) => failing(() => run(tx)), parse),
+        external: (point, run, parse) => steps.external(point, () => failing(run), parse),
       };
     },
     /** Only a fresh execution's answer is lost: a retry of the same request recovers its replay. */

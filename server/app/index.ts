@@ -112,17 +112,21 @@ export async function createApp(config: Env): Promise<App> {
 // (and one embedded database).
 const holder = globalThis as typeof globalThis & { __oncepayApp?: Promise<App> };
 
-/** The process's one App, made on first use: nothing connects at import or build time. */
+/**
+ * The process's one App, made on first use: nothing connects at import or build time. Its jobs (the
+ * completer) start with it; `instrumentation.ts` makes sure that happens even before any request.
+ */
 export function app(): Promise<App> {
-  holder.__oncepayApp ??= createApp(env).catch((error: unknown) => {
-    // Not cached: the database may come back, and the next request tries again.
-    holder.__oncepayApp = undefined;
-    throw error;
-  });
+  holder.__oncepayApp ??= createApp(env).then(
+    (made) => {
+      made.completer.start();
+      return made;
+    },
+    (error: unknown) => {
+      // Not cached: the database may come back, and the next request tries again.
+      holder.__oncepayApp = undefined;
+      throw error;
+    },
+  );
   return holder.__oncepayApp;
-}
-
-/** Starts the process's background jobs (the completer) once the app is up; called at server start. */
-export async function startJobs(): Promise<void> {
-  (await app()).completer.start();
 }

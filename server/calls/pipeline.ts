@@ -61,7 +61,7 @@ export class CallPipeline<Tx> {
       fingerprint: fingerprint(input),
       input,
       beforeExecute: hooks.beforeExecute,
-      steps: steps && ((s, execution) => steps(s, { scope, input, execution, fault })),
+      steps: steps && ((s, execution) => steps(hooks.wrapSteps(s), { scope, input, execution, fault })),
       execute: hooks.wrap((tx: Tx, execution, prepared: S) => call.effect(tx, { scope, input, execution, fault, prepared })),
     });
     if (run.resumedFrom) seen.resumedFrom = run.resumedFrom;

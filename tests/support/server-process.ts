@@ -15,6 +15,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** Crash (SIGKILL): nothing is cleaned up, as when a machine dies. */
   kill(): Promise<void>;
+  /** Resolves when the process has gone, however it went (the crash hook kills it from within). */
+  exited: Promise<void>;
   output(): string;
 }
 
@@ -54,6 +56,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
   let log = "";
   child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => log, options.readyWhenListening ?? false);
   return {
@@ -62,6 +65,7 @@ export async function startServer(options: ServerOptions = {}): Promise<ServerPr
     pid: child.pid ?? 0,
     stop: () => terminate(child, "SIGTERM"),
     kill: () => terminate(child, "SIGKILL"),
+    exited,
     output: () => log,
   };
 }

@@ -26,6 +26,9 @@ describe.each(["postgres", "embedded", "redis"] as const)("POST /api/v1/payments
       description: "contract test",
       customer: "cus_123",
       idempotencyKey: key,
+      providerPaymentId: expect.stringMatching(/^pi_/),
+      providerIdempotencyKey: expect.stringMatching(/^oncepay:/),
+      amountRefunded: 0,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(await api.balance()).toBe(before + 1500);

@@ -125,7 +125,8 @@ describe("the Redis fast path in front of PostgreSQL", () => {
     if (!holder || holder.owned) throw new Error("expected the completed record");
     const pttl = await redis.pttl(redisKey(key));
     expect(pttl).toBeGreaterThan(55_000);
-    expect(pttl).toBeLessThanOrEqual(holder.record.expiresInMs);
+    // Redis counts whole milliseconds and the database microseconds: one millisecond of rounding.
+    expect(pttl).toBeLessThanOrEqual(Math.ceil(holder.record.expiresInMs) + 1);
   });
 
   it("after retention, the key executes again: Redis forgot it with the database", async () => {
