@@ -57,6 +57,7 @@ export default async function setup(project: TestProject) {
   const started: ServerProcess[] = [];
   const databases: ScratchDatabase[] = [];
   let provider: ProviderProcess | undefined;
+  let spare: ProviderProcess | undefined;
   const embeddedDataDir = mkdtempSync(path.join(os.tmpdir(), "oncepay-embedded-"));
   const stop = async () => {
     await Promise.all(started.map((s) => s.stop()));
@@ -67,22 +68,25 @@ export default async function setup(project: TestProject) {
         await expectReconciled(provider.url, local);
       }
     } finally {
-      await provider?.stop();
+      await Promise.all([provider?.stop(), spare?.stop()]);
       await forgetFastPath(databases[1]).catch(() => undefined);
       await Promise.all(databases.map((d) => d.drop()));
       rmSync(embeddedDataDir, { recursive: true, force: true });
     }
   };
   try {
-    provider = await startProviderProcess();
-    // Inherited by the test workers, so every server a test starts charges this provider by default.
-    process.env.PROVIDER_URL = provider.url;
+    // One provider for the shared servers, reconciled at the end against their databases only; a
+    // spare one for the servers tests start on databases of their own (inherited by the workers as
+    // PROVIDER_URL). Suites that reconcile their own servers start their own provider.
+    [provider, spare] = await Promise.all([startProviderProcess(), startProviderProcess()]);
+    process.env.PROVIDER_URL = spare.url;
+    const charging = { PROVIDER_URL: provider.url };
     const [database, redisDatabase] = await Promise.all([createScratchDatabase(), createScratchDatabase()]);
     databases.push(database, redisDatabase);
     const servers = await Promise.all([
-      startServer({ databaseUrl: database.url }),
-      startServer({ dataDir: embeddedDataDir }),
-      startServer({ databaseUrl: redisDatabase.url, env: { REDIS_URL: TEST_REDIS_URL } }),
+      startServer({ databaseUrl: database.url, env: charging }),
+      startServer({ dataDir: embeddedDataDir, env: charging }),
+      startServer({ databaseUrl: redisDatabase.url, env: { ...charging, REDIS_URL: TEST_REDIS_URL } }),
     ]);
     started.push(...servers);
     const [postgres, embedded, redis] = servers;
