@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
 import { apiClient, expectProblemShape, type ApiClient } from "@/tests/support/api";
 import { intentsFor } from "@/tests/support/provider-ledger";

@@ -38,10 +38,7 @@ describe("a server killed at each recovery point, then retried", () => {
   });
 
   const points = [PaymentPoint.Created, `before:${PaymentPoint.Charged}`, PaymentPoint.Charged];
-  const cases = [
-    ...points.map((point) => ({ point, where: "postgres" as const })),
-    { point: `before:${PaymentPoint.Charged}`, where: "embedded" as const },
-  ];
+  const cases = [...points.map((point) => ({ point, where: "postgres" as const })), { point: `before:${PaymentPoint.Charged}`, where: "embedded" as const }];
 
   it.each(cases)("$point on $where", async ({ point, where }) => {
     const dataDir = where === "embedded" ? mkdtempSync(path.join(os.tmpdir(), "oncepay-crash-")) : undefined;
@@ -68,7 +65,13 @@ describe("a server killed at each recovery point, then retried", () => {
       );
       const resumeMs = Date.now() - started;
       expect(retried.status).toBe(201);
-      expect(retried.body).toMatchObject({ ...BODY, object: "payment", status: "succeeded", idempotencyKey: key, providerPaymentId: expect.stringMatching(/^pi_/) });
+      expect(retried.body).toMatchObject({
+        ...BODY,
+        object: "payment",
+        status: "succeeded",
+        idempotencyKey: key,
+        providerPaymentId: expect.stringMatching(/^pi_/),
+      });
       const payments = await api.paymentsWithKey(key);
       expect(payments).toHaveLength(1);
       expect(await intentsFor(provider.url, retried.body.id)).toEqual([expect.objectContaining({ id: retried.body.providerPaymentId, status: "succeeded" })]);
