@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { chromiumLaunchOptions } from "./e2e/support/browser";
+import { PROVIDER_PORT, providerURL } from "./e2e/support/provider";
 
 // Fixed by default; E2E_PORT and E2E_DEV_PORT let two checkouts of the repo run their scenarios at once.
 const PORT = Number(process.env.E2E_PORT ?? 3210);
@@ -13,9 +14,7 @@ const DEV_PORT = Number(process.env.E2E_DEV_PORT ?? 3211);
 const devURL = `http://127.0.0.1:${DEV_PORT}`;
 const DEV_DIST_DIR = ".next-e2e-dev";
 const DEV_SPEC = /dev-server\.spec\.ts$/;
-// One provider simulator for both app servers: payments are charged there (see e2e/provider.spec.ts).
-const PROVIDER_PORT = Number(process.env.E2E_PROVIDER_PORT ?? 12112);
-const providerURL = `http://127.0.0.1:${PROVIDER_PORT}`;
+// One provider simulator for both app servers (E2E_PROVIDER_PORT, see e2e/support/provider.ts): payments are charged there.
 
 /**
  * A fresh embedded database per run and server, so scenarios start from the seeded merchants only.
