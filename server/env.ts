@@ -43,7 +43,10 @@ const envSchema = z.object({
   COMPLETER_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   // Test only, honoured with FAULT_INJECTION: kill -9 this process at a recovery point ("charged"),
   // or just before it commits ("before:charged").
-  ONCEPAY_CRASH_AT: z.string().regex(/^(before:)?[a-z_]+$/).optional(),
+  ONCEPAY_CRASH_AT: z
+    .string()
+    .regex(/^(before:)?[a-z_]+$/)
+    .optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -97,7 +97,13 @@ async function pay(req: IncomingMessage): Promise<Answer> {
 async function charge(merchantId: string, input: CreatePaymentInput, key: string) {
   const origin = { idempotencyKey: key, idempotencyRecordId: randomUUID(), providerKey: `naive:${randomUUID()}` };
   const paymentId = await sql.transaction((tx) => startPayment(tx, merchantId, input, origin));
-  const answer = await provider.charge({ paymentId, amount: input.amount, currency: input.currency, customer: input.customer ?? null, idempotencyKey: origin.providerKey });
+  const answer = await provider.charge({
+    paymentId,
+    amount: input.amount,
+    currency: input.currency,
+    customer: input.customer ?? null,
+    idempotencyKey: origin.providerKey,
+  });
   return sql.transaction((tx) => settlePayment(tx, merchantId, paymentId, answer));
 }
 

@@ -55,7 +55,9 @@ export function createPaymentOperation(provider: PaymentProvider) {
       const providerKey = providerKeyOf(execution);
       const { paymentId } = await steps.atomic(
         PaymentPoint.Created,
-        async (tx) => ({ paymentId: await startPayment(tx, scope, input, { idempotencyKey: execution.key, idempotencyRecordId: execution.recordId, providerKey }) }),
+        async (tx) => ({
+          paymentId: await startPayment(tx, scope, input, { idempotencyKey: execution.key, idempotencyRecordId: execution.recordId, providerKey }),
+        }),
         (saved) => createdSchema.parse(saved),
       );
       const charge = await steps.external(

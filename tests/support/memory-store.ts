@@ -142,7 +142,9 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
           (row.state === RecordState.Released && row.updatedAt <= this.now - graceSeconds * 1000)),
     );
     return Promise.resolve(
-      found.slice(0, limit).map((row) => ({ scope: row.scope, operation: row.operation, key: row.key, input: row.input, recoveryPoint: row.recoveryPoint ?? "" })),
+      found
+        .slice(0, limit)
+        .map((row) => ({ scope: row.scope, operation: row.operation, key: row.key, input: row.input, recoveryPoint: row.recoveryPoint ?? "" })),
     );
   }
 
