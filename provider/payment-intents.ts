@@ -85,6 +85,9 @@ const createSchema = z.strictObject({
   metadata: metadataSchema.optional(),
   description: z.string().max(1000).optional(),
   customer: z.string().min(1).max(255).optional(),
+  // Accepted as Stripe accepts them, so that code written for Stripe runs unchanged; nothing here redirects.
+  automatic_payment_methods: z.strictObject({ enabled: z.enum(["true", "false"]), allow_redirects: z.enum(["always", "never"]).optional() }).optional(),
+  return_url: z.string().url().optional(),
 });
 
 /** Validates a create (nothing is saved if this throws) and returns its execution. */

@@ -1,9 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { connect, identify } from "@/server/db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "@/server/db/redis";
+import { startProviderProcess, type ProviderProcess } from "./provider-process";
+import { expectReconciled, type LocalDatabase } from "./reconcile";
 import { deleteByPrefix } from "./redis-keys";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
 import { startServer, TEST_DIST_DIR, type ServerProcess } from "./server-process";
@@ -16,6 +19,8 @@ declare module "vitest" {
     postgresUrl: string;
     /** The Redis the redis server uses. */
     redisUrl: string;
+    /** The provider simulator the shared servers charge. */
+    providerUrl: string;
   }
 }
 
@@ -51,17 +56,32 @@ export default async function setup(project: TestProject) {
   }
   const started: ServerProcess[] = [];
   const databases: ScratchDatabase[] = [];
+  let provider: ProviderProcess | undefined;
+  const embeddedDataDir = mkdtempSync(path.join(os.tmpdir(), "oncepay-embedded-"));
   const stop = async () => {
     await Promise.all(started.map((s) => s.stop()));
-    await forgetFastPath(databases[1]).catch(() => undefined);
-    await Promise.all(databases.map((d) => d.drop()));
+    try {
+      // After every suite, one reconciliation: what the shared servers charged, seen from both ends.
+      if (provider && started.length === 3) {
+        const local: LocalDatabase[] = [...databases.map((d) => ({ url: d.url })), { dataDir: embeddedDataDir }];
+        await expectReconciled(provider.url, local);
+      }
+    } finally {
+      await provider?.stop();
+      await forgetFastPath(databases[1]).catch(() => undefined);
+      await Promise.all(databases.map((d) => d.drop()));
+      rmSync(embeddedDataDir, { recursive: true, force: true });
+    }
   };
   try {
+    provider = await startProviderProcess();
+    // Inherited by the test workers, so every server a test starts charges this provider by default.
+    process.env.PROVIDER_URL = provider.url;
     const [database, redisDatabase] = await Promise.all([createScratchDatabase(), createScratchDatabase()]);
     databases.push(database, redisDatabase);
     const servers = await Promise.all([
       startServer({ databaseUrl: database.url }),
-      startServer(),
+      startServer({ dataDir: embeddedDataDir }),
       startServer({ databaseUrl: redisDatabase.url, env: { REDIS_URL: TEST_REDIS_URL } }),
     ]);
     started.push(...servers);
@@ -69,6 +89,7 @@ export default async function setup(project: TestProject) {
     project.provide("servers", { postgres: postgres.url, embedded: embedded.url, redis: redis.url });
     project.provide("postgresUrl", database.url);
     project.provide("redisUrl", TEST_REDIS_URL);
+    project.provide("providerUrl", provider.url);
   } catch (error) {
     await stop();
     throw error;

@@ -228,5 +228,50 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
       await sut.store.deleteIfExpired(old);
       expect(await holder(key)).toMatchObject({ state: "in_progress", executions: 1 });
     });
+
+    it("a checkpoint commits its step's writes with the recovery point, and a takeover gets it back", async () => {
+      const key = randomUUID();
+      const c = await claim(key, { lockTimeoutSeconds: 1, input: { amount: 1 } });
+      const m = marker();
+      const value = await sut.store.checkpoint(c, "created", 1, async (tx) => {
+        await sut.effect(tx, m);
+        return { id: m };
+      });
+      expect(value).toEqual({ id: m });
+      expect(await sut.traces(m)).toBe(1);
+      const stale = await after(1, key, (r) => r.leaseExpired, "the lease never ran out");
+      expect(stale.recoveryPoint).toBe("created");
+      const taker = await sut.store.takeOver(stale, request(key, { input: { amount: 1 } }));
+      expect(taker?.checkpoints).toMatchObject({ created: { value: { id: m } } });
+      expect(taker?.checkpoints.created?.at).toEqual(expect.any(String));
+    });
+
+    it("a stale owner's checkpoint rolls back its step and throws LostOwnershipError", async () => {
+      const key = randomUUID();
+      const c = await claim(key, { lockTimeoutSeconds: 1 });
+      const stale = await after(1, key, (r) => r.leaseExpired, "the lease never ran out");
+      expect(await sut.store.takeOver(stale, request(key))).not.toBeNull();
+      const m = marker();
+      await expect(sut.store.checkpoint(c, "created", 30, (tx) => sut.effect(tx, m))).rejects.toBeInstanceOf(LostOwnershipError);
+      expect(await sut.traces(m)).toBe(0);
+    });
+
+    it("released past a recovery point: kept for the same request, and listed as abandoned after the grace", async () => {
+      const key = randomUUID();
+      const input = { amount: 7, key };
+      const c = await claim(key, { input });
+      await sut.store.checkpoint(c, "charged", 30, () => Promise.resolve({ ok: true }));
+      expect(await sut.store.release(c)).toBe(true);
+      expect(await holder(key)).toMatchObject({ state: "released", recoveryPoint: "charged" });
+      const listed = async () => (await sut.store.abandoned(1000, 1)).find((a) => a.key === key);
+      if (sut.clock !== "real") sut.clock.advance(2);
+      const found = await poll(listed, { timeoutMs: sut.clock === "real" ? 1000 + REAL_CLOCK_SLACK_MS : 0, intervalMs: 100, message: "never abandoned" });
+      expect(found).toEqual({ scope: "merchant-1", operation: "test.op", key, input, recoveryPoint: "charged" });
+      // A record with no recovery point has nothing to finish: never listed.
+      const plain = randomUUID();
+      expect(await sut.store.release(await claim(plain, { input }))).toBe(true);
+      if (sut.clock !== "real") sut.clock.advance(2);
+      expect((await sut.store.abandoned(1000, 0)).some((a) => a.key === plain)).toBe(false);
+    });
   });
 }

@@ -6,7 +6,7 @@ export interface RawAnswer {
   status: number;
   headers: Headers;
   text: string;
-  body: any;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests index into arbitrary JSON
 }
 
 export interface RawOptions {

@@ -17,7 +17,15 @@ describe("PaymentIntents through the official SDK", () => {
   it("charges a card that succeeds and records the event", async () => {
     const metadata = marker();
     const pi = await stripe.paymentIntents.create(chargeParams(metadata), { idempotencyKey: newKey() });
-    expect(pi).toMatchObject({ object: "payment_intent", status: "succeeded", amount: 1200, amount_received: 1200, currency: "usd", metadata, livemode: false });
+    expect(pi).toMatchObject({
+      object: "payment_intent",
+      status: "succeeded",
+      amount: 1200,
+      amount_received: 1200,
+      currency: "usd",
+      metadata,
+      livemode: false,
+    });
     expect(pi.id).toMatch(/^pi_[0-9A-Za-z]{24}$/);
     expect(pi.latest_charge).toMatch(/^ch_/);
     expect(pi.lastResponse.requestId).toMatch(/^req_/);

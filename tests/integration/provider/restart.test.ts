@@ -1,4 +1,3 @@
-import Stripe from "stripe";
 import { afterAll, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
 import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/tests/support/provider-process";
@@ -59,5 +58,3 @@ describe("the ledger is durable", () => {
     expect((await providerLedger(again.url)).payment_intents).toHaveLength(0);
   });
 });
-
-void Stripe;

@@ -1,0 +1,104 @@
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { poll } from "@/fixtures";
+import { providerLedger } from "./provider-process";
+
+/** A database Oncepay ran on: PostgreSQL by URL, or an embedded data directory whose server has stopped. */
+export type LocalDatabase = { url: string } | { dataDir: string };
+
+interface LocalPayment {
+  id: string;
+  status: string;
+  amount: number;
+  currency: string;
+  provider_payment_id: string | null;
+}
+
+interface LocalEntry {
+  source_type: string;
+  source_id: string;
+  currency: string;
+  amount: string;
+}
+
+const PAYMENTS = "SELECT id, status, amount, currency, provider_payment_id FROM payments";
+const ENTRIES = "SELECT source_type, source_id, currency, amount::text AS amount FROM ledger_entries";
+
+async function readLocal(db: LocalDatabase): Promise<{ payments: LocalPayment[]; entries: LocalEntry[] }> {
+  if ("url" in db) {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      return { payments: (await client.query<LocalPayment>(PAYMENTS)).rows, entries: (await client.query<LocalEntry>(ENTRIES)).rows };
+    } finally {
+      await client.end();
+    }
+  }
+  // Where server/db/embedded.ts keeps it.
+  const lite = await PGlite.create({ dataDir: path.join(db.dataDir, "pglite") });
+  try {
+    return { payments: (await lite.query<LocalPayment>(PAYMENTS)).rows, entries: (await lite.query<LocalEntry>(ENTRIES)).rows };
+  } finally {
+    await lite.close();
+  }
+}
+
+/**
+ * Every way the provider's ledger and Oncepay's can disagree, for payments made through `providerUrl`
+ * by servers on `databases`: the project's promise ("charged once") checked from both ends.
+ * Empty means they agree.
+ */
+export async function discrepancies(providerUrl: string, databases: LocalDatabase[]): Promise<string[]> {
+  const [ledger, ...locals] = await Promise.all([providerLedger(providerUrl), ...databases.map(readLocal)]);
+  const payments = new Map(locals.flatMap((l) => l.payments).map((p) => [p.id, p]));
+  const entries = locals.flatMap((l) => l.entries);
+  const problems: string[] = [];
+  const succeededBy = new Map<string, string[]>();
+  for (const intent of ledger.payment_intents) {
+    const paymentId = intent.metadata.oncepay_payment;
+    if (!paymentId) continue;
+    if (intent.status === "succeeded") succeededBy.set(paymentId, [...(succeededBy.get(paymentId) ?? []), intent.id]);
+  }
+  for (const [paymentId, intents] of succeededBy) {
+    const payment = payments.get(paymentId);
+    if (intents.length > 1) problems.push(`payment ${paymentId} was charged ${intents.length} times: ${intents.join(", ")}`);
+    if (!payment) problems.push(`succeeded ${intents.join(", ")} has no Oncepay payment ${paymentId}`);
+    else if (payment.status !== "succeeded" || payment.provider_payment_id !== intents[0]) {
+      problems.push(`payment ${paymentId} is ${payment.status} with ${payment.provider_payment_id ?? "no PaymentIntent"}, but ${intents[0]} succeeded`);
+    }
+  }
+  const intents = new Map(ledger.payment_intents.map((i) => [i.id, i]));
+  for (const payment of payments.values()) {
+    if (payment.status !== "succeeded") continue;
+    const intent = payment.provider_payment_id ? intents.get(payment.provider_payment_id) : undefined;
+    if (intent?.status !== "succeeded") problems.push(`payment ${payment.id} succeeded locally without a succeeded PaymentIntent`);
+    else if (intent.amount !== payment.amount || intent.currency !== payment.currency) problems.push(`payment ${payment.id} differs from ${intent.id} in amount`);
+  }
+  // The ledger: exactly one entry per succeeded payment, of its amount; none for anything else.
+  const credited = new Map<string, number>();
+  for (const entry of entries.filter((e) => e.source_type === "payment")) {
+    credited.set(entry.source_id, (credited.get(entry.source_id) ?? 0) + 1);
+    const payment = payments.get(entry.source_id);
+    if (payment?.status !== "succeeded" || Number(entry.amount) !== payment.amount) problems.push(`ledger entry for ${entry.source_id} matches no succeeded payment`);
+  }
+  for (const payment of payments.values()) {
+    if (payment.status === "succeeded" && credited.get(payment.id) !== 1) problems.push(`payment ${payment.id} has ${credited.get(payment.id) ?? 0} ledger entries`);
+  }
+  return problems;
+}
+
+/**
+ * Waits until the ledgers agree: a charge whose answer was lost is finished by a retry or by the
+ * completer within the lease plus its interval, so a disagreement is only final after `timeoutMs`.
+ */
+export async function expectReconciled(providerUrl: string, databases: LocalDatabase[], timeoutMs = 45_000): Promise<void> {
+  let last: string[] = [];
+  await poll(
+    async () => {
+      last = await discrepancies(providerUrl, databases);
+      return last.length === 0;
+    },
+    { timeoutMs, intervalMs: 500, message: () => `the provider's ledger and Oncepay's disagree:\n${last.join("\n")}` },
+  );
+}
