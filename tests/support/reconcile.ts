@@ -73,17 +73,20 @@ export async function discrepancies(providerUrl: string, databases: LocalDatabas
     if (payment.status !== "succeeded") continue;
     const intent = payment.provider_payment_id ? intents.get(payment.provider_payment_id) : undefined;
     if (intent?.status !== "succeeded") problems.push(`payment ${payment.id} succeeded locally without a succeeded PaymentIntent`);
-    else if (intent.amount !== payment.amount || intent.currency !== payment.currency) problems.push(`payment ${payment.id} differs from ${intent.id} in amount`);
+    else if (intent.amount !== payment.amount || intent.currency !== payment.currency)
+      problems.push(`payment ${payment.id} differs from ${intent.id} in amount`);
   }
   // The ledger: exactly one entry per succeeded payment, of its amount; none for anything else.
   const credited = new Map<string, number>();
   for (const entry of entries.filter((e) => e.source_type === "payment")) {
     credited.set(entry.source_id, (credited.get(entry.source_id) ?? 0) + 1);
     const payment = payments.get(entry.source_id);
-    if (payment?.status !== "succeeded" || Number(entry.amount) !== payment.amount) problems.push(`ledger entry for ${entry.source_id} matches no succeeded payment`);
+    if (payment?.status !== "succeeded" || Number(entry.amount) !== payment.amount)
+      problems.push(`ledger entry for ${entry.source_id} matches no succeeded payment`);
   }
   for (const payment of payments.values()) {
-    if (payment.status === "succeeded" && credited.get(payment.id) !== 1) problems.push(`payment ${payment.id} has ${credited.get(payment.id) ?? 0} ledger entries`);
+    if (payment.status === "succeeded" && credited.get(payment.id) !== 1)
+      problems.push(`payment ${payment.id} has ${credited.get(payment.id) ?? 0} ledger entries`);
   }
   return problems;
 }
