@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { chromiumLaunchOptions } from "./e2e/support/browser";
+import { PROVIDER_PORT, providerURL } from "./e2e/support/provider";
 
 // Fixed by default; E2E_PORT and E2E_DEV_PORT let two checkouts of the repo run their scenarios at once.
 const PORT = Number(process.env.E2E_PORT ?? 3210);
@@ -13,6 +14,7 @@ const DEV_PORT = Number(process.env.E2E_DEV_PORT ?? 3211);
 const devURL = `http://127.0.0.1:${DEV_PORT}`;
 const DEV_DIST_DIR = ".next-e2e-dev";
 const DEV_SPEC = /dev-server\.spec\.ts$/;
+// One provider simulator for both app servers (E2E_PROVIDER_PORT, see e2e/support/provider.ts): payments are charged there.
 
 /**
  * A fresh embedded database per run and server, so scenarios start from the seeded merchants only.
@@ -30,12 +32,13 @@ function freshDataDir(variable: string): string {
 }
 const dataDir = freshDataDir("E2E_DATA_DIR");
 const devDataDir = freshDataDir("E2E_DEV_DATA_DIR");
+const providerDataDir = freshDataDir("E2E_PROVIDER_DATA_DIR");
 
 // The servers must use the embedded database (PGlite in their data dir), never a PostgreSQL from the
 // caller's environment: unset here (the webServer env is built from process.env) and again in the commands.
 delete process.env.DATABASE_URL;
 
-const serverEnv = { NEXT_TELEMETRY_DISABLED: "1", FAULT_INJECTION: "1", LOG_LEVEL: "warn" };
+const serverEnv = { NEXT_TELEMETRY_DISABLED: "1", FAULT_INJECTION: "1", LOG_LEVEL: "warn", PROVIDER_URL: providerURL };
 
 export default defineConfig({
   testDir: "e2e",
@@ -62,6 +65,16 @@ export default defineConfig({
     },
   ],
   webServer: [
+    {
+      // First, so that it is up before either app charges through it; its own fresh ledger per run.
+      command: "npm run provider",
+      url: `${providerURL}/health`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "ignore",
+      stderr: "pipe",
+      env: { LOG_LEVEL: "warn", PROVIDER_PORT: String(PROVIDER_PORT), PROVIDER_DATA_DIR: providerDataDir },
+    },
     {
       // `npm test` builds beforehand; alone, `npx playwright test` builds only when there is no build yet.
       command: ["unset DATABASE_URL", `(test -f ${DIST_DIR}/BUILD_ID || npm run build:test)`, `exec npx next start -p ${PORT} -H 127.0.0.1`].join(" && "),

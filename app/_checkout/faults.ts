@@ -5,6 +5,12 @@ export const FAULT_MODES = [
   { id: "browser-drop", label: "Dropped in the browser", hint: "The server answers 201; the browser throws it away." },
   { id: "fail-before-commit", label: "Fail before commit", hint: "The server fails before committing (503)." },
   { id: "slow", label: "Slow server", hint: "The payment holds for 3 s after the key is claimed." },
+  {
+    id: "provider-timeout-after-charge",
+    label: "Provider times out after charging",
+    hint: "The provider charges, its answer is lost (504); the retry resumes and is not charged again.",
+  },
+  { id: "provider-fail-before-charge", label: "Provider fails before charging", hint: "The provider fails before charging (502); the retry charges once." },
   { id: "flaky", label: "Flaky", hint: "A seeded random mix of all of the above, on every try." },
 ] as const;
 
@@ -34,6 +40,8 @@ export function faultFor(settings: FaultSettings, serial: number, tryNumber: num
       return {};
     case "lost-response":
     case "fail-before-commit":
+    case "provider-timeout-after-charge":
+    case "provider-fail-before-charge":
       return tryNumber === 1 ? { simulateFailure: settings.mode } : {};
     case "browser-drop":
       return tryNumber === 1 ? { dropResponse: true } : {};
@@ -42,9 +50,11 @@ export function faultFor(settings: FaultSettings, serial: number, tryNumber: num
     case "flaky": {
       const roll = random(settings.seed, serial, tryNumber);
       if (roll < 0.5) return {};
-      if (roll < 0.65) return { simulateFailure: "lost-response" };
-      if (roll < 0.8) return { simulateFailure: "fail-before-commit" };
-      if (roll < 0.9) return { dropResponse: true };
+      if (roll < 0.6) return { simulateFailure: "lost-response" };
+      if (roll < 0.7) return { simulateFailure: "fail-before-commit" };
+      if (roll < 0.78) return { simulateFailure: "provider-timeout-after-charge" };
+      if (roll < 0.86) return { simulateFailure: "provider-fail-before-charge" };
+      if (roll < 0.93) return { dropResponse: true };
       return { simulateFailure: "delay=800" };
     }
   }

@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { useTRPCClient } from "../_trpc/client";
 import { loadAttempt, newAttempt, saveAttempt, type Attempt, type TryLogEntry, type AttemptRequest, type AttemptState } from "./attempt";
 import { faultFor, type FaultSettings } from "./faults";
-import { backoffMs, classify, MAX_RETRIES, type Problem } from "./retry";
+import { classify, MAX_RETRIES, retryDelayMs, type Problem } from "./retry";
 
 export interface CheckoutRequest {
   signature: string;
@@ -31,7 +31,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The checkout's retry loop: one key per attempt, automatic retries with backoff and jitter on
- * network failures, 409s and 5xx, then a manual "Try again" with the same key.
+ * network failures, 409s and 5xx (honouring Retry-After), then a manual "Try again" with the same key.
  */
 export function useCheckout(faults: FaultSettings) {
   const client = useTRPCClient();
@@ -93,7 +93,7 @@ export function useCheckout(faults: FaultSettings) {
           }
           settle({ label: failure.label, ok: false, replayed: false }, "running");
           if (retry < MAX_RETRIES) {
-            const ms = backoffMs(retry + 1);
+            const ms = retryDelayMs(retry + 1, failure.problem);
             setPhase({ kind: "waiting", retry: retry + 1, ms, reason: failure.label });
             await sleep(ms);
           }

@@ -1,8 +1,11 @@
 "use client";
 
+import { useQuery } from "@tanstack/react-query";
 import type { TryLogEntry } from "../_checkout/attempt";
 import { formatMoney } from "../_checkout/catalog";
 import type { PaidPayment } from "../_checkout/use-checkout";
+import { useTRPC } from "../_trpc/client";
+import { RecoveryPoints, RequestHistory, resumptions, viaLabel, type KeyTimelineData } from "./key-history";
 
 /** Every try of the attempt (one key), with its outcome and whether it was a replay. */
 export function TryList({ log }: { log: TryLogEntry[] }) {
@@ -46,8 +49,42 @@ export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: 
         </dd>
         <dt>Merchant balance</dt>
         <dd data-testid="receipt-balance">{balance === undefined ? "…" : formatMoney(balance, payment.currency)}</dd>
+        <dt>Provider PaymentIntent</dt>
+        <dd>
+          <code data-testid="provider-payment-id">{payment.providerPaymentId ?? "—"}</code>
+        </dd>
+        <dt>Provider key</dt>
+        <dd>
+          <code data-testid="provider-key">{payment.providerIdempotencyKey ?? "—"}</code>
+        </dd>
       </dl>
       <TryList log={log} />
+      <ServerHistory paymentId={payment.id} />
     </section>
+  );
+}
+
+/** The request log is written a moment after each answer: read it again until the paying request is in. */
+const settled = (data: KeyTimelineData | undefined) => data?.requests.some((r) => r.status < 300) === true;
+
+/** What the server recorded under the key: its recovery points, and whether an execution resumed from one. */
+function ServerHistory({ paymentId }: { paymentId: string }) {
+  const trpc = useTRPC();
+  const timeline = useQuery({ ...trpc.payment.timeline.queryOptions({ id: paymentId }), refetchInterval: (q) => (settled(q.state.data) ? false : 500) });
+  const data = timeline.data;
+  if (!data) return null;
+  const resumed = resumptions(data.requests);
+  return (
+    <div className="server-history" data-testid="server-history">
+      <h3>On the server</h3>
+      <p data-testid="resumption">
+        {resumed.length === 0
+          ? "Not resumed: one execution ran every step."
+          : resumed.map((r) => `Resumed from ${r.resumedFrom}${r.via === "job" ? " by the completer" : ` (${viaLabel(r.via)} retry)`}`).join("; ") + "."}
+        {data.record && ` Executed ${data.record.executions}×.`}
+      </p>
+      <RecoveryPoints points={data.record?.recoveryPoints ?? []} />
+      <RequestHistory requests={data.requests} testId="server-requests" />
+    </div>
   );
 }

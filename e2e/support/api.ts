@@ -9,6 +9,8 @@ export interface PaymentView {
   currency: string;
   status: string;
   idempotencyKey: string;
+  providerPaymentId: string | null;
+  providerIdempotencyKey: string | null;
 }
 
 /** Payments that were not there before. */

@@ -1,4 +1,5 @@
 import type { PrismaClient } from "../db/client";
+import { DISPLAY_STATE } from "../payments/timeline";
 import { WINDOWS, type DashboardWindow, type RECORD_STATES } from "./schema";
 
 export interface Summary {
@@ -119,9 +120,6 @@ export interface RecordRow {
   paymentId: string | null;
 }
 
-// The record's own state, except that a completed one past retention shows as expired.
-const DISPLAY_STATE = `CASE WHEN r.state = 'completed' AND r.expires_at <= now() THEN 'expired' ELSE r.state END`;
-
 export async function records(prisma: PrismaClient, filter: { merchant?: string; state?: DisplayState; search?: string; limit: number }): Promise<RecordRow[]> {
   const m = filter.merchant ?? null;
   const state = filter.state ?? null;
@@ -150,39 +148,4 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
     filter.limit,
   );
   return rows.map((r) => ({ ...r, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
-}
-
-export interface KeyTimeline {
-  record: {
-    state: DisplayState;
-    executions: number;
-    responseStatus: number | null;
-    responseBody: string | null;
-    paymentId: string | null;
-    expiresAt: string;
-  } | null;
-  /** Every request seen with the key, in arrival order. */
-  requests: { at: string; outcome: string; status: number; latencyMs: number }[];
-}
-
-export async function keyTimeline(prisma: PrismaClient, merchant: string, operation: string, key: string): Promise<KeyTimeline> {
-  const [record] = await prisma.$queryRawUnsafe<
-    { state: DisplayState; executions: number; responseStatus: number | null; responseBody: string | null; paymentId: string | null; expiresAt: Date }[]
-  >(
-    `SELECT ${DISPLAY_STATE} AS state, r.executions, r.response_status AS "responseStatus",
-            r.response_body AS "responseBody", r.resource_id AS "paymentId", r.expires_at AS "expiresAt"
-       FROM idempotency_records r WHERE r.scope = $1 AND r.operation = $2 AND r.key = $3`,
-    merchant,
-    operation,
-    key,
-  );
-  const requests = await prisma.$queryRaw<{ at: Date; outcome: string; status: number; latencyMs: number }[]>`
-    SELECT at, outcome, status, latency_ms AS "latencyMs"
-      FROM request_log
-     WHERE merchant_id = ${merchant} AND operation = ${operation} AND idempotency_key = ${key}
-     ORDER BY at, id`;
-  return {
-    record: record ? { ...record, expiresAt: record.expiresAt.toISOString() } : null,
-    requests: requests.map((r) => ({ ...r, at: r.at.toISOString() })),
-  };
 }

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { RECORD_STATES } from "@/server/dashboard/schema";
+import { RecoveryPoints, RequestHistory, resumptions } from "../../_components/key-history";
 import { useTRPC } from "../../_trpc/client";
 
 export const STATES = RECORD_STATES;
@@ -108,13 +109,16 @@ export function KeyTimeline({ selected, onClose }: { selected: SelectedKey; onCl
         {selected.merchant} · {selected.operation}
         {data?.record && ` · ${STATE_LABEL[data.record.state]} · executed ${data.record.executions}×`}
       </p>
-      <ol className="requests" data-testid="timeline-requests">
-        {(data?.requests ?? []).map((r, i) => (
-          <li key={i} className={`outcome-${r.outcome}`}>
-            <span>{new Date(r.at).toLocaleTimeString()}</span> <strong>{r.outcome}</strong> {r.status} · {r.latencyMs.toFixed(1)} ms
-          </li>
-        ))}
-      </ol>
+      {data && (
+        <p data-testid="timeline-summary">
+          {data.record?.recoveryPoints.length ?? 0} recovery {data.record?.recoveryPoints.length === 1 ? "point" : "points"} ·{" "}
+          {resumptions(data.requests).length} resumed · {data.requests.filter((r) => r.via === "job").length} completer runs
+        </p>
+      )}
+      <h3>Recovery points</h3>
+      <RecoveryPoints points={data?.record?.recoveryPoints ?? []} />
+      <h3>Requests</h3>
+      <RequestHistory requests={data?.requests ?? []} testId="timeline-requests" />
       {data?.record?.responseBody && (
         <>
           <h3>Stored response ({data.record.responseStatus})</h3>

@@ -1,5 +1,6 @@
-import { keyTimeline, records, summary, timeseries } from "../../dashboard/queries";
+import { records, summary, timeseries } from "../../dashboard/queries";
 import { keyTimelineInput, recordsInput, summaryInput } from "../../dashboard/schema";
+import { keyTimeline, keyTimelineSchema } from "../../payments/timeline";
 import { publicProcedure, router } from "../init";
 
 /**
@@ -10,5 +11,9 @@ export const dashboardRouter = router({
   summary: publicProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.db.prisma, input.window, input.merchant)),
   timeseries: publicProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.db.prisma, input.window, input.merchant)),
   records: publicProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.db.prisma, input)),
-  keyTimeline: publicProcedure.input(keyTimelineInput).query(({ ctx, input }) => keyTimeline(ctx.db.prisma, input.merchant, input.operation, input.key)),
+  /** A key's record and requests: its recovery points, the executions resumed from them, and completer runs. */
+  keyTimeline: publicProcedure
+    .input(keyTimelineInput)
+    .output(keyTimelineSchema)
+    .query(({ ctx, input }) => keyTimeline(ctx.db.sql, input.merchant, input.operation, input.key)),
 });

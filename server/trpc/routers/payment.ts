@@ -4,6 +4,7 @@ import { problemToTRPCError } from "../../idempotency/adapters/trpc";
 import { CREATE_PAYMENT } from "../../payments/operation";
 import { getPayment, listPayments } from "../../payments/queries";
 import { createPaymentInput, listPaymentsQuery, paymentSchema } from "../../payments/schema";
+import { keyTimelineSchema, paymentTimeline } from "../../payments/timeline";
 import { problem } from "../../problem";
 import { idempotentProcedure, merchantProcedure, router } from "../init";
 
@@ -28,4 +29,14 @@ export const paymentRouter = router({
     if (!payment) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
     return payment;
   }),
+
+  /** The timeline of the key that created the payment: its recovery points, resumptions and completer runs. */
+  timeline: merchantProcedure
+    .input(z.object({ id: z.string().min(1).max(64) }))
+    .output(keyTimelineSchema)
+    .query(async ({ ctx, input }) => {
+      const timeline = await paymentTimeline(ctx.db.sql, ctx.merchant.id, input.id);
+      if (!timeline) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
+      return timeline;
+    }),
 });

@@ -8,7 +8,17 @@ describe("checkout faults", () => {
     expect(faultFor({ mode: "fail-before-commit", seed: 1 }, 3, 1)).toEqual({ simulateFailure: "fail-before-commit" });
     expect(faultFor({ mode: "browser-drop", seed: 1 }, 3, 1)).toEqual({ dropResponse: true });
     expect(faultFor({ mode: "slow", seed: 1 }, 3, 1)).toEqual({ simulateFailure: "delay=3000" });
-    for (const mode of ["lost-response", "fail-before-commit", "browser-drop", "slow", "off"] as const) {
+    expect(faultFor({ mode: "provider-timeout-after-charge", seed: 1 }, 3, 1)).toEqual({ simulateFailure: "provider-timeout-after-charge" });
+    expect(faultFor({ mode: "provider-fail-before-charge", seed: 1 }, 3, 1)).toEqual({ simulateFailure: "provider-fail-before-charge" });
+    for (const mode of [
+      "lost-response",
+      "fail-before-commit",
+      "browser-drop",
+      "slow",
+      "provider-timeout-after-charge",
+      "provider-fail-before-charge",
+      "off",
+    ] as const) {
       expect(faultFor({ mode, seed: 1 }, 3, 2)).toEqual({});
     }
   });
@@ -17,7 +27,9 @@ describe("checkout faults", () => {
     const draws = Array.from({ length: 400 }, (_, i) => faultFor({ mode: "flaky", seed: 7 }, i, 1));
     expect(draws).toEqual(Array.from({ length: 400 }, (_, i) => faultFor({ mode: "flaky", seed: 7 }, i, 1)));
     const kinds = new Set(draws.map((d) => d.simulateFailure ?? (d.dropResponse ? "drop" : "none")));
-    expect(kinds).toEqual(new Set(["none", "lost-response", "fail-before-commit", "drop", "delay=800"]));
+    expect(kinds).toEqual(
+      new Set(["none", "lost-response", "fail-before-commit", "provider-timeout-after-charge", "provider-fail-before-charge", "drop", "delay=800"]),
+    );
     const clean = draws.filter((d) => !d.simulateFailure && !d.dropResponse).length;
     expect(clean).toBeGreaterThan(150);
     expect(clean).toBeLessThan(250);

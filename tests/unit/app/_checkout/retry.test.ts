@@ -1,7 +1,7 @@
 import { TRPCClientError } from "@trpc/client";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { backoffMs, classify, MAX_RETRIES } from "@/app/_checkout/retry";
+import { backoffMs, classify, MAX_RETRIES, retryDelayMs } from "@/app/_checkout/retry";
 
 describe("checkout retries", () => {
   it("backs off exponentially with jitter, capped", () => {
@@ -28,8 +28,17 @@ describe("checkout retries", () => {
     expect(classify(trpcError(409, "idempotency_key_in_use"))).toMatchObject({ kind: "retryable", label: expect.stringContaining("409") });
     expect(classify(trpcError(502, "simulated_lost_response")).kind).toBe("retryable");
     expect(classify(trpcError(503, "simulated_failure")).kind).toBe("retryable");
+    expect(classify(trpcError(502, "provider_unavailable")).kind).toBe("retryable");
+    expect(classify(trpcError(504, "provider_unavailable")).kind).toBe("retryable");
     expect(classify(trpcError(402, "card_declined")).kind).toBe("declined");
     expect(classify(trpcError(422, "idempotency_key_reused")).kind).toBe("fatal");
     expect(classify(trpcError(400, "validation_failed")).kind).toBe("fatal");
+  });
+
+  it("waits at least as long as Retry-After asks", () => {
+    const problem = { code: "provider_unavailable", status: 504, detail: "d", retryAfterSeconds: 1 };
+    expect(retryDelayMs(1, problem, () => 0)).toBe(1000);
+    expect(retryDelayMs(1, undefined, () => 0)).toBe(125);
+    expect(retryDelayMs(5, problem, () => 0.999999)).toBe(4000);
   });
 });
