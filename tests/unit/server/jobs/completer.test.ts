@@ -37,7 +37,10 @@ function charge(via: "rest" | "job", key: string, input: unknown): IdempotentCal
     steps: async (steps) => {
       await steps.atomic(
         "created",
-        (tx) => Promise.resolve(tx.effects.push("row") && { ok: true }),
+        (tx) => {
+          tx.effects.push("row");
+          return Promise.resolve({ ok: true });
+        },
         () => ({ ok: true }),
       );
       return steps.external(
