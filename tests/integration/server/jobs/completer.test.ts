@@ -8,7 +8,9 @@ import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scr
 import { startServer, type ServerProcess } from "@/tests/support/server-process";
 
 const BODY = { amount: 2700, currency: "usd" };
-const QUICK = { IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: "1", COMPLETER_INTERVAL_SECONDS: "0.5" };
+// A lease shorter than the SDK's retries (about 1.5 s) would let the completer finish the charge
+// while the first request still retries, and that request would then answer with the payment.
+const QUICK = { IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: "1", COMPLETER_INTERVAL_SECONDS: "0.5", PROVIDER_MAX_NETWORK_RETRIES: "0" };
 
 /** With no retry, the completer finishes what a timeout or a crash left: within the lease plus its interval. */
 describe("the completer", () => {
