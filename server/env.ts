@@ -38,7 +38,8 @@ const envSchema = z.object({
   // Unset with a STRIPE_SECRET_KEY: Stripe's test mode itself. Otherwise the bundled simulator.
   PROVIDER_URL: z.string().url().optional(),
   STRIPE_SECRET_KEY: z.string().startsWith("sk_").default("sk_test_oncepay"),
-  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // Timeout × (retries + 1) plus backoff stays under the 30 s lease, so a slow provider call is not taken over.
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
   PROVIDER_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   COMPLETER_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   // Test only, honoured with FAULT_INJECTION: kill -9 this process at a recovery point ("charged"),
