@@ -57,7 +57,13 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
     bench.add("bare", async () => {
       const origin = { idempotencyKey: randomUUID(), idempotencyRecordId: randomUUID(), providerKey: randomUUID() };
       const paymentId = await db.sql.transaction((tx) => startPayment(tx, MERCHANT, INPUT, origin));
-      const charge = await INSTANT_PROVIDER.charge({ paymentId, amount: INPUT.amount, currency: INPUT.currency, customer: null, idempotencyKey: origin.providerKey });
+      const charge = await INSTANT_PROVIDER.charge({
+        paymentId,
+        amount: INPUT.amount,
+        currency: INPUT.currency,
+        customer: null,
+        idempotencyKey: origin.providerKey,
+      });
       await db.sql.transaction((tx) => settlePayment(tx, MERCHANT, paymentId, charge));
     });
     bench.add("wrapped", wrapped);

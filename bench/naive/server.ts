@@ -8,7 +8,7 @@
  * Authentication, validation, the payment and the pool are the app's own, so that the benchmark
  * compares idempotency algorithms and nothing else.
  *
- * `DATABASE_URL=… PORT=… [POOL_SIZE=10] npx tsx bench/naive/server.ts`
+ * `DATABASE_URL=… PORT=… PROVIDER_URL=… [POOL_SIZE=10] npx tsx bench/naive/server.ts`
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -97,7 +97,13 @@ async function pay(req: IncomingMessage): Promise<Answer> {
 async function charge(merchantId: string, input: CreatePaymentInput, key: string) {
   const origin = { idempotencyKey: key, idempotencyRecordId: randomUUID(), providerKey: `naive:${randomUUID()}` };
   const paymentId = await sql.transaction((tx) => startPayment(tx, merchantId, input, origin));
-  const answer = await provider.charge({ paymentId, amount: input.amount, currency: input.currency, customer: input.customer ?? null, idempotencyKey: origin.providerKey });
+  const answer = await provider.charge({
+    paymentId,
+    amount: input.amount,
+    currency: input.currency,
+    customer: input.customer ?? null,
+    idempotencyKey: origin.providerKey,
+  });
   return sql.transaction((tx) => settlePayment(tx, merchantId, paymentId, answer));
 }
 
