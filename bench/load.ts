@@ -7,7 +7,7 @@ export interface LoadResult {
   p99Ms: number;
   /** Responses that were not 2xx, plus socket errors and timeouts: 0 in a healthy run. */
   failures: number;
-  /** CPU spent per request by the server and by PostgreSQL (Linux only): where the time goes. */
+  /** CPU spent per request by the server, by PostgreSQL and by the provider simulator (Linux only): where the time goes. */
   cpuUsPerRequest: Record<string, number> | null;
 }
 

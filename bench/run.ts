@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: what exactly-once costs, measured in one run and reported as ratios.
  *
- * Starts the production server on a scratch PostgreSQL database (twice: with the Redis fast path
- * when Redis answers, and without), and the naive check-then-act peer beside it; loads each with
- * autocannon over loopback; runs storms of concurrent duplicates; runs the engine
- * micro-benchmark; prints a table and, last, one JSON line (`schema` versions its shape).
+ * Starts one provider simulator for the whole run, and the production server on a scratch
+ * PostgreSQL database (twice: with the Redis fast path when Redis answers, and without), and the
+ * naive check-then-act peer beside it, all charging at that provider; loads each with autocannon
+ * over loopback; runs storms of concurrent duplicates and counts what they charged, locally and at
+ * the provider; runs the engine micro-benchmark; prints a table and, last, one JSON line (`schema`
+ * versions its shape).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -16,6 +18,7 @@ import { connect, identify } from "../server/db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "../server/db/redis";
 import { statement } from "../server/db/sql";
 import { API_KEYS, newKey } from "../fixtures";
+import { providerLedger, startProviderProcess, type ProviderProcess } from "../tests/support/provider-process";
 import { createScratchDatabase } from "../tests/support/scratch-db";
 import { startServer, TEST_DIST_DIR, type ServerProcess } from "../tests/support/server-process";
 import type { CpuTarget } from "./cpu";
@@ -114,24 +117,47 @@ async function main() {
   const CHECKPOINT = statement("bench_checkpoint", "CHECKPOINT");
   const COUNT = statement("bench_charges", "SELECT count(*)::int AS n FROM payments WHERE merchant_id = $1 AND idempotency_key = $2");
   const charges = async (key: string) => (await probe.sql.rows<{ n: number }>(COUNT, [MERCHANT, key]))[0]?.n ?? 0;
+  const PAYMENT_IDS = statement(
+    "bench_payment_ids",
+    "SELECT id, idempotency_key AS key FROM payments WHERE merchant_id = $1 AND idempotency_key = ANY($2::text[])",
+  );
+  let provider: ProviderProcess | null = null;
+  // The money actually taken: the provider's PaymentIntents for each key's local payments (each
+  // carries its payment's id in metadata[oncepay_payment]; the local payment commits before the
+  // provider is called, in the app and in the naive peer alike, so none is missed).
+  const providerCharges = async (keys: string[]) => {
+    if (!provider) throw new Error("bench: no provider");
+    const payments = await probe.sql.rows<{ id: string; key: string }>(PAYMENT_IDS, [MERCHANT, keys]);
+    const keyOf = new Map(payments.map((p) => [p.id, p.key]));
+    const counts = new Map<string, number>();
+    for (const intent of (await providerLedger(provider.url)).payment_intents) {
+      const key = keyOf.get(intent.metadata.oncepay_payment ?? "");
+      if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return keys.map((key) => counts.get(key) ?? 0);
+  };
   const servers: ServerProcess[] = [];
-  const started = async (redis: boolean) => {
+  const started = async (providerUrl: string, redis: boolean) => {
     const server = await startServer({
       databaseUrl: db.url,
       nodeArgs: PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : [],
-      env: { LOG_LEVEL: "warn", FAULT_INJECTION: "0", ...(redis && redisUrl ? { REDIS_URL: redisUrl } : {}) },
+      env: { LOG_LEVEL: "warn", FAULT_INJECTION: "0", PROVIDER_URL: providerUrl, ...(redis && redisUrl ? { REDIS_URL: redisUrl } : {}) },
     });
     servers.push(server);
     return server;
   };
   const postgres: CpuTarget = { name: "postgres" };
   try {
-    const plain = await started(false);
-    const fast = redisUrl ? await started(true) : null;
+    // One provider for the whole run, its ledger in a temporary directory removed at the end.
+    provider = await startProviderProcess();
+    const providerUrl = provider.url;
+    const plain = await started(providerUrl, false);
+    const fast = redisUrl ? await started(providerUrl, true) : null;
     const main = fast ?? plain;
     const replayKey = newKey();
     if ((await post(`${main.url}/api/v1/payments`, replayKey)) !== 201) throw new Error("bench: the first payment failed");
-    const cpu = (server: { pid: number }) => ({ server: { pid: server.pid }, postgres });
+    const providerCpu: CpuTarget = { pid: provider.pid };
+    const cpu = (server: { pid: number }) => ({ server: { pid: server.pid }, postgres, provider: providerCpu });
 
     const ours = scenarios(main.url, "/api/health", "/api/v1/payments", replayKey);
     const oursPlain = scenarios(plain.url, "/api/health", "/api/v1/payments", replayKey);
@@ -157,22 +183,24 @@ async function main() {
     results.floorBeforeReplay = await settled(() => load(SETTINGS, ours.floor, cpu(main)));
     results.replay = await settled(() => load(SETTINGS, ours.replay, cpu(main)));
     if (fast) results.replayWithoutRedis = await settled(() => load(SETTINGS, oursPlain.replay, cpu(plain)));
-    const stormResult = await storm({ send: (key) => post(`${main.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS);
-    const stormWithoutRedis = fast ? await storm({ send: (key) => post(`${plain.url}/api/v1/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS) : null;
+    const stormResult = await storm({ send: (key) => post(`${main.url}/api/v1/payments`, key), charges, providerCharges }, STORM_SIZE, STORM_ROUNDS);
+    const stormWithoutRedis = fast
+      ? await storm({ send: (key) => post(`${plain.url}/api/v1/payments`, key), charges, providerCharges }, STORM_SIZE, STORM_ROUNDS)
+      : null;
     for (const server of servers.splice(0)) await server.stop();
 
-    const naivePeer = await startNaivePeer(db.url);
+    const naivePeer = await startNaivePeer(db.url, providerUrl);
     let naive: Record<string, LoadResult | StormResult>;
     try {
       const naiveReplayKey = newKey();
       await post(`${naivePeer.url}/payments`, naiveReplayKey);
       const n = scenarios(naivePeer.url, "/health", "/payments", naiveReplayKey);
-      const naiveCpu = { server: { pid: naivePeer.pid }, postgres };
+      const naiveCpu = { server: { pid: naivePeer.pid }, postgres, provider: providerCpu };
       naive = {
         floor: await settled(() => load(SETTINGS, n.floor, naiveCpu)),
         fresh: await settled(() => load(SETTINGS, n.fresh, naiveCpu)),
         replay: await settled(() => load(SETTINGS, n.replay, naiveCpu)),
-        storm: await storm({ send: (key) => post(`${naivePeer.url}/payments`, key), charges }, STORM_SIZE, STORM_ROUNDS),
+        storm: await storm({ send: (key) => post(`${naivePeer.url}/payments`, key), charges, providerCharges }, STORM_SIZE, STORM_ROUNDS),
       };
     } finally {
       await naivePeer.stop();
@@ -195,7 +223,12 @@ async function main() {
       freshOverFloor: ratios.freshOverFloor >= TARGETS.freshOverFloor.atLeast,
       replayOverFloor: ratios.replayOverFloor >= TARGETS.replayOverFloor.atLeast,
       wrappedOverBare: ratios.wrappedOverBare <= TARGETS.wrappedOverBare.atMost,
-      stormChargesPerStorm: stormResult.maxChargesInOneStorm === 1 && stormResult.chargesPerStorm === 1,
+      // Once locally and once at the provider: one payment, one PaymentIntent.
+      stormChargesPerStorm:
+        stormResult.maxChargesInOneStorm === 1 &&
+        stormResult.chargesPerStorm === 1 &&
+        stormResult.maxProviderChargesInOneStorm === 1 &&
+        stormResult.providerChargesPerStorm === 1,
       stormP99AllAnsweredMs: stormResult.p99AllAnsweredMs <= TARGETS.stormP99AllAnsweredMs.atMost,
     };
     const summary = {
@@ -226,6 +259,7 @@ async function main() {
       failures: r.failures,
       "server µs/req": r.cpuUsPerRequest?.server ?? "",
       "postgres µs/req": r.cpuUsPerRequest?.postgres ?? "",
+      "provider µs/req": r.cpuUsPerRequest?.provider ?? "",
     });
     console.log("\nLoad (autocannon, %d connections, %d s each after a %d s warm-up)", SETTINGS.connections, SETTINGS.durationSeconds, SETTINGS.warmupSeconds);
     console.table([
@@ -236,6 +270,8 @@ async function main() {
       storm: name,
       "charges/storm": s.chargesPerStorm,
       "max charges": s.maxChargesInOneStorm,
+      "intents/storm": s.providerChargesPerStorm ?? "",
+      "max intents": s.maxProviderChargesInOneStorm ?? "",
       "p50 all answered ms": s.p50AllAnsweredMs,
       "p99 all answered ms": s.p99AllAnsweredMs,
       statuses: JSON.stringify(s.statuses),
@@ -262,6 +298,10 @@ async function main() {
     AGENT.destroy();
     if (redisUrl) await forgetDatabase(redisUrl, probe).catch(() => undefined);
     for (const server of servers) await server.stop();
+    if (provider) {
+      await provider.stop();
+      rmSync(provider.dataDir, { recursive: true, force: true });
+    }
     await probe.prisma.$disconnect();
     await probe.pool.end();
     await db.drop();

@@ -18,14 +18,17 @@ const SERVER = path.join(HERE, "server.ts");
 const READY_TIMEOUT_MS = 30_000;
 const KILL_AFTER_MS = 5_000;
 
-/** The naive peer (bench/naive/server.ts) as a child process, ready when its health check answers. */
-export async function startNaivePeer(databaseUrl: string): Promise<NaivePeer> {
+/**
+ * The naive peer (bench/naive/server.ts) as a child process, ready when its health check answers.
+ * It charges at the provider simulator at `providerUrl`, as the app does.
+ */
+export async function startNaivePeer(databaseUrl: string, providerUrl: string): Promise<NaivePeer> {
   const port = await getPort({ host: "127.0.0.1" });
   // tsx as a loader of this very node, rather than `npx tsx`: no npm start-up and no wrapper
   // process, so SIGTERM and the CPU accounting both reach the server itself.
   const child = spawn(process.execPath, ["--import", "tsx", SERVER], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: "warn" },
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), PROVIDER_URL: providerUrl, LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -8,7 +8,7 @@
  * Authentication, validation, the payment and the pool are the app's own, so that the benchmark
  * compares idempotency algorithms and nothing else.
  *
- * `DATABASE_URL=… PORT=… [POOL_SIZE=10] npx tsx bench/naive/server.ts`
+ * `DATABASE_URL=… PORT=… PROVIDER_URL=… [POOL_SIZE=10] npx tsx bench/naive/server.ts`
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
