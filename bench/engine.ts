@@ -95,7 +95,10 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
   }
 }
 
-const INSTANT_PROVIDER: PaymentProvider = { charge: () => Promise.resolve({ status: "succeeded", providerPaymentId: newId("pi") }) };
+const INSTANT_PROVIDER: PaymentProvider = {
+  charge: () => Promise.resolve({ status: "succeeded", providerPaymentId: newId("pi") }),
+  refund: () => Promise.resolve({ status: "succeeded", providerRefundId: newId("re") }),
+};
 const OPERATION = createPaymentOperation(INSTANT_PROVIDER);
 
 function engineRun(engine: IdempotencyEngine<Sql>) {

@@ -41,6 +41,9 @@ const envSchema = z.object({
   // Timeout × (retries + 1) plus backoff stays under the 30 s lease, so a slow provider call is not taken over.
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
   PROVIDER_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  PROVIDER_WEBHOOK_SECRET: z.string().min(1).default("whsec_oncepay_dev"),
+  // During a rotation, the secret being retired: events signed with either verify.
+  PROVIDER_WEBHOOK_SECRET_PREVIOUS: z.string().min(1).optional(),
   COMPLETER_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
   // Test only, honoured with FAULT_INJECTION: kill -9 this process at a recovery point ("charged"),
   // or just before it commits ("before:charged").

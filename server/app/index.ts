@@ -15,6 +15,8 @@ import { RequestLogWriter } from "../observability/request-log";
 import { Completer } from "../jobs/completer";
 import { createPaymentOperation, CREATE_PAYMENT, type CreatePaymentOperation } from "../payments/operation";
 import { createPaymentInput } from "../payments/schema";
+import { createRefundOperation, CREATE_REFUND, type CreateRefundOperation } from "../refunds/operation";
+import { createRefundInput } from "../refunds/schema";
 import type { PaymentProvider } from "../provider/provider";
 import { StripeProvider } from "../provider/stripe";
 import { crashHook } from "./crash";
@@ -37,7 +39,7 @@ export interface App {
   requestLog: RequestLogWriter;
   provider: PaymentProvider;
   /** The operations, bound to their dependencies: spread into a call by every way in. */
-  operations: { createPayment: CreatePaymentOperation };
+  operations: { createPayment: CreatePaymentOperation; createRefund: CreateRefundOperation };
   /** Finishes abandoned records; started by `startJobs`. */
   completer: Completer;
   close(): Promise<void>;
@@ -71,7 +73,7 @@ export async function createApp(config: Env): Promise<App> {
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
     maxNetworkRetries: config.PROVIDER_MAX_NETWORK_RETRIES,
   });
-  const operations = { createPayment: createPaymentOperation(provider) };
+  const operations = { createPayment: createPaymentOperation(provider), createRefund: createRefundOperation(provider) };
   const completer = new Completer(
     engine,
     {
@@ -84,6 +86,15 @@ export async function createApp(config: Env): Promise<App> {
           input: () => createPaymentInput.parse(record.input),
           value: ({ amount, currency }) => ({ amount, currency }),
           ...operations.createPayment,
+        }),
+      [CREATE_REFUND]: (record) =>
+        calls.run({
+          operation: CREATE_REFUND,
+          via: "job",
+          scope: () => record.scope,
+          key: () => record.key,
+          input: () => createRefundInput.parse(record.input),
+          ...operations.createRefund,
         }),
     },
     { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, log: logger },

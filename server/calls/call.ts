@@ -7,7 +7,7 @@ import type { Problem } from "../problem";
 export type Outcome = "executed" | "replayed" | "conflict" | "mismatch" | "rejected" | "failed";
 
 /** The ways in: each protocol or caller that runs calls through the pipeline. */
-export type Via = "rest" | "trpc" | "job";
+export type Via = "rest" | "trpc" | "job" | "webhook";
 
 type Step<T> = () => T | Promise<T>;
 
@@ -37,6 +37,8 @@ export interface IdempotentCall<Tx, I, S = void> {
   input: Step<I>;
   /** Simulated failures for this call (the demo's fault toggle), parsed after the input. */
   fault?: Step<Fault | null>;
+  /** How long a duplicate of a key in flight waits for the original (webhooks: a redelivery gets the replay, not a 409). */
+  waitMs?: number;
   /** The money at stake, for the request history (a replay of it is money protected). */
   value?: (input: I) => { amount: number; currency: string };
   /** Steps with recovery points, before the effect (charging the provider, say); what they return reaches the effect. */

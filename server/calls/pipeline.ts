@@ -60,6 +60,7 @@ export class CallPipeline<Tx> {
       key,
       fingerprint: fingerprint(input),
       input,
+      waitMs: call.waitMs,
       beforeExecute: hooks.beforeExecute,
       steps: steps && ((s, execution) => steps(hooks.wrapSteps(s), { scope, input, execution, fault })),
       execute: hooks.wrap((tx: Tx, execution, prepared: S) => call.effect(tx, { scope, input, execution, fault, prepared })),

@@ -46,6 +46,8 @@ export interface RunRequest<Tx, S = void> {
   fingerprint: string;
   /** The request as JSON, kept for a resumer with no client (the completer); only needed with `steps`. */
   input?: unknown;
+  /** How long a duplicate of a key in flight waits for the original's outcome before a ConflictError; 0 by default. */
+  waitMs?: number;
   /** Runs after the claim and before the transaction opens, holding no connection (fault delays). */
   beforeExecute?: () => Promise<void>;
   /** Steps with recovery points, run before the final commit; what they return reaches `execute`. */
@@ -120,6 +122,10 @@ function slot(request: Pick<RunRequest<unknown, unknown>, "scope" | "operation" 
   return JSON.stringify([request.scope, request.operation, request.key]);
 }
 
+/** How a waiting duplicate looks again: 25 ms, doubling up to a quarter second. */
+const FIRST_WAIT_MS = 25;
+const MAX_WAIT_STEP_MS = 250;
+
 /** Rounds of claim/decide before giving up with ContentionError; each lost round means progress elsewhere. */
 const MAX_ROUNDS = 8;
 
@@ -142,8 +148,24 @@ export class IdempotencyEngine<Tx> {
     private readonly options: EngineOptions,
   ) {}
 
-  /** Execute `request` at most once per (scope, operation, key), or answer as a duplicate. */
+  /**
+   * Execute `request` at most once per (scope, operation, key), or answer as a duplicate. With
+   * `waitMs`, a duplicate of a key in flight waits up to that long for the original's outcome and
+   * is answered as its replay, instead of a ConflictError at once.
+   */
   async run<S>(request: RunRequest<Tx, S>): Promise<RunResult> {
+    const deadline = Date.now() + (request.waitMs ?? 0);
+    for (let pause = FIRST_WAIT_MS; ; pause = Math.min(pause * 2, MAX_WAIT_STEP_MS)) {
+      try {
+        return await this.runOnce(request);
+      } catch (error) {
+        if (!(error instanceof ConflictError) || Date.now() + pause > deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+
+  private async runOnce<S>(request: RunRequest<Tx, S>): Promise<RunResult> {
     const key = slot(request);
     const local = this.executing.get(key);
     if (local !== undefined) {

@@ -51,6 +51,15 @@ export async function startPayment(tx: Sql, merchantId: string, input: CreatePay
  * entry) or `failed`, in the caller's transaction, which also stores the response.
  */
 export async function settlePayment(tx: Sql, merchantId: string, paymentId: string, charge: Charge): Promise<Payment> {
+  return (await settle(tx, merchantId, paymentId, charge)).payment;
+}
+
+/**
+ * The one transition out of `processing`, whoever learns the outcome first: our own final commit or
+ * the provider's webhook. The second finds nothing processing and changes nothing (`changed: false`);
+ * the ledger entry is unique by payment, so it is written once either way.
+ */
+export async function settle(tx: Sql, merchantId: string, paymentId: string, charge: Charge): Promise<{ payment: Payment; changed: boolean }> {
   const succeeded = charge.status === "succeeded";
   const [row] = await tx.rows<PaymentRow>(SETTLE, [
     paymentId,
@@ -59,11 +68,10 @@ export async function settlePayment(tx: Sql, merchantId: string, paymentId: stri
     charge.providerPaymentId,
     succeeded ? null : charge.code,
   ]);
-  // Already settled (by a webhook, later): the payment is what it is.
   const payment = row ?? (await tx.rows<PaymentRow>(PAYMENT, [paymentId, merchantId]))[0];
   if (!payment) throw new Error(`payment ${paymentId} vanished while being charged`);
   if (payment.status === PaymentStatus.Succeeded) {
     await appendEntry(tx, { merchantId, currency: payment.currency, amount: payment.amount, source: { type: LedgerSource.Payment, id: payment.id } });
   }
-  return toPayment(payment);
+  return { payment: toPayment(payment), changed: row !== undefined };
 }

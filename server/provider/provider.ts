@@ -20,9 +20,23 @@ export const chargeSchema = z.discriminatedUnion("status", [
 ]);
 export type Charge = z.infer<typeof chargeSchema>;
 
+export interface RefundRequest {
+  paymentIntent: string;
+  amount: number;
+  /** Derived from the refund's idempotency record, like a charge's. */
+  idempotencyKey: string;
+}
+
+export const refundAnswerSchema = z.discriminatedUnion("status", [
+  z.object({ status: z.literal("succeeded"), providerRefundId: z.string() }),
+  z.object({ status: z.literal("failed"), code: z.string() }),
+]);
+export type RefundAnswer = z.infer<typeof refundAnswerSchema>;
+
 /** The payment provider as the domain needs it. Throws ProviderUnavailableError when the outcome is unknown. */
 export interface PaymentProvider {
   charge(request: ChargeRequest): Promise<Charge>;
+  refund(request: RefundRequest): Promise<RefundAnswer>;
 }
 
 /**

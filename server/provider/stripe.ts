@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { ProviderUnavailableError, type Charge, type ChargeRequest, type PaymentProvider } from "./provider";
+import { ProviderUnavailableError, type Charge, type ChargeRequest, type PaymentProvider, type RefundAnswer, type RefundRequest } from "./provider";
 
 export interface StripeProviderOptions {
   secretKey: string;
@@ -53,8 +53,25 @@ export class StripeProvider implements PaymentProvider {
         const intentId = (error.raw as { payment_intent?: { id?: string } }).payment_intent?.id ?? null;
         return { status: "failed", providerPaymentId: intentId, code: error.code ?? "card_declined" };
       }
-      if (error instanceof Stripe.errors.StripeConnectionError) throw new ProviderUnavailableError(504, { cause: error });
-      throw new ProviderUnavailableError(502, { cause: error });
+      throw unavailable(error);
     }
   }
+
+  async refund(request: RefundRequest): Promise<RefundAnswer> {
+    try {
+      const refund = await this.stripe.refunds.create(
+        { payment_intent: request.paymentIntent, amount: request.amount },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return { status: "succeeded", providerRefundId: refund.id };
+    } catch (error) {
+      // The provider refused (more than remains, nothing to refund): an answer, stored like a decline.
+      if (error instanceof Stripe.errors.StripeInvalidRequestError) return { status: "failed", code: error.code ?? "refund_refused" };
+      throw unavailable(error);
+    }
+  }
+}
+
+function unavailable(error: unknown): ProviderUnavailableError {
+  return new ProviderUnavailableError(error instanceof Stripe.errors.StripeConnectionError ? 504 : 502, { cause: error });
 }

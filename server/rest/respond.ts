@@ -32,12 +32,18 @@ export function validationProblem(error: z.ZodError, what = "The request"): Prob
 /** Far above any valid payment body (description <= 500 chars); refuses memory-filling uploads. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** The request body as JSON, validated; ProblemError (400) when it is not JSON or not valid. */
-export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
+/** The raw request body, bounded: a webhook's signature covers these exact bytes. */
+export async function readText(request: Request): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? 0);
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const text = await request.text();
   if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
+  return text;
+}
+
+/** The request body as JSON, validated; ProblemError (400) when it is not JSON or not valid. */
+export async function readJson<S extends z.ZodType>(request: Request, schema: S): Promise<z.output<S>> {
+  const text = await readText(request);
   let value: unknown;
   try {
     value = JSON.parse(text);

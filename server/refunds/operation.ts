@@ -1,0 +1,57 @@
+import { z } from "zod";
+import type { CallArgs } from "../calls/call";
+import type { Sql } from "../db/sql";
+import type { OperationResult, Steps } from "../idempotency/engine";
+import { problem } from "../problem";
+import { refundAnswerSchema, type PaymentProvider, type RefundAnswer } from "../provider/provider";
+import { reserveRefund, settleRefund, type ReservedRefund } from "./refund-payment";
+import type { CreateRefundInput } from "./schema";
+
+export const CREATE_REFUND = "refund.create";
+
+export const RefundPoint = { Reserved: "refund_reserved", Refunded: "refunded" } as const;
+
+const reservedSchema = z.object({ refundId: z.string(), paymentIntent: z.string(), amount: z.number().int() });
+
+export interface PreparedRefund {
+  reserved: ReservedRefund;
+  answer: RefundAnswer;
+}
+
+/**
+ * refund.create in the same three phases as a charge: the refund reserved under the payment's lock
+ * (recovery point), the provider's refund with a key derived from the record (recovery point), then
+ * the final commit of the outcome and its ledger entry.
+ */
+export function createRefundOperation(provider: PaymentProvider) {
+  return {
+    async steps(steps: Steps<Sql>, { scope, input, execution }: CallArgs<CreateRefundInput>): Promise<PreparedRefund> {
+      const reserved = await steps.atomic(
+        RefundPoint.Reserved,
+        (tx) => reserveRefund(tx, scope, input, execution.recordId),
+        (saved) => reservedSchema.parse(saved),
+      );
+      const answer = await steps.external(
+        RefundPoint.Refunded,
+        () => provider.refund({ paymentIntent: reserved.paymentIntent, amount: reserved.amount, idempotencyKey: `oncepay:${execution.recordId}:refund` }),
+        (saved) => refundAnswerSchema.parse(saved),
+      );
+      return { reserved, answer };
+    },
+
+    async effect(tx: Sql, { prepared }: CallArgs<CreateRefundInput> & { prepared: PreparedRefund }): Promise<OperationResult> {
+      const refund = await settleRefund(tx, prepared.reserved.refundId, prepared.answer);
+      if ("failed" in refund) {
+        return {
+          status: 400,
+          body: problem("refund_exceeds_payment", `The provider refused the refund (${refund.failed}).`),
+          headers: { "content-type": "application/problem+json" },
+          resourceId: prepared.reserved.refundId,
+        };
+      }
+      return { status: 201, body: refund, headers: { "content-type": "application/json" }, resourceId: refund.id };
+    },
+  };
+}
+
+export type CreateRefundOperation = ReturnType<typeof createRefundOperation>;

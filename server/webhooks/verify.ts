@@ -1,0 +1,29 @@
+import Stripe from "stripe";
+import { ProblemError } from "../problem";
+import { providerEventSchema, type ProviderEvent } from "./event";
+
+/** Stripe's own default: a signature older than five minutes is a replay attack, not a late delivery. */
+export const TOLERANCE_SECONDS = 300;
+
+/**
+ * Checks `Stripe-Signature` over the raw body with the SDK's `constructEvent`, against each secret in
+ * turn: during a rotation the new and the previous secret are both valid. Any failure is a 400 and
+ * nothing else happens.
+ */
+export function verifyEvent(rawBody: string, header: string | null, secrets: string[]): ProviderEvent {
+  if (!header) throw ProblemError.of("invalid_signature", "The Stripe-Signature header is missing.");
+  let parsed: unknown = undefined;
+  let failure = "no secret is configured";
+  for (const secret of secrets) {
+    try {
+      parsed = Stripe.webhooks.constructEvent(rawBody, header, secret, TOLERANCE_SECONDS);
+      break;
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+    }
+  }
+  if (parsed === undefined) throw ProblemError.of("invalid_signature", `The signature does not verify: ${failure}`);
+  const event = providerEventSchema.safeParse(parsed);
+  if (!event.success) throw ProblemError.of("validation_failed", "The event is not a provider event.", { errors: event.error.issues.map((i) => i.message) });
+  return event.data;
+}

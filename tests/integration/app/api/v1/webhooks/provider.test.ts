@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newKey } from "@/fixtures";
+import { apiClient, type ApiClient } from "@/tests/support/api";
+import { intentsFor } from "@/tests/support/provider-ledger";
+import { startProviderProcess, type ProviderProcess } from "@/tests/support/provider-process";
+import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
+import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { deliver, providerEvent } from "@/tests/support/webhooks";
+
+const ROTATED = "whsec_rotated_in";
+
+/**
+ * The receiver, over real HTTP, on a server and provider of its own: its events are made up here
+ * (signed with the SDK), so they would not reconcile with a provider's ledger.
+ */
+describe("POST /api/v1/webhooks/provider", () => {
+  let provider: ProviderProcess;
+  let database: ScratchDatabase;
+  let server: ServerProcess;
+  let api: ApiClient;
+  beforeAll(async () => {
+    [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase()]);
+    // Mid-rotation: the new secret and the default one (being retired) both verify.
+    server = await startServer({
+      databaseUrl: database.url,
+      env: { PROVIDER_URL: provider.url, PROVIDER_WEBHOOK_SECRET: ROTATED, PROVIDER_WEBHOOK_SECRET_PREVIOUS: "whsec_oncepay_dev" },
+    });
+    api = apiClient(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await provider?.stop();
+    await database?.drop();
+  });
+
+  async function paid(amount: number, currency = "usd") {
+    const res = await api.pay({ amount, currency }, { key: newKey() });
+    expect(res.status).toBe(201);
+    return res.body as { id: string; providerPaymentId: string; amount: number };
+  }
+
+  it.each([
+    ["a missing header", { signature: null }],
+    ["a wrong secret", { secret: "whsec_wrong" }],
+    ["a stale timestamp", { timestamp: Math.floor(Date.now() / 1000) - 301 }],
+    ["a tampered body", { tamper: (raw: string) => raw.replace('"amount_refunded":100', '"amount_refunded":900') }],
+  ])("refuses %s with a 400 problem and applies nothing", async (_what, options) => {
+    const payment = await paid(1000);
+    const before = await api.balance();
+    const event = providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: 100 });
+    const refused = await deliver(server.url, event, options);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.text)).toMatchObject({ code: "invalid_signature" });
+    expect(await api.balance()).toBe(before);
+    // Nothing was stored under the event id: the genuine delivery is applied.
+    expect((await deliver(server.url, event)).status).toBe(200);
+    expect(await api.balance()).toBe(before - 100);
+  });
+
+  it("verifies with either secret during a rotation", async () => {
+    const payment = await paid(500);
+    const event = providerEvent("charge.dispute.created", { id: `dp_${newKey()}`, payment_intent: payment.providerPaymentId, amount: 10 });
+    expect((await deliver(server.url, event, { secret: ROTATED })).status).toBe(200);
+    const other = providerEvent("charge.dispute.created", { id: `dp_${newKey()}`, payment_intent: payment.providerPaymentId, amount: 10 });
+    expect((await deliver(server.url, other, { secret: "whsec_oncepay_dev" })).status).toBe(200);
+  });
+
+  it("the same event 50 times at once: 50 × 200, applied once, the rest replays", async () => {
+    const payment = await paid(2000);
+    const before = await api.balance();
+    const event = providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: 700 });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => deliver(server.url, event)));
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
+    expect(answers.every((a) => JSON.parse(a.text).received === true)).toBe(true);
+    expect(answers.filter((a) => a.headers.get("idempotent-replayed") === "true")).toHaveLength(49);
+    expect(await api.balance()).toBe(before - 700);
+    const after = await api.request(`/api/v1/payments/${payment.id}`);
+    expect(after.body.amountRefunded).toBe(700);
+  });
+
+  it("refund totals in any order: the largest wins, nothing counts twice", async () => {
+    const payment = await paid(1000);
+    const before = await api.balance();
+    const totals = [600, 200, 900, 600, 300];
+    for (const total of totals) {
+      const res = await deliver(
+        server.url,
+        providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: total }),
+      );
+      expect(res.status).toBe(200);
+    }
+    expect(await api.balance()).toBe(before - 900);
+    // Never more than was paid, whatever the provider claims.
+    await deliver(server.url, providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: 5000 }));
+    expect((await api.request(`/api/v1/payments/${payment.id}`)).body.amountRefunded).toBe(1000);
+    expect(await api.balance()).toBe(before - 1000);
+  });
+
+  it("a dispute debits the ledger once, however often it arrives", async () => {
+    const payment = await paid(800);
+    const before = await api.balance();
+    const event = providerEvent("charge.dispute.created", { id: `dp_${newKey()}`, payment_intent: payment.providerPaymentId, amount: 800 });
+    for (let i = 0; i < 3; i++) expect((await deliver(server.url, event)).status).toBe(200);
+    // Another event id for the same dispute (the provider resent it as new): still once, by source.
+    expect((await deliver(server.url, { ...event, id: `evt_${newKey()}` })).status).toBe(200);
+    expect(await api.balance()).toBe(before - 800);
+  });
+
+  it("an event about an unknown PaymentIntent, or of another type: 200, nothing applied", async () => {
+    const before = await api.balance();
+    expect((await deliver(server.url, providerEvent("payment_intent.succeeded", { id: "pi_unknown", metadata: {} }))).status).toBe(200);
+    expect((await deliver(server.url, providerEvent("customer.created", { id: "cus_1" }))).status).toBe(200);
+    expect(await api.balance()).toBe(before);
+  });
+
+  it("payment_intent.succeeded before our own commit: one payment, one ledger entry, the client's 201 unchanged", async () => {
+    const key = newKey();
+    const before = await api.balance();
+    const body = { amount: 1300, currency: "usd" };
+    const lost = await api.pay(body, { key, headers: { "simulate-failure": "provider-timeout-after-charge" } });
+    expect(lost.body.code).toBe("provider_unavailable");
+    const [processing] = await api.paymentsWithKey(key);
+    const [intent] = await intentsFor(provider.url, processing!.id);
+    // The provider's webhook overtakes our own retry.
+    const early = await deliver(server.url, providerEvent("payment_intent.succeeded", { ...intent }));
+    expect(early.status).toBe(200);
+    expect((await api.request(`/api/v1/payments/${processing!.id}`)).body.status).toBe("succeeded");
+    const retry = await api.pay(body, { key });
+    expect(retry.status).toBe(201);
+    expect(retry.body).toMatchObject({ id: processing!.id, status: "succeeded", providerPaymentId: intent!.id });
+    expect(await api.balance()).toBe(before + 1300);
+  });
+});
