@@ -11,8 +11,16 @@ interface LocalPayment {
   id: string;
   status: string;
   amount: number;
+  amount_refunded: number;
   currency: string;
   provider_payment_id: string | null;
+}
+
+interface LocalRefund {
+  id: string;
+  payment_id: string;
+  status: string;
+  amount: number;
 }
 
 interface LocalEntry {
@@ -22,15 +30,26 @@ interface LocalEntry {
   amount: string;
 }
 
-const PAYMENTS = "SELECT id, status, amount, currency, provider_payment_id FROM payments";
+const PAYMENTS = "SELECT id, status, amount, amount_refunded, currency, provider_payment_id FROM payments";
+const REFUNDS = "SELECT id, payment_id, status, amount FROM refunds";
 const ENTRIES = "SELECT source_type, source_id, currency, amount::text AS amount FROM ledger_entries";
 
-async function readLocal(db: LocalDatabase): Promise<{ payments: LocalPayment[]; entries: LocalEntry[] }> {
+interface Local {
+  payments: LocalPayment[];
+  entries: LocalEntry[];
+  refunds: LocalRefund[];
+}
+
+async function readLocal(db: LocalDatabase): Promise<Local> {
   if ("url" in db) {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      return { payments: (await client.query<LocalPayment>(PAYMENTS)).rows, entries: (await client.query<LocalEntry>(ENTRIES)).rows };
+      return {
+        payments: (await client.query<LocalPayment>(PAYMENTS)).rows,
+        entries: (await client.query<LocalEntry>(ENTRIES)).rows,
+        refunds: (await client.query<LocalRefund>(REFUNDS)).rows,
+      };
     } finally {
       await client.end();
     }
@@ -38,14 +57,18 @@ async function readLocal(db: LocalDatabase): Promise<{ payments: LocalPayment[];
   // Where server/db/embedded.ts keeps it.
   const lite = await PGlite.create({ dataDir: path.join(db.dataDir, "pglite") });
   try {
-    return { payments: (await lite.query<LocalPayment>(PAYMENTS)).rows, entries: (await lite.query<LocalEntry>(ENTRIES)).rows };
+    return {
+      payments: (await lite.query<LocalPayment>(PAYMENTS)).rows,
+      entries: (await lite.query<LocalEntry>(ENTRIES)).rows,
+      refunds: (await lite.query<LocalRefund>(REFUNDS)).rows,
+    };
   } finally {
     await lite.close();
   }
 }
 
 /**
- * Every way the provider's ledger and Oncepay's can disagree, for payments made through `providerUrl`
+ * Every way the provider's ledger and Oncepay's can disagree (charges and refunds), for payments made through `providerUrl`
  * by servers on `databases`: the project's promise ("charged once") checked from both ends.
  * Empty means they agree.
  */

@@ -130,4 +130,24 @@ describe("POST /api/v1/webhooks/provider", () => {
     expect(retry.body).toMatchObject({ id: processing!.id, status: "succeeded", providerPaymentId: intent!.id });
     expect(await api.balance()).toBe(before + 1300);
   });
+
+  it("API refunds and charge.refunded racing on one payment: never more refunded than paid", async () => {
+    const payment = await paid(1000);
+    const before = await api.balance();
+    const refund = () =>
+      api.request("/api/v1/refunds", {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": newKey() },
+        body: JSON.stringify({ payment: payment.id, amount: 300 }),
+      });
+    const totals = [100, 250, 400, 550, 700, 850, 1000, 1200];
+    const events = totals.map((total) =>
+      providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: total }),
+    );
+    await Promise.all([...Array.from({ length: 6 }, refund), ...events.map((e) => deliver(server.url, e))]);
+    const after = (await api.request(`/api/v1/payments/${payment.id}`)).body as { amountRefunded: number };
+    expect(after.amountRefunded).toBeLessThanOrEqual(1000);
+    // The ledger moved by exactly what the payment counts as refunded: nothing twice, nothing lost.
+    expect(await api.balance()).toBe(before - after.amountRefunded);
+  });
 });
