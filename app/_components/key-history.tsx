@@ -7,6 +7,7 @@ import type { AppRouter } from "@/server/trpc/routers/_app";
 export type KeyTimelineData = inferRouterOutputs<AppRouter>["payment"]["timeline"];
 type RecoveryPoint = NonNullable<KeyTimelineData["record"]>["recoveryPoints"][number];
 type KeyRequest = KeyTimelineData["requests"][number];
+type KeyWebhook = KeyTimelineData["webhooks"][number];
 
 /** Who sent a request: a client through REST or tRPC, or the completer resuming an abandoned key. */
 const VIA_LABEL: Record<string, string> = { rest: "REST", trpc: "tRPC", job: "completer" };
@@ -45,6 +46,21 @@ export function RequestHistory({ requests, testId }: { requests: KeyRequest[]; t
               resumed from {r.resumedFrom}
             </span>
           )}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** The provider's events about the payment: applied, or the note saying why it changed nothing. */
+export function WebhookHistory({ webhooks, testId }: { webhooks: KeyWebhook[]; testId: string }) {
+  if (webhooks.length === 0) return null;
+  return (
+    <ol className="requests" data-testid={testId}>
+      {webhooks.map((w, i) => (
+        <li key={i} className={w.applied ? "outcome-executed" : "outcome-replayed"}>
+          <span>{when(w.receivedAt)}</span> <span className="badge">webhook</span> <strong>{w.type}</strong> ·{" "}
+          {w.applied ? "applied" : `not applied: ${w.note ?? "—"}`}
         </li>
       ))}
     </ol>

@@ -5,7 +5,7 @@ import type { TryLogEntry } from "../_checkout/attempt";
 import { formatMoney } from "../_checkout/catalog";
 import type { PaidPayment } from "../_checkout/use-checkout";
 import { useTRPC } from "../_trpc/client";
-import { RecoveryPoints, RequestHistory, resumptions, viaLabel, type KeyTimelineData } from "./key-history";
+import { RecoveryPoints, RequestHistory, resumptions, viaLabel, WebhookHistory, type KeyTimelineData } from "./key-history";
 
 /** Every try of the attempt (one key), with its outcome and whether it was a replay. */
 export function TryList({ log }: { log: TryLogEntry[] }) {
@@ -85,6 +85,7 @@ function ServerHistory({ paymentId }: { paymentId: string }) {
       </p>
       <RecoveryPoints points={data.record?.recoveryPoints ?? []} />
       <RequestHistory requests={data.requests} testId="server-requests" />
+      <WebhookHistory webhooks={data.webhooks} testId="server-webhooks" />
     </div>
   );
 }

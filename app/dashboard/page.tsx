@@ -7,6 +7,7 @@ import { useTRPC } from "../_trpc/client";
 import { DEMO_MERCHANTS } from "../_trpc/merchants";
 import { LatencyChart, OutcomesChart, ReplayRateChart } from "./_components/charts";
 import { Headline } from "./_components/headline";
+import { ProviderPanel } from "./_components/provider";
 import { KeyTimeline, Records, STATES, type RecordState, type SelectedKey } from "./_components/records";
 
 const WINDOWS = [
@@ -64,6 +65,8 @@ export default function DashboardPage() {
         <LatencyChart points={points} />
         <ReplayRateChart points={points} />
       </div>
+
+      <ProviderPanel window={window} />
 
       <section className="card">
         <div className="row wrap">

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../db/client";
+import { statement, type Sql } from "../db/sql";
 import { DISPLAY_STATE } from "../payments/timeline";
-import { WINDOWS, type DashboardWindow, type RECORD_STATES } from "./schema";
+import { providerSummarySchema, WINDOWS, type DashboardWindow, type ProviderSummary, type RECORD_STATES } from "./schema";
 
 export interface Summary {
   requests: number;
@@ -148,4 +149,47 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
     filter.limit,
   );
   return rows.map((r) => ({ ...r, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
+}
+
+const PROVIDER_REQUESTS = statement(
+  "dashboard_provider_requests",
+  `SELECT count(*)::int AS received,
+          count(*) FILTER (WHERE outcome = 'replayed')::int AS replayed,
+          count(*) FILTER (WHERE outcome = 'rejected')::int AS rejected
+     FROM request_log
+    WHERE via = 'webhook' AND at > now() - $1::int * interval '1 second'`,
+);
+
+const PROVIDER_EVENTS = statement(
+  "dashboard_provider_events",
+  `SELECT applied, note, count(*)::int AS count
+     FROM webhook_events
+    WHERE received_at > now() - $1::int * interval '1 second'
+    GROUP BY applied, note
+    ORDER BY applied DESC, count DESC, note`,
+);
+
+const PROVIDER_REFUNDS = statement(
+  "dashboard_provider_refunds",
+  `SELECT origin, count(*)::int AS count
+     FROM refunds
+    WHERE status = 'succeeded' AND created_at > now() - $1::int * interval '1 second'
+    GROUP BY origin
+    ORDER BY origin`,
+);
+
+/** The provider's webhooks over the window: not per merchant, as the provider signs for all of them. */
+export async function provider(db: Sql, window: DashboardWindow): Promise<ProviderSummary> {
+  const seconds = WINDOWS[window].seconds;
+  const [[requests], events, refunds] = await Promise.all([
+    db.rows<{ received: number; replayed: number; rejected: number }>(PROVIDER_REQUESTS, [seconds]),
+    db.rows<{ applied: boolean; note: string | null; count: number }>(PROVIDER_EVENTS, [seconds]),
+    db.rows<{ origin: string; count: number }>(PROVIDER_REFUNDS, [seconds]),
+  ]);
+  return providerSummarySchema.parse({
+    ...requests,
+    applied: events.filter((e) => e.applied).reduce((n, e) => n + e.count, 0),
+    notApplied: events.filter((e) => !e.applied).map(({ note, count }) => ({ note, count })),
+    refunds,
+  });
 }

@@ -29,3 +29,25 @@ export const keyTimelineInput = z.object({
   operation: z.string().min(1).max(100),
   key: z.string().min(1).max(255),
 });
+
+export const providerInput = z.object({ window: windowSchema.default("1h") });
+
+/**
+ * The provider's webhooks over a window: every request to the endpoint (request_log via "webhook"),
+ * what the events did (webhook_events), and refunds that succeeded, by who started them.
+ */
+export const providerSummarySchema = z.object({
+  /** Every webhook request: applied, replayed and rejected alike. */
+  received: z.number().int(),
+  /** Events whose effect changed something. */
+  applied: z.number().int(),
+  /** Duplicates dropped: a redelivered event id, answered as a replay. */
+  replayed: z.number().int(),
+  /** Signatures that did not verify: nothing stored. */
+  rejected: z.number().int(),
+  /** Events that changed nothing (out of order, already counted, ignored), by note. */
+  notApplied: z.array(z.object({ note: z.string().nullable(), count: z.number().int() })),
+  /** Succeeded refunds by origin: api or provider. */
+  refunds: z.array(z.object({ origin: z.string(), count: z.number().int() })),
+});
+export type ProviderSummary = z.infer<typeof providerSummarySchema>;

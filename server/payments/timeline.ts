@@ -6,7 +6,8 @@ import { CREATE_PAYMENT } from "./operation";
 /**
  * A key's timeline: its idempotency record (state, recovery points, executions) and every request
  * seen with it (rest, trpc, or the completer as "job"; a resumed execution says which recovery point
- * it resumed from). The receipt reads it for one payment, the dashboard for any key.
+ * it resumed from), and the provider's webhooks about the payment the key created. The receipt
+ * reads it for one payment, the dashboard for any key.
  */
 export const keyTimelineSchema = z.object({
   record: z
@@ -40,6 +41,17 @@ export const keyTimelineSchema = z.object({
       resumedFrom: z.string().nullable(),
     }),
   ),
+  /** The provider's events about the key's payment (webhook_events), in arrival order; empty without a payment. */
+  webhooks: z.array(
+    z.object({
+      type: z.string(),
+      /** Whether the event changed anything. */
+      applied: z.boolean(),
+      /** Why it changed nothing: unknown_payment_intent, already_succeeded, refund_already_counted… */
+      note: z.string().nullable(),
+      receivedAt: z.string(),
+    }),
+  ),
 });
 export type KeyTimeline = z.infer<typeof keyTimelineSchema>;
 
@@ -69,6 +81,11 @@ const REQUESTS_OF_KEY = statement(
      FROM request_log
     WHERE merchant_id = $1 AND operation = $2 AND idempotency_key = $3
     ORDER BY at, id`,
+);
+
+const WEBHOOKS_OF_PAYMENT = statement(
+  "timeline_webhooks_of_payment",
+  `SELECT type, applied, note, received_at AS "receivedAt" FROM webhook_events WHERE payment_id = $1 ORDER BY received_at, id`,
 );
 
 interface RecordRow {
@@ -107,15 +124,31 @@ async function requestsOf(db: Sql, merchant: string, operation: string, key: str
   return rows.map((r) => ({ ...r, at: r.at.toISOString() }));
 }
 
+async function webhooksOf(db: Sql, paymentId: string | null): Promise<KeyTimeline["webhooks"]> {
+  if (!paymentId) return [];
+  const rows = await db.rows<{ type: string; applied: boolean; note: string | null; receivedAt: Date }>(WEBHOOKS_OF_PAYMENT, [paymentId]);
+  return rows.map((r) => ({ ...r, receivedAt: r.receivedAt.toISOString() }));
+}
+
 /** The timeline of any key of a merchant (the dashboard's view). */
 export async function keyTimeline(db: Sql, merchant: string, operation: string, key: string): Promise<KeyTimeline> {
   const [row] = await db.rows<RecordRow>(RECORD_BY_KEY, [merchant, operation, key]);
-  return keyTimelineSchema.parse({ record: row ? toRecord(row) : null, requests: await requestsOf(db, merchant, operation, key) });
+  // Only a payment's own key: other operations' records may hold another resource's id.
+  const paymentId = row && operation === CREATE_PAYMENT ? row.paymentId : null;
+  return keyTimelineSchema.parse({
+    record: row ? toRecord(row) : null,
+    requests: await requestsOf(db, merchant, operation, key),
+    webhooks: await webhooksOf(db, paymentId),
+  });
 }
 
 /** The timeline of the key that created the merchant's payment `paymentId`; null for a payment that is not theirs. */
 export async function paymentTimeline(db: Sql, merchant: string, paymentId: string): Promise<KeyTimeline | null> {
   const [row] = await db.rows<RecordRow>(RECORD_BY_PAYMENT, [paymentId, merchant, CREATE_PAYMENT]);
   if (!row) return null;
-  return keyTimelineSchema.parse({ record: toRecord(row), requests: await requestsOf(db, merchant, row.operation, row.key) });
+  return keyTimelineSchema.parse({
+    record: toRecord(row),
+    requests: await requestsOf(db, merchant, row.operation, row.key),
+    webhooks: await webhooksOf(db, paymentId),
+  });
 }

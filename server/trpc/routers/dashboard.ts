@@ -1,5 +1,5 @@
-import { records, summary, timeseries } from "../../dashboard/queries";
-import { keyTimelineInput, recordsInput, summaryInput } from "../../dashboard/schema";
+import { provider, records, summary, timeseries } from "../../dashboard/queries";
+import { keyTimelineInput, providerInput, providerSummarySchema, recordsInput, summaryInput } from "../../dashboard/schema";
 import { keyTimeline, keyTimelineSchema } from "../../payments/timeline";
 import { publicProcedure, router } from "../init";
 
@@ -10,6 +10,11 @@ import { publicProcedure, router } from "../init";
 export const dashboardRouter = router({
   summary: publicProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.db.prisma, input.window, input.merchant)),
   timeseries: publicProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.db.prisma, input.window, input.merchant)),
+  /** The provider's webhooks: received, applied, duplicates dropped, changed nothing (by note), rejected signatures; refunds by origin. */
+  provider: publicProcedure
+    .input(providerInput)
+    .output(providerSummarySchema)
+    .query(({ ctx, input }) => provider(ctx.db.sql, input.window)),
   records: publicProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.db.prisma, input)),
   /** A key's record and requests: its recovery points, the executions resumed from them, and completer runs. */
   keyTimeline: publicProcedure
