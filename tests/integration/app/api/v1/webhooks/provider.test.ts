@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newKey } from "@/fixtures";
+import { newKey, poll } from "@/fixtures";
 import { apiClient, type ApiClient } from "@/tests/support/api";
 import { intentsFor } from "@/tests/support/provider-ledger";
 import { startProviderProcess, type ProviderProcess } from "@/tests/support/provider-process";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
 import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { trpcClient } from "@/tests/support/trpc";
 import { deliver, providerEvent } from "@/tests/support/webhooks";
 
 const ROTATED = "whsec_rotated_in";
@@ -149,5 +150,21 @@ describe("POST /api/v1/webhooks/provider", () => {
     expect(after.amountRefunded).toBeLessThanOrEqual(1000);
     // The ledger moved by exactly what the payment counts as refunded: nothing twice, nothing lost.
     expect(await api.balance()).toBe(before - after.amountRefunded);
+  });
+
+  it("the dashboard's provider panel counts what the endpoint saw", async () => {
+    const trpc = trpcClient(server.url);
+    // The request history is written a quarter second behind: poll for the earlier tests' traffic.
+    const summary = await poll(
+      async () => {
+        const now = await trpc.dashboard.provider.query({ window: "1h" });
+        return now.replayed >= 49 && now.rejected >= 4 && now;
+      },
+      { timeoutMs: 5_000, message: "the panel never counted the duplicates and refusals" },
+    );
+    expect(summary.received).toBeGreaterThanOrEqual(summary.replayed + summary.rejected);
+    expect(summary.applied).toBeGreaterThan(0);
+    expect(summary.notApplied.map((n) => n.note)).toEqual(expect.arrayContaining(["unknown_payment_intent", "dispute_already_debited"]));
+    expect(summary.refunds.find((r) => r.origin === "provider")?.count).toBeGreaterThan(0);
   });
 });
