@@ -35,7 +35,7 @@ const envSchema = z.object({
 });
 
 /** The delivery settings from the environment, or undefined when PROVIDER_WEBHOOKS=0 turns delivery off. */
-export function webhookConfigFromEnv(env: NodeJS.ProcessEnv): WebhookConfig | undefined {
+export function webhookConfigFromEnv(env: Record<string, string | undefined>): WebhookConfig | undefined {
   const e = envSchema.parse(env);
   if (!e.PROVIDER_WEBHOOKS) return undefined;
   return {

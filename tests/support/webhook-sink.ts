@@ -48,6 +48,7 @@ export async function startWebhookSink(path = "/api/v1/webhooks/provider"): Prom
         status = behaviour.status;
         if (--behaviour.times <= 0) behaviour = { kind: "ok" };
       } else if (behaviour.kind === "hang") status = 0;
+      if (req.method !== "POST" || req.url !== path) status = 404;
       const signature = req.headers["stripe-signature"];
       received.push({
         rawBody,
@@ -57,7 +58,6 @@ export async function startWebhookSink(path = "/api/v1/webhooks/provider"): Prom
         at: Date.now(),
         answered: status,
       });
-      if (req.method !== "POST" || req.url !== path) status = 404;
       if (status === 0) {
         hanging.add(res);
         return;

@@ -144,9 +144,15 @@ describe("webhook delivery", () => {
     expect(gaps[1]).toBeLessThan(3_000);
 
     const eventId = tries[0]?.event.id ?? "";
-    await sleep(300); // the log is written once the answer is in
-    const log = (await raw(provider.url, "GET", `/_simulator/deliveries?event=${eventId}`)).body as { data: { attempt: number; status: number }[] };
-    expect(log.data.map((a) => [a.attempt, a.status])).toEqual([
+    // The log is written once the answer is in, a moment after the sink has it.
+    const log = await poll(
+      async () => {
+        const { data } = (await raw(provider.url, "GET", `/_simulator/deliveries?event=${eventId}`)).body as { data: { attempt: number; status: number }[] };
+        return data.length >= 3 && data;
+      },
+      { timeoutMs: 5_000, message: "three logged attempts" },
+    );
+    expect(log.map((a) => [a.attempt, a.status])).toEqual([
       [1, 500],
       [2, 500],
       [3, 200],
