@@ -1,6 +1,7 @@
 import pino from "pino";
 import { z } from "zod";
 import { startProvider } from "./server";
+import { webhookConfigFromEnv } from "./webhooks/config";
 
 const env = z
   .object({
@@ -12,6 +13,8 @@ const env = z
   })
   .parse(process.env);
 
+const webhooks = webhookConfigFromEnv(process.env);
+
 const log = pino({ level: env.LOG_LEVEL, base: { service: "provider" } });
 
 // CommonJS under tsx (the package has no "type": "module"), so no top-level await.
@@ -22,8 +25,10 @@ async function main(): Promise<void> {
     dataDir: env.PROVIDER_DATA_DIR,
     defaultFault: env.PROVIDER_FAULT,
     logger: log,
+    webhooks,
   });
-  log.info({ dataDir: env.PROVIDER_DATA_DIR, fault: env.PROVIDER_FAULT }, `provider simulator listening on ${provider.url}`);
+  const delivery = webhooks ? { webhookUrl: webhooks.url, chaos: webhooks.chaos } : { webhooks: "off" };
+  log.info({ dataDir: env.PROVIDER_DATA_DIR, fault: env.PROVIDER_FAULT, ...delivery }, `provider simulator listening on ${provider.url}`);
 
   let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { invalidRequest, ProviderError, resourceMissing, type Answer } from "./errors";
-import { recordEvent } from "./events";
+import { recordEvent, type EventOrigin } from "./events";
 import { newId, unixNow } from "./ids";
 import { intString, listSchema, MAX_AMOUNT, metadataSchema, parseParams, type ListPage } from "./params";
 import type { Queryable } from "./store";
@@ -91,12 +91,12 @@ const createSchema = z.strictObject({
 });
 
 /** Validates a create (nothing is saved if this throws) and returns its execution. */
-export function prepareCreate(params: Record<string, unknown>): (tx: Queryable) => Promise<Answer> {
+export function prepareCreate(params: Record<string, unknown>): (tx: Queryable, origin: EventOrigin) => Promise<Answer> {
   const input = parseParams(createSchema, params);
   const confirm = input.confirm === "true";
   if (confirm && !input.payment_method)
     throw invalidRequest("You cannot confirm this PaymentIntent because it's missing a payment method.", "payment_method", "parameter_missing");
-  return async (tx) => {
+  return async (tx, origin) => {
     const decline = confirm && input.payment_method ? DECLINES[input.payment_method] : undefined;
     const succeeded = confirm && !decline;
     const row: PaymentIntentRow = {
@@ -130,9 +130,9 @@ export function prepareCreate(params: Record<string, unknown>): (tx: Queryable) 
       row.customer,
     ]);
     const intent = toPaymentIntent(row);
-    if (succeeded) await recordEvent(tx, "payment_intent.succeeded", intent);
+    if (succeeded) await recordEvent(tx, "payment_intent.succeeded", intent, origin);
     if (!decline) return { status: 200, body: intent };
-    await recordEvent(tx, "payment_intent.payment_failed", intent);
+    await recordEvent(tx, "payment_intent.payment_failed", intent, origin);
     // Stripe answers a decline with 402 and the (recorded) PaymentIntent inside the error.
     return new ProviderError(402, { type: "card_error", ...decline, payment_intent: intent }).answer();
   };

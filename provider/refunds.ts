@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { invalidRequest, resourceMissing, type Answer } from "./errors";
-import { recordEvent } from "./events";
+import { recordEvent, type EventOrigin } from "./events";
 import { newId, unixNow } from "./ids";
 import { intString, listSchema, MAX_AMOUNT, metadataSchema, parseParams, type ListPage } from "./params";
 import { findPaymentIntent } from "./payment-intents";
@@ -43,9 +43,9 @@ const createSchema = z.strictObject({
 });
 
 /** Validates a refund (nothing is saved if this throws) and returns its execution. */
-export function prepareRefund(params: Record<string, unknown>): (tx: Queryable) => Promise<Answer> {
+export function prepareRefund(params: Record<string, unknown>): (tx: Queryable, origin: EventOrigin) => Promise<Answer> {
   const input = parseParams(createSchema, params);
-  return async (tx) => {
+  return async (tx, origin) => {
     // FOR UPDATE so the default amount ("what remains") is read under the same lock the update takes.
     const { rows } = await tx.query<{ status: string; amount_received: number; amount_refunded: number; latest_charge: string | null; currency: string }>(
       "SELECT status, amount_received, amount_refunded, latest_charge, currency FROM payment_intents WHERE id = $1 FOR UPDATE",
@@ -97,20 +97,25 @@ export function prepareRefund(params: Record<string, unknown>): (tx: Queryable) 
       JSON.stringify(refund.metadata),
     ]);
     const metadata = await tx.query<{ metadata: Record<string, string> }>("SELECT metadata FROM payment_intents WHERE id = $1", [input.payment_intent]);
-    await recordEvent(tx, "charge.refunded", {
-      id: intent.latest_charge,
-      object: "charge",
-      amount: intent.amount_received,
-      amount_captured: intent.amount_received,
-      amount_refunded: refundedNow,
-      refunded: refundedNow === intent.amount_received,
-      currency: intent.currency,
-      payment_intent: input.payment_intent,
-      status: "succeeded",
-      metadata: metadata.rows[0]?.metadata ?? {},
-      // Not on Stripe's charge object: which refund made this event, for consumers that dedupe by refund.
-      refund: refund.id,
-    });
+    await recordEvent(
+      tx,
+      "charge.refunded",
+      {
+        id: intent.latest_charge,
+        object: "charge",
+        amount: intent.amount_received,
+        amount_captured: intent.amount_received,
+        amount_refunded: refundedNow,
+        refunded: refundedNow === intent.amount_received,
+        currency: intent.currency,
+        payment_intent: input.payment_intent,
+        status: "succeeded",
+        metadata: metadata.rows[0]?.metadata ?? {},
+        // Not on Stripe's charge object: which refund made this event, for consumers that dedupe by refund.
+        refund: refund.id,
+      },
+      origin,
+    );
     return { status: 200, body: refund };
   };
 }

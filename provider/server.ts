@@ -4,8 +4,9 @@
  * Oncepay's restarts and its own (`PROVIDER_DATA_DIR`).
  *
  * Endpoints: POST/GET /v1/payment_intents, GET /v1/payment_intents/:id, POST/GET /v1/refunds
- * (form bodies, Bearer sk_… keys), GET /health, and GET /_simulator/ledger (the whole ledger and the
- * event outbox, no auth) for tests and reconciliation. POSTs follow Stripe's idempotency rules
+ * (form bodies, Bearer sk_… keys), GET /health, and the simulator's own /_simulator/… (simulator.ts:
+ * the ledger, disputes, webhook deliveries and chaos) for tests, reconciliation and the dashboard.
+ * Every state change's event is delivered as a signed webhook when `webhooks` is set (webhooks/). POSTs follow Stripe's idempotency rules
  * (idempotency.ts). A `Simulate-Failure` header (or PROVIDER_FAULT) injects the failures that make
  * exactly-once hard (faults.ts): the answer lost after the charge, a failure before it, latency.
  * Built on node:http alone: the simulator should not share a framework's bugs with the app.
@@ -14,15 +15,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 import pino, { type Logger } from "pino";
-import qs from "qs";
 import { invalidRequest, ProviderError, type Answer } from "./errors";
-import { allEvents } from "./events";
+import type { EventOrigin } from "./events";
 import { NO_FAULT, parseFault, type Fault } from "./faults";
 import { claim, complete, fingerprint, hashApiKey, inUseError, mismatchError, recoverKeys, release, type IdempotencyScope } from "./idempotency";
 import { newId } from "./ids";
-import { allPaymentIntents, listPaymentIntents, prepareCreate, retrievePaymentIntent } from "./payment-intents";
-import { allRefunds, listRefunds, prepareRefund } from "./refunds";
+import { listPaymentIntents, prepareCreate, retrievePaymentIntent } from "./payment-intents";
+import { listRefunds, prepareRefund } from "./refunds";
+import { header, parseForm, readBody, serialize, type Reply } from "./request";
+import { simulatorRoute } from "./simulator";
 import { openStore, type Queryable } from "./store";
+import type { WebhookConfig } from "./webhooks/config";
+import { startDispatcher, type Dispatcher } from "./webhooks/dispatcher";
 
 export interface ProviderOptions {
   /** 0 picks a free port; the running provider reports the actual one. */
@@ -33,6 +37,8 @@ export interface ProviderOptions {
   /** A fault (faults.ts syntax) for every request without a Simulate-Failure header. */
   defaultFault?: string;
   logger?: Logger;
+  /** Where and how to deliver the event outbox; unset means no delivery. */
+  webhooks?: WebhookConfig | undefined;
 }
 
 export interface RunningProvider {
@@ -41,37 +47,9 @@ export interface RunningProvider {
   close(): Promise<void>;
 }
 
-/** What goes on the wire; `body` is kept as the exact bytes so a replay can repeat them. */
-interface Reply {
-  status: number;
-  body: string;
-  headers?: Record<string, string>;
-}
+type Execution = (tx: Queryable, origin: EventOrigin) => Promise<Answer>;
 
-type Execution = (tx: Queryable) => Promise<Answer>;
-
-const MAX_BODY_BYTES = 1 << 20;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
-
-const serialize = (answer: Answer): Reply => ({ status: answer.status, body: JSON.stringify(answer.body) });
-
-function header(req: http.IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new ProviderError(413, { type: "invalid_request_error", message: "Request body too large." });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const parseForm = (text: string) => qs.parse(text, { depth: 5, parameterLimit: 1000, arrayLimit: 100 }) as Record<string, unknown>;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -80,10 +58,11 @@ export async function startProvider(options: ProviderOptions): Promise<RunningPr
   const defaultFault = options.defaultFault ? parseFault(options.defaultFault) : NO_FAULT;
   const db = await openStore(options.dataDir);
   await recoverKeys(db);
+  const dispatcher = options.webhooks && (await startDispatcher(db, options.webhooks, log));
   const inFlight = new Set<Promise<void>>();
 
   const server = http.createServer((req, res) => {
-    const handled = handle(db, log, defaultFault, req, res).catch((error: unknown) => {
+    const handled = handle(db, dispatcher, log, defaultFault, req, res).catch((error: unknown) => {
       log.error({ err: error }, "request handler failed");
       res.destroy();
     });
@@ -108,17 +87,25 @@ export async function startProvider(options: ProviderOptions): Promise<RunningPr
       await Promise.allSettled([...inFlight]);
       server.closeAllConnections();
       await closed;
+      await dispatcher?.close();
       await db.close();
     },
   };
 }
 
-async function handle(db: PGlite, log: Logger, defaultFault: Fault, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(
+  db: PGlite,
+  dispatcher: Dispatcher | undefined,
+  log: Logger,
+  defaultFault: Fault,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const requestId = newId("req");
   const method = req.method ?? "GET";
   const url = new URL(req.url ?? "/", "http://provider.invalid");
   const path = url.pathname.replace(/\/+$/, "") || "/";
-  const context = { db, requestId, method, path, fault: NO_FAULT };
+  const context: RequestContext = { db, dispatcher, requestId, method, path, fault: NO_FAULT };
   let reply: Reply;
   try {
     reply = await route(context, defaultFault, req, url);
@@ -148,6 +135,7 @@ async function handle(db: PGlite, log: Logger, defaultFault: Fault, req: http.In
 
 interface RequestContext {
   db: PGlite;
+  dispatcher: Dispatcher | undefined;
   requestId: string;
   method: string;
   path: string;
@@ -157,9 +145,9 @@ interface RequestContext {
 async function route(context: RequestContext, defaultFault: Fault, req: http.IncomingMessage, url: URL): Promise<Reply> {
   const { db, method, path } = context;
   if (method === "GET" && path === "/health") return serialize({ status: 200, body: { ok: true } });
-  if (method === "GET" && path === "/_simulator/ledger") {
-    const ledger = { payment_intents: await allPaymentIntents(db), refunds: await allRefunds(db), events: await allEvents(db) };
-    return serialize({ status: 200, body: ledger });
+  if (path.startsWith("/_simulator/")) {
+    const reply = await simulatorRoute(db, context.dispatcher, method, path, url, req);
+    if (reply) return reply;
   }
   if (!path.startsWith("/v1/")) throw notFound(method, path);
 
@@ -208,9 +196,9 @@ async function read(context: RequestContext, query: () => Promise<unknown>): Pro
 }
 
 /** Business errors thrown while executing are answers like any other (and are saved under the key). */
-async function run(execution: Execution, tx: Queryable): Promise<Reply> {
+async function run(execution: Execution, tx: Queryable, origin: EventOrigin): Promise<Reply> {
   try {
-    return serialize(await execution(tx));
+    return serialize(await execution(tx, origin));
   } catch (error) {
     if (error instanceof ProviderError) return serialize(error.answer());
     throw error;
@@ -222,7 +210,9 @@ async function executeWrite(context: RequestContext, apiKey: string, req: http.I
   const key = header(req, "idempotency-key")?.trim();
   if (!key) {
     await delay(context.fault);
-    return db.transaction((tx) => run(execution, tx));
+    const reply = await db.transaction((tx) => run(execution, tx, { idempotencyKey: null }));
+    context.dispatcher?.wake();
+    return reply;
   }
   if (key.length > MAX_IDEMPOTENCY_KEY_LENGTH) throw invalidRequest(`Idempotency keys can be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters long.`);
   const scope: IdempotencyScope = {
@@ -242,11 +232,13 @@ async function executeWrite(context: RequestContext, apiKey: string, req: http.I
   try {
     // Never inside a transaction: PGlite has one backend, and every other request would wait.
     await delay(context.fault);
-    return await db.transaction(async (tx) => {
-      const reply = await run(execution, tx);
+    const reply = await db.transaction(async (tx) => {
+      const reply = await run(execution, tx, { idempotencyKey: key });
       await complete(tx, scope, reply.status, reply.body);
       return reply;
     });
+    context.dispatcher?.wake();
+    return reply;
   } catch (error) {
     // Nothing committed (effects and answer share the transaction), so the key is free again.
     await release(db, scope).catch(() => undefined);

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { WEBHOOK_SCHEMA } from "./webhooks/schema";
 
 /** What the ledger code needs from a connection or a transaction: the same `query` either way. */
 export type Queryable = Pick<Transaction, "query">;
@@ -57,6 +58,19 @@ CREATE TABLE IF NOT EXISTS events (
   created integer NOT NULL,
   data    jsonb NOT NULL
 );
+-- Added with webhook delivery; older ledgers get the column on open.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS idempotency_key text;
+CREATE TABLE IF NOT EXISTS disputes (
+  seq            bigserial UNIQUE,
+  id             text PRIMARY KEY,
+  created        integer NOT NULL,
+  amount         integer NOT NULL CHECK (amount > 0),
+  payment_intent text NOT NULL REFERENCES payment_intents (id),
+  charge         text NOT NULL UNIQUE,
+  currency       text NOT NULL,
+  reason         text NOT NULL,
+  status         text NOT NULL
+);
 `;
 
 /** Opens (creating if needed) the simulator's own database: a directory, or `memory://` for throwaway runs. */
@@ -64,5 +78,6 @@ export async function openStore(dataDir: string): Promise<PGlite> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const db = await PGlite.create({ dataDir });
   await db.exec(SCHEMA);
+  await db.exec(WEBHOOK_SCHEMA);
   return db;
 }

@@ -6,6 +6,7 @@ import getPort from "get-port";
 import Stripe from "stripe";
 import { poll } from "@/fixtures";
 import type { EventRecord } from "@/provider/events";
+import type { Dispute } from "@/provider/disputes";
 import type { PaymentIntent } from "@/provider/payment-intents";
 import type { Refund } from "@/provider/refunds";
 
@@ -24,7 +25,17 @@ export interface ProviderProcess {
 export interface ProviderProcessOptions {
   /** Reuse a ledger (say, after a crash); unset means a fresh temporary directory. */
   dataDir?: string;
+  /** PROVIDER_WEBHOOK_URL (or PROVIDER_WEBHOOKS=1) here turns webhook delivery on; it is off otherwise. */
   env?: Record<string, string>;
+}
+
+/**
+ * Delivery defaults to on in the simulator, towards the dev app's URL. A test that brought no sink would
+ * then have it retrying in the background against whatever listens on :3000, so it is off unless asked for.
+ */
+function webhookEnv(env: Record<string, string> = {}): Record<string, string> {
+  const asked = env.PROVIDER_WEBHOOK_URL !== undefined || env.PROVIDER_WEBHOOKS !== undefined;
+  return asked ? env : { ...env, PROVIDER_WEBHOOKS: "0" };
 }
 
 /** The simulator as its own process (`provider/main.ts` under tsx), ready when /health answers. */
@@ -40,7 +51,7 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
       PROVIDER_HOST: "127.0.0.1",
       PROVIDER_DATA_DIR: dataDir,
       LOG_LEVEL: process.env.TEST_SERVER_LOG_LEVEL ?? "warn",
-      ...options.env,
+      ...webhookEnv(options.env),
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -87,6 +98,7 @@ export interface ProviderLedger {
   /** Oldest first. */
   payment_intents: PaymentIntent[];
   refunds: Refund[];
+  disputes: Dispute[];
   /** The outbox, in the order the changes committed. */
   events: EventRecord[];
 }
