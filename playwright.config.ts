@@ -73,7 +73,8 @@ export default defineConfig({
       reuseExistingServer: false,
       stdout: "ignore",
       stderr: "pipe",
-      env: { LOG_LEVEL: "warn", PROVIDER_PORT: String(PROVIDER_PORT), PROVIDER_DATA_DIR: providerDataDir },
+      // Webhooks off: the scenarios count requests on the dashboard, and deliveries would add to them.
+      env: { LOG_LEVEL: "warn", PROVIDER_PORT: String(PROVIDER_PORT), PROVIDER_DATA_DIR: providerDataDir, PROVIDER_WEBHOOKS: "0" },
     },
     {
       // `npm test` builds beforehand; alone, `npx playwright test` builds only when there is no build yet.
