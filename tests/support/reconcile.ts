@@ -111,6 +111,16 @@ export async function discrepancies(providerUrl: string, databases: LocalDatabas
     if (payment.status === "succeeded" && credited.get(payment.id) !== 1)
       problems.push(`payment ${payment.id} has ${credited.get(payment.id) ?? 0} ledger entries`);
   }
+  // Disputes: one debit per provider dispute on our payments, of its amount, and none made up.
+  const ourIntents = new Set([...payments.values()].map((p) => p.provider_payment_id).filter(Boolean));
+  const disputeEntries = new Map(entries.filter((e) => e.source_type === "dispute").map((e) => [e.source_id, Number(e.amount)]));
+  for (const dispute of ledger.disputes) {
+    if (!ourIntents.has(dispute.payment_intent)) continue;
+    if (disputeEntries.get(dispute.id) !== -dispute.amount)
+      problems.push(`dispute ${dispute.id} is debited ${disputeEntries.get(dispute.id) ?? "nothing"}, not ${-dispute.amount}`);
+  }
+  const providerDisputes = new Set(ledger.disputes.map((d) => d.id));
+  for (const id of disputeEntries.keys()) if (!providerDisputes.has(id)) problems.push(`ledger debits dispute ${id}, which the provider never opened`);
   return problems;
 }
 

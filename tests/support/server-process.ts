@@ -27,13 +27,15 @@ export interface ServerOptions {
   env?: Record<string, string>;
   /** Wait only until it answers at all (for servers whose database is meant to be down). */
   readyWhenListening?: boolean;
+  /** A port chosen beforehand (when a peer must know the URL before the server starts); a free one otherwise. */
+  port?: number;
   /** Extra node flags for the server process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   nodeArgs?: string[];
 }
 
 /** A production server (`next start` on the test build), ready when its health check answers. */
 export async function startServer(options: ServerOptions = {}): Promise<ServerProcess> {
-  const port = await getPort({ host: "127.0.0.1" });
+  const port = options.port ?? (await getPort({ host: "127.0.0.1" }));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: "production",

@@ -1,0 +1,140 @@
+import getPort from "get-port";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newKey, poll } from "@/fixtures";
+import { apiClient, type ApiClient } from "@/tests/support/api";
+import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/tests/support/provider-process";
+import { expectReconciled } from "@/tests/support/reconcile";
+import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
+import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { deliver, providerEvent } from "@/tests/support/webhooks";
+
+/** Every event of the provider's outbox has had a 2xx from the receiver. */
+async function allDelivered(providerUrl: string): Promise<boolean> {
+  const [ledger, attempts] = await Promise.all([
+    providerLedger(providerUrl),
+    fetch(`${providerUrl}/_simulator/deliveries`).then((r) => r.json() as Promise<{ data: { event_id: string; status: number | null }[] }>),
+  ]);
+  const done = new Set(attempts.data.filter((a) => a.status !== null && a.status < 300).map((a) => a.event_id));
+  return ledger.events.every((e) => done.has(e.id));
+}
+
+/**
+ * The provider's real webhooks, in chaos mode (each event one to three times, concurrently, shuffled),
+ * against payments, API refunds, refunds made at the provider directly and disputes: afterwards both
+ * ledgers agree, so every event was applied exactly once in whatever order it came.
+ */
+describe("provider webhooks in chaos, end to end", () => {
+  let provider: ProviderProcess;
+  let database: ScratchDatabase;
+  let server: ServerProcess;
+  let api: ApiClient;
+  beforeAll(async () => {
+    const port = await getPort({ host: "127.0.0.1" });
+    [provider, database] = await Promise.all([
+      startProviderProcess({ env: { PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${port}/api/v1/webhooks/provider`, PROVIDER_WEBHOOK_CHAOS: "1" } }),
+      createScratchDatabase(),
+    ]);
+    server = await startServer({ port, databaseUrl: database.url, env: { PROVIDER_URL: provider.url } });
+    api = apiClient(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await provider?.stop();
+    await database?.drop();
+  });
+
+  it("payments, refunds from both sides and disputes: every event applied once, the ledgers agree", async () => {
+    const stripe = stripeFor(provider.url);
+    const payments = await Promise.all(Array.from({ length: 12 }, (_, i) => api.pay({ amount: 1000 + i, currency: "usd" }, { key: newKey() })));
+    expect(payments.map((p) => p.status)).toEqual(Array(12).fill(201));
+    const started = Date.now();
+    await Promise.all(
+      payments.map(async ({ body }, i) => {
+        const refund = (amount: number) =>
+          api.request("/api/v1/refunds", {
+            method: "POST",
+            headers: { "content-type": "application/json", "idempotency-key": newKey() },
+            body: JSON.stringify({ payment: body.id, amount }),
+          });
+        if (i % 3 === 0) await refund(300);
+        // Refunded at the provider directly: Oncepay learns of it only from charge.refunded.
+        if (i % 3 === 1) await stripe.refunds.create({ payment_intent: body.providerPaymentId, amount: 250 });
+        if (i % 4 === 0)
+          await fetch(`${provider.url}/_simulator/disputes`, {
+            method: "POST",
+            body: new URLSearchParams({ payment_intent: body.providerPaymentId, amount: "100" }),
+          });
+      }),
+    );
+    await poll(() => allDelivered(provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
+    const events = (await providerLedger(provider.url)).events.length;
+    console.log(`chaos: ${events} events delivered and applied in ${Date.now() - started} ms`);
+    await expectReconciled(provider.url, [{ url: database.url }], 10_000);
+    const provided = await fetch(`${provider.url}/_simulator/deliveries`).then((r) => r.json() as Promise<{ data: unknown[] }>);
+    expect(provided.data.length).toBeGreaterThan(events); // duplicates were delivered, and dropped
+  });
+});
+
+/**
+ * A shuffled stream of a few hundred made-up events with 30 % duplicates across many payments: the
+ * balance equals a reference computed from the distinct events alone.
+ */
+describe("a shuffled stream of events with duplicates", () => {
+  let provider: ProviderProcess;
+  let database: ScratchDatabase;
+  let server: ServerProcess;
+  let api: ApiClient;
+  beforeAll(async () => {
+    [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase()]);
+    server = await startServer({ databaseUrl: database.url, env: { PROVIDER_URL: provider.url } });
+    api = apiClient(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await provider?.stop();
+    await database?.drop();
+  });
+
+  it("balances equal the reference from the distinct events", async () => {
+    const payments = (await Promise.all(Array.from({ length: 40 }, (_, i) => api.pay({ amount: 2000 + i * 10, currency: "usd" }, { key: newKey() })))).map(
+      (r) => r.body as { id: string; amount: number; providerPaymentId: string },
+    );
+    const before = await api.balance();
+    // A seeded generator: the same stream on every run.
+    let seed = 42;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const distinct: ReturnType<typeof providerEvent>[] = [];
+    let expectedDebit = 0;
+    for (const payment of payments) {
+      const totals = [0, 1, 2].map(() => Math.floor(random() * payment.amount * 1.2)).sort((a, b) => a - b);
+      for (const total of totals) {
+        distinct.push(providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: total }));
+      }
+      const refunded = Math.min(totals[2]!, payment.amount);
+      const disputed = random() < 0.3 ? Math.min(100, payment.amount) : 0;
+      if (disputed)
+        distinct.push(providerEvent("charge.dispute.created", { id: `dp_${newKey()}`, payment_intent: payment.providerPaymentId, amount: disputed }));
+      distinct.push(providerEvent("payment_intent.succeeded", { id: payment.providerPaymentId, metadata: { oncepay_payment: payment.id } }));
+      expectedDebit += refunded + disputed;
+    }
+    const stream = [...distinct, ...distinct.filter(() => random() < 0.3)];
+    for (let i = stream.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [stream[i], stream[j]] = [stream[j]!, stream[i]!];
+    }
+    const started = Date.now();
+    let replayed = 0;
+    // Eight deliveries at a time, as a provider's pool would.
+    for (let i = 0; i < stream.length; i += 8) {
+      const answers = await Promise.all(stream.slice(i, i + 8).map((event) => deliver(server.url, event)));
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+      replayed += answers.filter((a) => a.headers.get("idempotent-replayed") === "true").length;
+    }
+    const seconds = (Date.now() - started) / 1000;
+    console.log(
+      `shuffled stream: ${stream.length} events (${distinct.length} distinct), ${replayed} duplicates dropped, ${Math.round(stream.length / seconds)} events/s`,
+    );
+    expect(replayed).toBe(stream.length - distinct.length);
+    expect(await api.balance()).toBe(before - expectedDebit);
+  });
+});
