@@ -73,6 +73,29 @@ describe("provider webhooks in chaos, end to end", () => {
     const provided = await fetch(`${provider.url}/_simulator/deliveries`).then((r) => r.json() as Promise<{ data: unknown[] }>);
     expect(provided.data.length).toBeGreaterThan(events); // duplicates were delivered, and dropped
   });
+  it("API refunds and refunds at the provider racing on one payment: never more than paid, here or there", async () => {
+    const stripe = stripeFor(provider.url, { maxNetworkRetries: 0 });
+    const payment = (await api.pay({ amount: 1000, currency: "usd" }, { key: newKey() })).body as { id: string; providerPaymentId: string };
+    const viaApi = () =>
+      api.request("/api/v1/refunds", {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": newKey() },
+        body: JSON.stringify({ payment: payment.id, amount: 300 }),
+      });
+    const atProvider = () => stripe.refunds.create({ payment_intent: payment.providerPaymentId, amount: 300 }).catch(() => null);
+    const answers = await Promise.all([viaApi(), atProvider(), viaApi(), atProvider(), viaApi(), atProvider(), viaApi(), atProvider()]);
+    await poll(() => allDelivered(provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
+    const refundedThere = (await providerLedger(provider.url)).refunds
+      .filter((r) => r.payment_intent === payment.providerPaymentId)
+      .reduce((n, r) => n + r.amount, 0);
+    const refundedHere = (await api.request(`/api/v1/payments/${payment.id}`)).body.amountRefunded as number;
+    console.log(
+      `refund race: ${answers.filter((a) => a && "status" in a && a.status === 201).length} API refunds succeeded; ${refundedThere} refunded at the provider, ${refundedHere} here`,
+    );
+    expect(refundedThere).toBeLessThanOrEqual(1000);
+    expect(refundedHere).toBe(refundedThere);
+    await expectReconciled(provider.url, [{ url: database.url }], 10_000);
+  });
 });
 
 /**
