@@ -12,7 +12,12 @@ export type Fault =
   /** 500 before anything is executed or claimed: a retry with the same key executes afresh. */
   | { kind: "fail-before-charge" }
   /** Hold the claimed key this long before executing, so duplicates arrive while it is in use. */
-  | { kind: "latency"; ms: number };
+  | { kind: "latency"; ms: number }
+  /**
+   * Execute and commit at once, then hold the answer this long: the change (and its webhook) is out
+   * while the client still waits, the window in which a webhook overtakes the API call that caused it.
+   */
+  | { kind: "answer-latency"; ms: number };
 
 export const NO_FAULT: Fault = { kind: "none" };
 export const MAX_LATENCY_MS = 60_000;
@@ -22,13 +27,13 @@ export function parseFault(spec: string | undefined): Fault {
   const value = spec?.trim();
   if (!value) return NO_FAULT;
   if (value === "timeout-after-charge" || value === "fail-before-charge") return { kind: value };
-  const latency = /^latency=(\d{1,5})$/.exec(value);
+  const latency = /^(latency|answer-latency)=(\d{1,5})$/.exec(value);
   if (latency) {
-    const ms = Number(latency[1]);
-    if (ms <= MAX_LATENCY_MS) return { kind: "latency", ms };
+    const ms = Number(latency[2]);
+    if (ms <= MAX_LATENCY_MS) return { kind: latency[1] === "latency" ? "latency" : "answer-latency", ms };
   }
   throw invalidRequest(
-    `Unknown Simulate-Failure mode '${value}': use timeout-after-charge, fail-before-charge or latency=<0..${MAX_LATENCY_MS}>.`,
+    `Unknown Simulate-Failure mode '${value}': use timeout-after-charge, fail-before-charge, latency=<0..${MAX_LATENCY_MS}> or answer-latency=<0..${MAX_LATENCY_MS}>.`,
     undefined,
     "simulate_failure_unknown",
   );

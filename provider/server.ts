@@ -122,6 +122,8 @@ async function handle(
     req.socket.destroy();
     return;
   }
+  // Committed, and its webhook on its way; the answer takes its time.
+  if (context.fault.kind === "answer-latency" && context.fault.ms > 0) await sleep(context.fault.ms);
   const idempotencyKey = header(req, "idempotency-key");
   res.writeHead(reply.status, {
     "Content-Type": "application/json",

@@ -38,7 +38,8 @@ function simulated(fault: Fault | null): string | undefined {
     case "provider-fail-before-charge":
       return "fail-before-charge";
     case "provider-latency":
-      return `latency=${fault.ms}`;
+      // The charge commits (and its webhook leaves) at once; only the answer is slow.
+      return `answer-latency=${fault.ms}`;
     default:
       return undefined;
   }

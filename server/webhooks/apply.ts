@@ -49,8 +49,9 @@ async function dispatch(tx: Sql, event: ProviderEvent): Promise<Applied> {
         event.type === EventType.PaymentSucceeded
           ? { status: "succeeded" as const, providerPaymentId: intent.id }
           : { status: "failed" as const, providerPaymentId: intent.id, code: intent.last_payment_error?.code ?? "card_declined" };
-      const { changed } = await settle(tx, payment.merchant_id, payment.id, charge);
-      return { paymentId: payment.id, applied: changed, note: changed ? null : `already_${payment.status}` };
+      const settled = await settle(tx, payment.merchant_id, payment.id, charge);
+      // The state after the transition was tried: our own commit may have settled it meanwhile.
+      return { paymentId: payment.id, applied: settled.changed, note: settled.changed ? null : `already_${settled.payment.status}` };
     }
     case EventType.ChargeRefunded: {
       const charge = chargeSchema.parse(object);

@@ -138,8 +138,9 @@ describe("webhook delivery", () => {
     expect(new Set(tries.map((r) => r.rawBody)).size).toBe(1); // a retry is the same event, byte for byte
     const [first, second, third] = tries.map((r) => r.at) as [number, number, number];
     const gaps = [second - first, third - second];
-    // 0.5 s then 1 s by default, plus up to a poll's slack.
-    expect(gaps[0]).toBeGreaterThanOrEqual(450);
+    // 0.5 s then 1 s by default. The next attempt is scheduled before the POST goes out, so a slow
+    // first transit (a busy machine) shortens the gap the sink sees by as much.
+    expect(gaps[0]).toBeGreaterThanOrEqual(300);
     expect(gaps[1]).toBeGreaterThan(gaps[0] ?? 0);
     expect(gaps[1]).toBeLessThan(3_000);
 

@@ -12,6 +12,7 @@ describe("fault specs", () => {
     expect(parseFault(" fail-before-charge ")).toEqual({ kind: "fail-before-charge" });
     expect(parseFault("latency=0")).toEqual({ kind: "latency", ms: 0 });
     expect(parseFault("latency=60000")).toEqual({ kind: "latency", ms: 60_000 });
+    expect(parseFault("answer-latency=500")).toEqual({ kind: "answer-latency", ms: 500 });
   });
 
   it("refuses anything else with a 400", () => {

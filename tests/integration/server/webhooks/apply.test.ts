@@ -6,6 +6,7 @@ import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess }
 import { expectReconciled } from "@/tests/support/reconcile";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
 import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { trpcClient } from "@/tests/support/trpc";
 import { deliver, providerEvent } from "@/tests/support/webhooks";
 
 /** Every event of the provider's outbox has had a 2xx from the receiver. */
@@ -159,5 +160,54 @@ describe("a shuffled stream of events with duplicates", () => {
     );
     expect(replayed).toBe(stream.length - distinct.length);
     expect(await api.balance()).toBe(before - expectedDebit);
+  });
+});
+
+/**
+ * The provider's `payment_intent.succeeded` racing our own request: delivered as soon as the charge
+ * commits, it meets our request between its recovery points (`provider-latency` holds the provider's
+ * answer after the charge, so the window is wide). Either may settle the payment first; every time there is one payment, one
+ * ledger entry and the client's 201.
+ */
+describe("payment_intent.succeeded racing our own commit", () => {
+  let provider: ProviderProcess;
+  let database: ScratchDatabase;
+  let server: ServerProcess;
+  let api: ApiClient;
+  beforeAll(async () => {
+    const port = await getPort({ host: "127.0.0.1" });
+    [provider, database] = await Promise.all([
+      startProviderProcess({ env: { PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${port}/api/v1/webhooks/provider` } }),
+      createScratchDatabase(),
+    ]);
+    server = await startServer({ port, databaseUrl: database.url, env: { PROVIDER_URL: provider.url } });
+    api = apiClient(server.url);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await provider?.stop();
+    await database?.drop();
+  });
+
+  it("20 payments: whoever wins, one payment and one ledger entry each, and every client gets its 201", async () => {
+    const before = await api.balance();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        api.pay({ amount: 500 + i, currency: "usd" }, { key: newKey(), headers: { "simulate-failure": "provider-latency=200" } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
+    expect(answers.every((a) => a.body.status === "succeeded")).toBe(true);
+    await poll(() => allDelivered(provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
+    const paid = answers.reduce((sum, a) => sum + (a.body.amount as number), 0);
+    expect(await api.balance()).toBe(before + paid);
+    const panel = await trpcClient(server.url).dashboard.provider.query({ window: "1h" });
+    const webhookFirst = panel.applied;
+    const oursFirst = panel.notApplied.find((n) => n.note === "already_succeeded")?.count ?? 0;
+    console.log(`race: the webhook settled ${webhookFirst} of 20 payments first, our own commit ${oursFirst}`);
+    expect(webhookFirst + oursFirst).toBe(20);
+    // The window is 200 ms wide: the webhook, sent the moment the charge commits, wins it.
+    expect(webhookFirst).toBeGreaterThan(0);
+    await expectReconciled(provider.url, [{ url: database.url }], 10_000);
   });
 });
