@@ -40,17 +40,20 @@ test("webhook chaos on: the dashboard shows duplicates dropped, and the balance 
 
   // The dashboard's dev toggle, over the last hour so that earlier scenarios' figures stay put.
   await page.goto("/dashboard");
-  await page.getByRole("radio", { name: "Last hour" }).click();
   const toggle = page.getByTestId("webhook-chaos");
-  await expect(toggle).toBeEnabled();
+  await expect(toggle).toBeEnabled(); // hydrated, and the simulator answered
   await expect(toggle).not.toBeChecked();
+  const lastHour = page.getByRole("radio", { name: "Last hour" });
+  await lastHour.click();
+  await expect(lastHour).toHaveAttribute("aria-checked", "true");
   await expect(figure(page, "replayed")).toBeVisible();
   const replayedBefore = await readFigure(page, "replayed");
   const receivedBefore = await readFigure(page, "received");
-  // A click, not check(): the box is checked once the simulator has answered.
   await page.getByLabel("Webhook chaos (duplicates, shuffled)").click();
+  // Checked at once while the switch is under way (and disabled); enabled again once the simulator answered.
   await expect(toggle).toBeChecked();
-  expect(await chaosEnabled(request)).toBe(true);
+  await expect(toggle).toBeEnabled();
+  await expect.poll(() => chaosEnabled(request)).toBe(true);
 
   // Pay in the browser, as a newcomer would, next to the open dashboard.
   const checkout = await context.newPage();
@@ -73,5 +76,6 @@ test("webhook chaos on: the dashboard shows duplicates dropped, and the balance 
   // Off again, through the same toggle.
   await page.getByLabel("Webhook chaos (duplicates, shuffled)").click();
   await expect(toggle).not.toBeChecked();
-  expect(await chaosEnabled(request)).toBe(false);
+  await expect(toggle).toBeEnabled();
+  await expect.poll(() => chaosEnabled(request)).toBe(false);
 });
