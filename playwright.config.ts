@@ -73,8 +73,14 @@ export default defineConfig({
       reuseExistingServer: false,
       stdout: "ignore",
       stderr: "pipe",
-      // Webhooks off: the scenarios count requests on the dashboard, and deliveries would add to them.
-      env: { LOG_LEVEL: "warn", PROVIDER_PORT: String(PROVIDER_PORT), PROVIDER_DATA_DIR: providerDataDir, PROVIDER_WEBHOOKS: "0" },
+      // Its webhooks go to the production-build app (the dev one gets none); the dashboard's summary
+      // counts merchants' calls only, and the Provider panel the deliveries (see e2e/webhooks.spec.ts).
+      env: {
+        LOG_LEVEL: "warn",
+        PROVIDER_PORT: String(PROVIDER_PORT),
+        PROVIDER_DATA_DIR: providerDataDir,
+        PROVIDER_WEBHOOK_URL: `${baseURL}/api/v1/webhooks/provider`,
+      },
     },
     {
       // `npm test` builds beforehand; alone, `npx playwright test` builds only when there is no build yet.

@@ -13,6 +13,7 @@ export interface Problem {
 
 export const PROBLEMS = {
   unauthorized: { status: 401, title: "Unauthorized" },
+  forbidden: { status: 403, title: "Forbidden" },
   idempotency_key_missing: { status: 400, title: "Idempotency-Key header required" },
   idempotency_key_invalid: { status: 400, title: "Invalid Idempotency-Key" },
   invalid_json: { status: 400, title: "Request body is not valid JSON" },

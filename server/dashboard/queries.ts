@@ -19,6 +19,7 @@ export interface Summary {
   moneyProtected: { currency: string; amount: number }[];
 }
 
+/** Merchants' calls only: the provider's webhooks (`via = 'webhook'`; NULL in old rows) are the Provider panel's. */
 export async function summary(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<Summary> {
   const seconds = WINDOWS[window].seconds;
   const m = merchant ?? null;
@@ -32,12 +33,14 @@ export async function summary(prisma: PrismaClient, window: DashboardWindow, mer
            count(*) FILTER (WHERE outcome = 'failed')::int AS failed
       FROM request_log
      WHERE at > now() - ${seconds}::int * interval '1 second'
-       AND (${m}::text IS NULL OR merchant_id = ${m}::text)`;
+       AND (${m}::text IS NULL OR merchant_id = ${m}::text)
+       AND via IS DISTINCT FROM 'webhook'`;
   const money = await prisma.$queryRaw<{ currency: string; amount: number }[]>`
     SELECT currency, sum(amount)::int AS amount
       FROM request_log
      WHERE at > now() - ${seconds}::int * interval '1 second'
        AND (${m}::text IS NULL OR merchant_id = ${m}::text)
+       AND via IS DISTINCT FROM 'webhook'
        AND outcome = 'replayed' AND status < 300 AND amount IS NOT NULL
      GROUP BY currency ORDER BY currency`;
   const c = counts!;
@@ -67,7 +70,7 @@ export interface TimeseriesPoint {
   replayP99: number | null;
 }
 
-/** Per-bucket outcome counts and latency percentiles; every bucket of the window, empty ones too. */
+/** Per-bucket outcome counts of merchants' calls (no webhooks, as in `summary`) and latency percentiles; every bucket of the window, empty ones too. */
 export async function timeseries(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<TimeseriesPoint[]> {
   const { seconds, bucketSeconds } = WINDOWS[window];
   const m = merchant ?? null;
@@ -81,6 +84,7 @@ export async function timeseries(prisma: PrismaClient, window: DashboardWindow, 
         FROM request_log
        WHERE at > now() - ${seconds}::int * interval '1 second' - ${bucketSeconds}::int * interval '1 second'
          AND (${m}::text IS NULL OR merchant_id = ${m}::text)
+         AND via IS DISTINCT FROM 'webhook'
     )
     SELECT b.t,
            count(l.outcome) FILTER (WHERE l.outcome = 'executed')::int AS executed,

@@ -18,6 +18,8 @@ export interface Context {
   calls: CallPipeline<Sql>;
   operations: App["operations"];
   faultInjection: boolean;
+  /** The payment provider's base URL (the simulator in development), if one is configured. */
+  providerUrl: string | undefined;
   /** How many calls of this HTTP request were replays: the handler then sets Idempotent-Replayed. */
   replays: { count: number };
 }
@@ -34,6 +36,7 @@ export function createContext(opts: { headers: Headers; app: App; requestId?: st
     calls: opts.app.calls,
     operations: opts.app.operations,
     faultInjection: opts.app.config.FAULT_INJECTION,
+    providerUrl: opts.app.config.PROVIDER_URL,
     replays: { count: 0 },
   };
 }

@@ -2,6 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useTRPC } from "../../_trpc/client";
+import { WebhookChaosToggle } from "./webhook-chaos";
 
 /** Refund origins, always shown: a refund started through the API, or one the provider told us of. */
 const ORIGINS = ["api", "provider"] as const;
@@ -35,6 +36,7 @@ export function ProviderPanel({ window }: { window: "5m" | "1h" | "24h" }) {
         Webhooks at <code>/api/v1/webhooks/provider</code>: every request in <code>request_log</code> (via <code>webhook</code>), every event in{" "}
         <code>webhook_events</code>.
       </p>
+      <WebhookChaosToggle />
       <div className="tiles">
         {figures.map(([id, label, value]) => (
           <div key={id} className="tile" data-testid={`provider-${id}`}>

@@ -43,6 +43,8 @@ describe("dashboard", () => {
     await trpc.payment.create.mutate({ idempotencyKey: k(7), amount: 700, currency: "usd" }); // replayed (protects 700)
     await api.pay(usd(800), { key: k(10), headers: { "simulate-failure": "lost-response" } }); // executed (answer lost: 502)
     await api.pay(usd(800), { key: k(10) }); // replayed (protects 800)
+    // Not a merchant's call: a webhook (refused, unsigned) is the Provider panel's, never in the summary or the series.
+    expect((await fetch(`${server.url}/api/v1/webhooks/provider`, { method: "POST", body: "{}" })).status).toBe(400);
   });
   afterAll(async () => {
     await server?.stop();

@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { problemToTRPCError } from "../../idempotency/adapters/trpc";
+import { problem } from "../../problem";
+import { webhookChaos, webhookChaosSchema } from "../../provider/chaos";
+import { publicProcedure, router } from "../init";
+
+/** The toggle's state, and whether this server lets it be switched (FAULT_INJECTION). */
+const chaosStateSchema = z.intersection(webhookChaosSchema, z.object({ faultInjection: z.boolean() }));
+
+/**
+ * The provider simulator's dev toggles, for the dashboard. Reading is public like the dashboard;
+ * switching is refused unless FAULT_INJECTION is on, as for every other injected fault.
+ */
+export const simulatorRouter = router({
+  /** Webhook chaos mode: duplicates, concurrent and shuffled deliveries. */
+  chaos: publicProcedure.output(chaosStateSchema).query(async ({ ctx }) => ({ ...(await webhookChaos(ctx.providerUrl)), faultInjection: ctx.faultInjection })),
+  setChaos: publicProcedure
+    .input(z.object({ enabled: z.boolean() }))
+    .output(chaosStateSchema)
+    .mutation(async ({ ctx, input }) => {
+      if (!ctx.faultInjection) throw problemToTRPCError(problem("forbidden", "Webhook chaos can be switched only with FAULT_INJECTION on."));
+      return { ...(await webhookChaos(ctx.providerUrl, input.enabled)), faultInjection: ctx.faultInjection };
+    }),
+});
