@@ -68,7 +68,7 @@ async function dispatch(tx: Sql, event: ProviderEvent): Promise<Applied> {
         merchantId: payment.merchant_id,
         currency: currency?.currency ?? "usd",
         amount: -dispute.amount,
-        source: { type: LedgerSource.Dispute, id: dispute.id },
+        source: { type: LedgerSource.Dispute, id: dispute.id ?? event.id },
       });
       return { paymentId: payment.id, applied: debited, note: debited ? null : "dispute_already_debited" };
     }

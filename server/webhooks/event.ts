@@ -32,7 +32,21 @@ export const chargeSchema = z.object({
 });
 
 export const disputeSchema = z.object({
-  id: z.string().min(1),
+  /** The dispute's id, its ledger source; an event without one is its own source. */
+  id: z.string().min(1).optional(),
   payment_intent: z.string().min(1),
   amount: z.number().int().min(1),
 });
+
+const OBJECT_SCHEMAS: Record<string, z.ZodType> = {
+  [EventType.PaymentSucceeded]: paymentIntentSchema,
+  [EventType.PaymentFailed]: paymentIntentSchema,
+  [EventType.ChargeRefunded]: chargeSchema,
+  [EventType.DisputeCreated]: disputeSchema,
+};
+
+/** Field errors of an event of a type we apply whose object lacks what applying needs; none for other types. */
+export function eventObjectErrors(event: ProviderEvent): string[] {
+  const result = OBJECT_SCHEMAS[event.type]?.safeParse(event.data.object);
+  return result && !result.success ? result.error.issues.map((i) => `data.object.${i.path.join(".")}: ${i.message}`) : [];
+}

@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { ProblemError } from "../problem";
-import { providerEventSchema, type ProviderEvent } from "./event";
+import { eventObjectErrors, providerEventSchema, type ProviderEvent } from "./event";
 
 /** Stripe's own default: a signature older than five minutes is a replay attack, not a late delivery. */
 export const TOLERANCE_SECONDS = 300;
@@ -25,5 +25,8 @@ export function verifyEvent(rawBody: string, header: string | null, secrets: str
   if (parsed === undefined) throw ProblemError.of("invalid_signature", `The signature does not verify: ${failure}`);
   const event = providerEventSchema.safeParse(parsed);
   if (!event.success) throw ProblemError.of("validation_failed", "The event is not a provider event.", { errors: event.error.issues.map((i) => i.message) });
+  // Refused before anything is claimed, so a corrected event with the same id is still applied.
+  const errors = eventObjectErrors(event.data);
+  if (errors.length > 0) throw ProblemError.of("validation_failed", `The ${event.data.type} event cannot be applied.`, { errors });
   return event.data;
 }

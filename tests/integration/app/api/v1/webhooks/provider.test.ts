@@ -107,6 +107,19 @@ describe("POST /api/v1/webhooks/provider", () => {
     expect(await api.balance()).toBe(before - 800);
   });
 
+  it("a signed event that lacks what applying it needs: a 400 problem, and nothing claimed", async () => {
+    const payment = await paid(600);
+    const before = await api.balance();
+    const event = providerEvent("charge.dispute.created", { payment_intent: payment.providerPaymentId });
+    const refused = await deliver(server.url, event);
+    expect(refused.status).toBe(400);
+    expect(JSON.parse(refused.text)).toMatchObject({ code: "validation_failed" });
+    const fixed = await deliver(server.url, { ...event, data: { object: { payment_intent: payment.providerPaymentId, amount: 60 } } });
+    expect(fixed.status).toBe(200);
+    expect(fixed.headers.get("idempotent-replayed")).toBeNull();
+    expect(await api.balance()).toBe(before - 60);
+  });
+
   it("an event about an unknown PaymentIntent, or of another type: 200, nothing applied", async () => {
     const before = await api.balance();
     expect((await deliver(server.url, providerEvent("payment_intent.succeeded", { id: "pi_unknown", metadata: {} }))).status).toBe(200);
