@@ -1,11 +1,8 @@
-import getPort from "get-port";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
-import { apiClient, type ApiClient } from "@/tests/support/api";
-import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/tests/support/provider-process";
+import { useOwnStack } from "@/tests/support/own-stack";
+import { providerLedger, stripeFor } from "@/tests/support/provider-process";
 import { expectReconciled } from "@/tests/support/reconcile";
-import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
-import { startServer, type ServerProcess } from "@/tests/support/server-process";
 import { trpcClient } from "@/tests/support/trpc";
 import { deliver, providerEvent } from "@/tests/support/webhooks";
 
@@ -25,34 +22,17 @@ async function allDelivered(providerUrl: string): Promise<boolean> {
  * ledgers agree, so every event was applied exactly once in whatever order it came.
  */
 describe("provider webhooks in chaos, end to end", () => {
-  let provider: ProviderProcess;
-  let database: ScratchDatabase;
-  let server: ServerProcess;
-  let api: ApiClient;
-  beforeAll(async () => {
-    const port = await getPort({ host: "127.0.0.1" });
-    [provider, database] = await Promise.all([
-      startProviderProcess({ env: { PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${port}/api/v1/webhooks/provider`, PROVIDER_WEBHOOK_CHAOS: "1" } }),
-      createScratchDatabase(),
-    ]);
-    server = await startServer({ port, databaseUrl: database.url, env: { PROVIDER_URL: provider.url } });
-    api = apiClient(server.url);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await provider?.stop();
-    await database?.drop();
-  });
+  const stack = useOwnStack({ webhooks: true, providerEnv: { PROVIDER_WEBHOOK_CHAOS: "1" } });
 
   it("payments, refunds from both sides and disputes: every event applied once, the ledgers agree", async () => {
-    const stripe = stripeFor(provider.url);
-    const payments = await Promise.all(Array.from({ length: 12 }, (_, i) => api.pay({ amount: 1000 + i, currency: "usd" }, { key: newKey() })));
+    const stripe = stripeFor(stack.provider.url);
+    const payments = await Promise.all(Array.from({ length: 12 }, (_, i) => stack.api.pay({ amount: 1000 + i, currency: "usd" }, { key: newKey() })));
     expect(payments.map((p) => p.status)).toEqual(Array(12).fill(201));
     const started = Date.now();
     await Promise.all(
       payments.map(async ({ body }, i) => {
         const refund = (amount: number) =>
-          api.request("/api/v1/refunds", {
+          stack.api.request("/api/v1/refunds", {
             method: "POST",
             headers: { "content-type": "application/json", "idempotency-key": newKey() },
             body: JSON.stringify({ payment: body.id, amount }),
@@ -61,41 +41,41 @@ describe("provider webhooks in chaos, end to end", () => {
         // Refunded at the provider directly: Oncepay learns of it only from charge.refunded.
         if (i % 3 === 1) await stripe.refunds.create({ payment_intent: body.providerPaymentId, amount: 250 });
         if (i % 4 === 0)
-          await fetch(`${provider.url}/_simulator/disputes`, {
+          await fetch(`${stack.provider.url}/_simulator/disputes`, {
             method: "POST",
             body: new URLSearchParams({ payment_intent: body.providerPaymentId, amount: "100" }),
           });
       }),
     );
-    await poll(() => allDelivered(provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
-    const events = (await providerLedger(provider.url)).events.length;
+    await poll(() => allDelivered(stack.provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
+    const events = (await providerLedger(stack.provider.url)).events.length;
     console.log(`chaos: ${events} events delivered and applied in ${Date.now() - started} ms`);
-    await expectReconciled(provider.url, [{ url: database.url }], 10_000);
-    const provided = await fetch(`${provider.url}/_simulator/deliveries`).then((r) => r.json() as Promise<{ data: unknown[] }>);
+    await expectReconciled(stack.provider.url, [{ url: stack.database.url }], 10_000);
+    const provided = await fetch(`${stack.provider.url}/_simulator/deliveries`).then((r) => r.json() as Promise<{ data: unknown[] }>);
     expect(provided.data.length).toBeGreaterThan(events); // duplicates were delivered, and dropped
   });
   it("API refunds and refunds at the provider racing on one payment: never more than paid, here or there", async () => {
-    const stripe = stripeFor(provider.url, { maxNetworkRetries: 0 });
-    const payment = (await api.pay({ amount: 1000, currency: "usd" }, { key: newKey() })).body as { id: string; providerPaymentId: string };
+    const stripe = stripeFor(stack.provider.url, { maxNetworkRetries: 0 });
+    const payment = (await stack.api.pay({ amount: 1000, currency: "usd" }, { key: newKey() })).body as { id: string; providerPaymentId: string };
     const viaApi = () =>
-      api.request("/api/v1/refunds", {
+      stack.api.request("/api/v1/refunds", {
         method: "POST",
         headers: { "content-type": "application/json", "idempotency-key": newKey() },
         body: JSON.stringify({ payment: payment.id, amount: 300 }),
       });
     const atProvider = () => stripe.refunds.create({ payment_intent: payment.providerPaymentId, amount: 300 }).catch(() => null);
     const answers = await Promise.all([viaApi(), atProvider(), viaApi(), atProvider(), viaApi(), atProvider(), viaApi(), atProvider()]);
-    await poll(() => allDelivered(provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
-    const refundedThere = (await providerLedger(provider.url)).refunds
+    await poll(() => allDelivered(stack.provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
+    const refundedThere = (await providerLedger(stack.provider.url)).refunds
       .filter((r) => r.payment_intent === payment.providerPaymentId)
       .reduce((n, r) => n + r.amount, 0);
-    const refundedHere = (await api.request(`/api/v1/payments/${payment.id}`)).body.amountRefunded as number;
+    const refundedHere = (await stack.api.request(`/api/v1/payments/${payment.id}`)).body.amountRefunded as number;
     console.log(
       `refund race: ${answers.filter((a) => a && "status" in a && a.status === 201).length} API refunds succeeded; ${refundedThere} refunded at the provider, ${refundedHere} here`,
     );
     expect(refundedThere).toBeLessThanOrEqual(1000);
     expect(refundedHere).toBe(refundedThere);
-    await expectReconciled(provider.url, [{ url: database.url }], 10_000);
+    await expectReconciled(stack.provider.url, [{ url: stack.database.url }], 10_000);
   });
 });
 
@@ -104,26 +84,13 @@ describe("provider webhooks in chaos, end to end", () => {
  * balance equals a reference computed from the distinct events alone.
  */
 describe("a shuffled stream of events with duplicates", () => {
-  let provider: ProviderProcess;
-  let database: ScratchDatabase;
-  let server: ServerProcess;
-  let api: ApiClient;
-  beforeAll(async () => {
-    [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase()]);
-    server = await startServer({ databaseUrl: database.url, env: { PROVIDER_URL: provider.url } });
-    api = apiClient(server.url);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await provider?.stop();
-    await database?.drop();
-  });
+  const stack = useOwnStack();
 
   it("balances equal the reference from the distinct events", async () => {
-    const payments = (await Promise.all(Array.from({ length: 40 }, (_, i) => api.pay({ amount: 2000 + i * 10, currency: "usd" }, { key: newKey() })))).map(
-      (r) => r.body as { id: string; amount: number; providerPaymentId: string },
-    );
-    const before = await api.balance();
+    const payments = (
+      await Promise.all(Array.from({ length: 40 }, (_, i) => stack.api.pay({ amount: 2000 + i * 10, currency: "usd" }, { key: newKey() })))
+    ).map((r) => r.body as { id: string; amount: number; providerPaymentId: string });
+    const before = await stack.api.balance();
     // A seeded generator: the same stream on every run.
     let seed = 42;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -150,7 +117,7 @@ describe("a shuffled stream of events with duplicates", () => {
     let replayed = 0;
     // Eight deliveries at a time, as a provider's pool would.
     for (let i = 0; i < stream.length; i += 8) {
-      const answers = await Promise.all(stream.slice(i, i + 8).map((event) => deliver(server.url, event)));
+      const answers = await Promise.all(stream.slice(i, i + 8).map((event) => deliver(stack.server.url, event)));
       expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
       replayed += answers.filter((a) => a.headers.get("idempotent-replayed") === "true").length;
     }
@@ -159,7 +126,7 @@ describe("a shuffled stream of events with duplicates", () => {
       `shuffled stream: ${stream.length} events (${distinct.length} distinct), ${replayed} duplicates dropped, ${Math.round(stream.length / seconds)} events/s`,
     );
     expect(replayed).toBe(stream.length - distinct.length);
-    expect(await api.balance()).toBe(before - expectedDebit);
+    expect(await stack.api.balance()).toBe(before - expectedDebit);
   });
 });
 
@@ -170,44 +137,27 @@ describe("a shuffled stream of events with duplicates", () => {
  * ledger entry and the client's 201.
  */
 describe("payment_intent.succeeded racing our own commit", () => {
-  let provider: ProviderProcess;
-  let database: ScratchDatabase;
-  let server: ServerProcess;
-  let api: ApiClient;
-  beforeAll(async () => {
-    const port = await getPort({ host: "127.0.0.1" });
-    [provider, database] = await Promise.all([
-      startProviderProcess({ env: { PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${port}/api/v1/webhooks/provider` } }),
-      createScratchDatabase(),
-    ]);
-    server = await startServer({ port, databaseUrl: database.url, env: { PROVIDER_URL: provider.url } });
-    api = apiClient(server.url);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await provider?.stop();
-    await database?.drop();
-  });
+  const stack = useOwnStack({ webhooks: true });
 
   it("20 payments: whoever wins, one payment and one ledger entry each, and every client gets its 201", async () => {
-    const before = await api.balance();
+    const before = await stack.api.balance();
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        api.pay({ amount: 500 + i, currency: "usd" }, { key: newKey(), headers: { "simulate-failure": "provider-latency=200" } }),
+        stack.api.pay({ amount: 500 + i, currency: "usd" }, { key: newKey(), headers: { "simulate-failure": "provider-latency=200" } }),
       ),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
     expect(answers.every((a) => a.body.status === "succeeded")).toBe(true);
-    await poll(() => allDelivered(provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
+    await poll(() => allDelivered(stack.provider.url), { timeoutMs: 30_000, intervalMs: 250, message: "the provider never delivered every event" });
     const paid = answers.reduce((sum, a) => sum + (a.body.amount as number), 0);
-    expect(await api.balance()).toBe(before + paid);
-    const panel = await trpcClient(server.url).dashboard.provider.query({ window: "1h" });
+    expect(await stack.api.balance()).toBe(before + paid);
+    const panel = await trpcClient(stack.server.url).dashboard.provider.query({ window: "1h" });
     const webhookFirst = panel.applied;
     const oursFirst = panel.notApplied.find((n) => n.note === "already_succeeded")?.count ?? 0;
     console.log(`race: the webhook settled ${webhookFirst} of 20 payments first, our own commit ${oursFirst}`);
     expect(webhookFirst + oursFirst).toBe(20);
     // The window is 200 ms wide: the webhook, sent the moment the charge commits, wins it.
     expect(webhookFirst).toBeGreaterThan(0);
-    await expectReconciled(provider.url, [{ url: database.url }], 10_000);
+    await expectReconciled(stack.provider.url, [{ url: stack.database.url }], 10_000);
   });
 });
