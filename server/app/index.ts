@@ -12,7 +12,8 @@ import type { IdempotencyStore } from "../idempotency/stores/store";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { RequestLogWriter } from "../observability/request-log";
-import { Completer } from "../jobs/completer";
+import type { IdempotentCall } from "../calls/call";
+import { Completer, type Resume } from "../jobs/completer";
 import { createPaymentOperation, CREATE_PAYMENT, type CreatePaymentOperation } from "../payments/operation";
 import { createPaymentInput } from "../payments/schema";
 import { createRefundOperation, CREATE_REFUND, type CreateRefundOperation } from "../refunds/operation";
@@ -74,28 +75,19 @@ export async function createApp(config: Env): Promise<App> {
     maxNetworkRetries: config.PROVIDER_MAX_NETWORK_RETRIES,
   });
   const operations = { createPayment: createPaymentOperation(provider), createRefund: createRefundOperation(provider) };
+  // The completer runs an abandoned record again as a job, from the input the record kept.
+  const resume =
+    <I, S>(operation: string, parse: (input: unknown) => I, spec: Pick<IdempotentCall<Sql, I, S>, "value" | "steps" | "effect">): Resume =>
+    (record) =>
+      calls.run({ operation, via: "job", scope: () => record.scope, key: () => record.key, input: () => parse(record.input), ...spec });
   const completer = new Completer(
     engine,
     {
-      [CREATE_PAYMENT]: (record) =>
-        calls.run({
-          operation: CREATE_PAYMENT,
-          via: "job",
-          scope: () => record.scope,
-          key: () => record.key,
-          input: () => createPaymentInput.parse(record.input),
-          value: ({ amount, currency }) => ({ amount, currency }),
-          ...operations.createPayment,
-        }),
-      [CREATE_REFUND]: (record) =>
-        calls.run({
-          operation: CREATE_REFUND,
-          via: "job",
-          scope: () => record.scope,
-          key: () => record.key,
-          input: () => createRefundInput.parse(record.input),
-          ...operations.createRefund,
-        }),
+      [CREATE_PAYMENT]: resume(CREATE_PAYMENT, (input) => createPaymentInput.parse(input), {
+        value: ({ amount, currency }) => ({ amount, currency }),
+        ...operations.createPayment,
+      }),
+      [CREATE_REFUND]: resume(CREATE_REFUND, (input) => createRefundInput.parse(input), operations.createRefund),
     },
     { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, log: logger },
   );
