@@ -51,6 +51,24 @@ const envSchema = z.object({
     .string()
     .regex(/^(before:)?[a-z_]+$/)
     .optional(),
+  // Unset: no broker; consumers read the outbox in-process.
+  NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, "expected nats://host:port").optional(),
+  // One stream per database: tests give theirs their own. Subjects: the name, lower case, dotted.
+  NATS_STREAM: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,63}$/)
+    .default("ONCEPAY_EVENTS"),
+  NATS_DUPLICATE_WINDOW_SECONDS: z.coerce.number().min(1).max(86_400).default(120),
+  NATS_ACK_WAIT_SECONDS: z.coerce.number().min(1).max(3_600).default(30),
+  // Which of the relay and the consumers this process runs ("none": none, for a process of its own).
+  EVENT_WORKERS: z
+    .string()
+    .regex(/^(none|[a-z]+(,[a-z]+)*)$/)
+    .default("relay,receipts,revenue")
+    .transform((v) => new Set(v === "none" ? [] : v.split(","))),
+  EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
+  // Longer than any transaction stays open after writing its event: see server/events/inbox.ts.
+  EVENTS_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -14,6 +14,9 @@ import { metrics } from "../observability/metrics";
 import { RequestLogWriter } from "../observability/request-log";
 import type { IdempotentCall } from "../calls/call";
 import { Completer, type Resume } from "../jobs/completer";
+import { EventWorkers } from "../events/workers";
+import { receiptsConsumer } from "../receipts/consumer";
+import { revenueConsumer } from "../projections/revenue";
 import { createPaymentOperation, CREATE_PAYMENT, type CreatePaymentOperation } from "../payments/operation";
 import { createPaymentInput } from "../payments/schema";
 import { createRefundOperation, CREATE_REFUND, type CreateRefundOperation } from "../refunds/operation";
@@ -41,8 +44,10 @@ export interface App {
   provider: PaymentProvider;
   /** The operations, bound to their dependencies: spread into a call by every way in. */
   operations: { createPayment: CreatePaymentOperation; createRefund: CreateRefundOperation };
-  /** Finishes abandoned records; started by `startJobs`. */
+  /** Finishes abandoned records; started with the app. */
   completer: Completer;
+  /** The relay and the consumers this process runs; started with the app. */
+  events: EventWorkers;
   close(): Promise<void>;
 }
 
@@ -91,6 +96,16 @@ export async function createApp(config: Env): Promise<App> {
     },
     { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, log: logger },
   );
+  const events = new EventWorkers(db.sql, calls, [receiptsConsumer, revenueConsumer], {
+    run: config.EVENT_WORKERS,
+    natsUrl: config.NATS_URL,
+    stream: config.NATS_STREAM,
+    duplicateWindowMs: config.NATS_DUPLICATE_WINDOW_SECONDS * 1000,
+    ackWaitMs: config.NATS_ACK_WAIT_SECONDS * 1000,
+    intervalMs: config.EVENTS_POLL_MS,
+    graceSeconds: config.EVENTS_GRACE_SECONDS,
+    log: logger,
+  });
   return {
     config,
     db,
@@ -102,8 +117,10 @@ export async function createApp(config: Env): Promise<App> {
     provider,
     operations,
     completer,
+    events,
     async close() {
       await completer.stop();
+      await events.stop();
       await requestLog.flush();
       redis?.disconnect();
       await db.close();
@@ -123,6 +140,7 @@ export function app(): Promise<App> {
   holder.__oncepayApp ??= createApp(env).then(
     (made) => {
       made.completer.start();
+      made.events.start();
       return made;
     },
     (error: unknown) => {

@@ -7,7 +7,7 @@ import type { Problem } from "../problem";
 export type Outcome = "executed" | "replayed" | "conflict" | "mismatch" | "rejected" | "failed";
 
 /** The ways in: each protocol or caller that runs calls through the pipeline. */
-export type Via = "rest" | "trpc" | "job" | "webhook";
+export type Via = "rest" | "trpc" | "job" | "webhook" | "consumer";
 
 type Step<T> = () => T | Promise<T>;
 

@@ -1,4 +1,6 @@
 import { statement, type Sql } from "../db/sql";
+import { emit } from "../events/outbox";
+import { EventType } from "../events/schema";
 import { newId } from "../ids";
 import { appendEntry, LedgerSource } from "../ledger/entries";
 import type { Charge } from "../provider/provider";
@@ -72,6 +74,11 @@ export async function settle(tx: Sql, merchantId: string, paymentId: string, cha
   if (!payment) throw new Error(`payment ${paymentId} vanished while being charged`);
   if (payment.status === PaymentStatus.Succeeded) {
     await appendEntry(tx, { merchantId, currency: payment.currency, amount: payment.amount, source: { type: LedgerSource.Payment, id: payment.id } });
+  }
+  if (row) {
+    // The transition's own event, in its transaction: whoever settles first emits it.
+    const type = succeeded ? EventType.PaymentSucceeded : EventType.PaymentFailed;
+    await emit(tx, { type, merchantId, paymentId, subjectId: paymentId, amount: succeeded ? payment.amount : 0 });
   }
   return { payment: toPayment(payment), changed: row !== undefined };
 }

@@ -1,4 +1,6 @@
 import { statement, type Sql } from "../db/sql";
+import { emit } from "../events/outbox";
+import { EventType } from "../events/schema";
 import { newId } from "../ids";
 import { appendEntry, LedgerSource } from "../ledger/entries";
 import { PaymentStatus } from "../payments/schema";
@@ -84,6 +86,7 @@ export async function settleRefund(tx: Sql, refundId: string, answer: RefundAnsw
       amount: -settled.amount,
       source: { type: LedgerSource.Refund, id: settled.id },
     });
+    await emitRefund(tx, settled.merchant_id, settled.payment_id, { id: settled.id, amount: settled.amount });
   }
   const [row] = await tx.rows<{ id: string; payment_id: string; amount: number; createdAt: Date }>(REFUND, [refundId]);
   if (!row) throw new Error(`refund ${refundId} vanished`);
@@ -105,5 +108,10 @@ export async function learnRefundedTotal(tx: Sql, paymentIntent: string, total: 
   const refundId = newId("re");
   await tx.rows(INSERT_REFUND, [refundId, payment.merchant_id, payment.id, learnt, RefundStatus.Succeeded, RefundOrigin.Provider, null]);
   await appendEntry(tx, { merchantId: payment.merchant_id, currency: payment.currency, amount: -learnt, source: { type: LedgerSource.Refund, id: refundId } });
+  await emitRefund(tx, payment.merchant_id, payment.id, { id: refundId, amount: learnt });
   return { paymentId: payment.id, learnt };
+}
+
+function emitRefund(tx: Sql, merchantId: string, paymentId: string, refund: { id: string; amount: number }) {
+  return emit(tx, { type: EventType.RefundSucceeded, merchantId, paymentId, subjectId: refund.id, amount: -refund.amount, refund });
 }

@@ -1,4 +1,6 @@
 import { statement, type Sql } from "../db/sql";
+import { emit } from "../events/outbox";
+import { EventType as MovementType } from "../events/schema";
 import { appendEntry, LedgerSource } from "../ledger/entries";
 import { settle } from "../payments/create-payment";
 import { learnRefundedTotal } from "../refunds/refund-payment";
@@ -64,12 +66,17 @@ async function dispatch(tx: Sql, event: ProviderEvent): Promise<Applied> {
       const [payment] = await tx.rows<{ id: string; merchant_id: string }>(PAYMENT_FOR_INTENT, ["", dispute.payment_intent]);
       if (!payment) return { paymentId: null, applied: false, note: "unknown_payment_intent" };
       const [currency] = await tx.rows<{ currency: string }>(CURRENCY, [payment.id]);
+      const disputeId = dispute.id ?? event.id;
       const debited = await appendEntry(tx, {
         merchantId: payment.merchant_id,
         currency: currency?.currency ?? "usd",
         amount: -dispute.amount,
-        source: { type: LedgerSource.Dispute, id: dispute.id ?? event.id },
+        source: { type: LedgerSource.Dispute, id: disputeId },
       });
+      if (debited) {
+        const moved = { id: disputeId, amount: dispute.amount };
+        await emit(tx, { type: MovementType.DisputeCreated, merchantId: payment.merchant_id, paymentId: payment.id, subjectId: disputeId, amount: -dispute.amount, dispute: moved });
+      }
       return { paymentId: payment.id, applied: debited, note: debited ? null : "dispute_already_debited" };
     }
     default:

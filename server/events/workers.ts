@@ -1,0 +1,111 @@
+import type { Logger } from "pino";
+import type { CallPipeline } from "../calls/pipeline";
+import type { Sql } from "../db/sql";
+import { consume, type Consumer } from "./consumer";
+import { advanceSafePoint } from "./inbox";
+import { JetStreamBroker } from "./jetstream";
+import { OutboxReader } from "./outbox-reader";
+import { Relay } from "./relay";
+
+export const RELAY = "relay";
+
+export interface EventWorkersOptions {
+  /** Which of the relay and the consumers run in this process. */
+  run: ReadonlySet<string>;
+  /** Unset: consumers read the outbox in-process and nothing is relayed. */
+  natsUrl?: string;
+  stream: string;
+  duplicateWindowMs: number;
+  ackWaitMs: number;
+  intervalMs: number;
+  graceSeconds: number;
+  log: Logger;
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * The event path's moving parts in this process: the relay and the consumers it was asked to run,
+ * fed by JetStream when there is a broker, else straight from the outbox. NATS away at start is no
+ * failure: the events wait in the outbox, and the workers start when the broker answers.
+ */
+export class EventWorkers {
+  private readonly running: Stoppable[] = [];
+  private connecting: NodeJS.Timeout | null = null;
+  private stopped = false;
+  broker: JetStreamBroker | null = null;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly calls: CallPipeline<Sql>,
+    private readonly consumers: Consumer[],
+    private readonly options: EventWorkersOptions,
+  ) {}
+
+  get mode(): "jetstream" | "outbox" {
+    return this.options.natsUrl ? "jetstream" : "outbox";
+  }
+
+  start(): void {
+    if (this.options.natsUrl) this.connect(this.options.natsUrl);
+    else this.startReaders();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.connecting) clearTimeout(this.connecting);
+    await Promise.all(this.running.splice(0).map((worker) => worker.stop().catch(() => undefined)));
+    await this.broker?.close().catch(() => undefined);
+  }
+
+  private chosen(): Consumer[] {
+    return this.consumers.filter((consumer) => this.options.run.has(consumer.name));
+  }
+
+  private handler(consumer: Consumer) {
+    return (event: Parameters<typeof consume>[3]) => consume(this.calls, this.sql, consumer, event);
+  }
+
+  private startReaders(): void {
+    const { intervalMs, graceSeconds, log } = this.options;
+    for (const consumer of this.chosen()) {
+      const reader = new OutboxReader(this.sql, consumer.name, this.handler(consumer), { intervalMs, batch: 100, leaseMs: 10_000, graceSeconds, log });
+      reader.start();
+      this.running.push(reader);
+    }
+  }
+
+  private connect(url: string): void {
+    const { log } = this.options;
+    JetStreamBroker.connect({ url, stream: this.options.stream, duplicateWindowMs: this.options.duplicateWindowMs, log }).then(
+      (broker) => {
+        if (this.stopped) return void broker.close();
+        this.broker = broker;
+        this.startBrokered(broker);
+        log.info({ stream: this.options.stream }, "event workers on JetStream");
+      },
+      (error: unknown) => {
+        log.warn({ err: error }, "NATS unreachable: events wait in the outbox; trying again");
+        if (!this.stopped) this.connecting = setTimeout(() => this.connect(url), 2_000).unref();
+      },
+    );
+  }
+
+  private startBrokered(broker: JetStreamBroker): void {
+    const { intervalMs, graceSeconds, ackWaitMs, log } = this.options;
+    if (this.options.run.has(RELAY)) {
+      const relay = new Relay(this.sql, (event) => broker.publish(event), { intervalMs, batch: 100, leaseMs: 30_000, log });
+      relay.start();
+      this.running.push(relay);
+    }
+    for (const consumer of this.chosen()) {
+      const handle = this.handler(consumer);
+      this.running.push(broker.consume(consumer.name, async (event) => void (await handle(event)), { ackWaitMs }));
+      // The safe point only feeds the lag figures here; JetStream itself tracks what is delivered.
+      const timer = setInterval(() => void advanceSafePoint(this.sql, consumer.name, graceSeconds).catch(() => undefined), 2_000).unref();
+      this.running.push({ stop: async () => clearInterval(timer) });
+    }
+  }
+}
