@@ -1,0 +1,230 @@
+import { AckPolicy, DeliverPolicy, jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import type { ConsumerConfig, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import { connect, nanos } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { outboxEventSchema, type OutboxEvent } from "./schema";
+
+export interface BrokerOptions {
+  url: string;
+  stream: string;
+  /** The stream's duplicate_window: how long the broker remembers a Nats-Msg-Id to drop a second copy. */
+  duplicateWindowMs: number;
+  log: Logger;
+}
+
+export interface ConsumeOptions {
+  /** Unacked this long, a message goes to the next delivery: the longest a handler may take. */
+  ackWaitMs?: number;
+  maxAckPending?: number;
+}
+
+export type EventHandler = (event: OutboxEvent, meta: { redelivered: boolean; streamSeq: number }) => Promise<void>;
+
+export interface ConsumerStats {
+  pending: number;
+  ackPending: number;
+  redelivered: number;
+}
+
+const DEFAULT_ACK_WAIT_MS = 30_000;
+const DEFAULT_MAX_ACK_PENDING = 256;
+/** A failed handler's message comes back after this; an immediate retry would likely fail the same way. */
+const NAK_DELAY_MS = 1_000;
+/** Between attempts to re-open a consume loop the client gave up on (consumer or stream gone, server away). */
+const RESUBSCRIBE_DELAY_MS = 1_000;
+
+/** `ONCEPAY_EVENTS` → `oncepay.events`: each event goes to `${prefix}.${type}`, the stream binds `${prefix}.>`. */
+export function subjectPrefix(stream: string): string {
+  return stream.toLowerCase().replaceAll("_", ".");
+}
+
+function isApiError(error: unknown, code: number): boolean {
+  return error instanceof JetStreamApiError && error.code === code;
+}
+
+/**
+ * Our one door to NATS JetStream. The broker gives at-least-once delivery: publishing dedupes by
+ * message id only within the stream's duplicate window, and a consumer may see a message again
+ * (redelivery after a nak, a crash or an expired ack_wait), so consumers dedupe by event id themselves.
+ */
+export class JetStreamBroker {
+  private readonly prefix: string;
+  private readonly js: JetStreamClient;
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly options: BrokerOptions,
+  ) {
+    this.prefix = subjectPrefix(options.stream);
+    this.js = jetstream(nc);
+  }
+
+  static async connect(options: BrokerOptions): Promise<JetStreamBroker> {
+    // The client retries forever: a NATS restart must not end a long-lived process's consumers.
+    const nc = await connect({ servers: options.url, maxReconnectAttempts: -1, name: "oncepay" });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const broker = new JetStreamBroker(nc, jsm, options);
+      await broker.ensureStream();
+      return broker;
+    } catch (error) {
+      await nc.close();
+      throw error;
+    }
+  }
+
+  private async ensureStream(): Promise<void> {
+    const { stream, duplicateWindowMs } = this.options;
+    const window = nanos(duplicateWindowMs);
+    try {
+      const info = await this.jsm.streams.info(stream);
+      if (info.config.duplicate_window !== window) {
+        await this.jsm.streams.update(stream, { duplicate_window: window });
+        this.options.log.info({ stream, duplicateWindowMs }, "jetstream duplicate window updated");
+      }
+    } catch (error) {
+      if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
+      await this.jsm.streams.add({
+        name: stream,
+        subjects: [`${this.prefix}.>`],
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+        duplicate_window: window,
+      });
+      this.options.log.info({ stream, duplicateWindowMs }, "jetstream stream created");
+    }
+  }
+
+  async publish(event: OutboxEvent, msgId: string = event.id): Promise<{ duplicate: boolean; seq: number }> {
+    const ack = await this.js.publish(`${this.prefix}.${event.type}`, JSON.stringify(event), { msgID: msgId });
+    return { duplicate: ack.duplicate, seq: ack.seq };
+  }
+
+  consume(durable: string, handler: EventHandler, options: ConsumeOptions = {}): { stop(): Promise<void> } {
+    const { stream, log } = this.options;
+    const config: Partial<ConsumerConfig> = {
+      durable_name: durable,
+      deliver_policy: DeliverPolicy.All,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
+      max_ack_pending: options.maxAckPending ?? DEFAULT_MAX_ACK_PENDING,
+    };
+    let stopped = false;
+    let messages: ConsumerMessages | null = null;
+    let wake: (() => void) | null = null;
+
+    const handle = async (msg: JsMsg): Promise<void> => {
+      const parsed = outboxEventSchema.safeParse(safeJson(msg));
+      if (!parsed.success) {
+        // A malformed message fails the same way on every delivery: retrying it would only fill the logs forever.
+        log.error({ stream, durable, streamSeq: msg.seq, issues: parsed.error.issues }, "jetstream message is not an event; terminated");
+        // No reason argument: servers before 2.10 match the `+TERM` payload exactly and silently ignore `+TERM <reason>`.
+        msg.term();
+        return;
+      }
+      try {
+        await handler(parsed.data, { redelivered: msg.redelivered, streamSeq: msg.seq });
+      } catch (error) {
+        log.warn({ err: error, stream, durable, eventId: parsed.data.id, streamSeq: msg.seq }, "event handler failed; redelivering");
+        msg.nak(NAK_DELAY_MS);
+        return;
+      }
+      try {
+        // Confirmed, so a returned handler means the broker will not deliver this message again.
+        await msg.ackAck();
+      } catch (error) {
+        // The handler's work is done; at worst the message comes back after ack_wait and the consumer dedupes it.
+        log.warn({ err: error, stream, durable, eventId: parsed.data.id }, "event ack not confirmed");
+      }
+    };
+
+    const run = async (): Promise<void> => {
+      while (!stopped) {
+        try {
+          await this.ensureConsumer(durable, config);
+          const consumer = await this.js.consumers.get(stream, durable);
+          messages = await consumer.consume({ max_messages: Math.min(config.max_ack_pending ?? DEFAULT_MAX_ACK_PENDING, 100) });
+          if (stopped) break;
+          // One at a time: the next message waits for the previous one's ack, so a consumer sees the stream in order.
+          for await (const msg of messages) {
+            if (stopped) break;
+            await handle(msg);
+          }
+        } catch (error) {
+          if (stopped || this.nc.isClosed()) break;
+          log.warn({ err: error, stream, durable }, "jetstream consume loop failed; retrying");
+        }
+        if (stopped || this.nc.isClosed()) break;
+        // The client itself rides out reconnects; the iterator only ends when it gave up, so start over after a pause.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, RESUBSCRIBE_DELAY_MS).unref();
+        });
+        wake = null;
+      }
+    };
+
+    const done = run();
+    return {
+      stop: async () => {
+        stopped = true;
+        wake?.();
+        // Buffered, unhandled messages are not acked: the broker delivers them again after ack_wait.
+        await messages?.close();
+        await done;
+      },
+    };
+  }
+
+  private async ensureConsumer(durable: string, config: Partial<ConsumerConfig>): Promise<void> {
+    const { stream } = this.options;
+    try {
+      const info = await this.jsm.consumers.info(stream, durable);
+      if (info.config.ack_wait !== config.ack_wait || info.config.max_ack_pending !== config.max_ack_pending) {
+        await this.jsm.consumers.update(stream, durable, { ack_wait: config.ack_wait, max_ack_pending: config.max_ack_pending });
+      }
+    } catch (error) {
+      if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
+      await this.jsm.consumers.add(stream, config);
+    }
+  }
+
+  async stats(durables: string[]): Promise<{ messages: number; lastSeq: number; consumers: Record<string, ConsumerStats | null> }> {
+    const { stream } = this.options;
+    const info = await this.jsm.streams.info(stream);
+    const consumers: Record<string, ConsumerStats | null> = {};
+    for (const durable of durables) {
+      try {
+        const c = await this.jsm.consumers.info(stream, durable);
+        consumers[durable] = { pending: c.num_pending, ackPending: c.num_ack_pending, redelivered: c.num_redelivered };
+      } catch (error) {
+        if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
+        consumers[durable] = null;
+      }
+    }
+    return { messages: info.state.messages, lastSeq: info.state.last_seq, consumers };
+  }
+
+  async destroy(): Promise<void> {
+    try {
+      await this.jsm.streams.delete(this.options.stream);
+    } catch (error) {
+      if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
+    }
+  }
+
+  /** Closes the connection without waiting for handlers: a consumer's unacked message goes back to the stream. */
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.close();
+  }
+}
+
+function safeJson(msg: JsMsg): unknown {
+  try {
+    return msg.json();
+  } catch {
+    return undefined;
+  }
+}
