@@ -52,7 +52,10 @@ const envSchema = z.object({
     .regex(/^(before:)?[a-z_]+$/)
     .optional(),
   // Unset: no broker; consumers read the outbox in-process.
-  NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, "expected nats://host:port").optional(),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|wss?):\/\/\S+$/, "expected nats://host:port")
+    .optional(),
   // One stream per database: tests give theirs their own. Subjects: the name, lower case, dotted.
   NATS_STREAM: z
     .string()

@@ -19,7 +19,7 @@ export interface Summary {
   moneyProtected: { currency: string; amount: number }[];
 }
 
-/** Merchants' calls only: the provider's webhooks (`via = 'webhook'`; NULL in old rows) are the Provider panel's. */
+/** Merchants' calls only: the provider's webhooks (`via = 'webhook'`; NULL in old rows) are the Provider panel's, the consumers' the Events panel's. */
 export async function summary(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<Summary> {
   const seconds = WINDOWS[window].seconds;
   const m = merchant ?? null;
@@ -34,13 +34,13 @@ export async function summary(prisma: PrismaClient, window: DashboardWindow, mer
       FROM request_log
      WHERE at > now() - ${seconds}::int * interval '1 second'
        AND (${m}::text IS NULL OR merchant_id = ${m}::text)
-       AND via IS DISTINCT FROM 'webhook'`;
+       AND coalesce(via, 'rest') NOT IN ('webhook', 'consumer')`;
   const money = await prisma.$queryRaw<{ currency: string; amount: number }[]>`
     SELECT currency, sum(amount)::int AS amount
       FROM request_log
      WHERE at > now() - ${seconds}::int * interval '1 second'
        AND (${m}::text IS NULL OR merchant_id = ${m}::text)
-       AND via IS DISTINCT FROM 'webhook'
+       AND coalesce(via, 'rest') NOT IN ('webhook', 'consumer')
        AND outcome = 'replayed' AND status < 300 AND amount IS NOT NULL
      GROUP BY currency ORDER BY currency`;
   const c = counts!;
@@ -84,7 +84,7 @@ export async function timeseries(prisma: PrismaClient, window: DashboardWindow, 
         FROM request_log
        WHERE at > now() - ${seconds}::int * interval '1 second' - ${bucketSeconds}::int * interval '1 second'
          AND (${m}::text IS NULL OR merchant_id = ${m}::text)
-         AND via IS DISTINCT FROM 'webhook'
+         AND coalesce(via, 'rest') NOT IN ('webhook', 'consumer')
     )
     SELECT b.t,
            count(l.outcome) FILTER (WHERE l.outcome = 'executed')::int AS executed,

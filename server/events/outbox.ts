@@ -80,10 +80,7 @@ export function toEvent(row: EventRow): OutboxEvent {
 }
 
 const AFTER = statement("outbox_sequence_of", "SELECT sequence FROM events WHERE id = $1 AND merchant_id = $2");
-const PAGE = statement(
-  "outbox_page",
-  `SELECT ${EVENT_COLUMNS} FROM events WHERE merchant_id = $1 AND sequence > $2::bigint ORDER BY sequence LIMIT $3::int`,
-);
+const PAGE = statement("outbox_page", `SELECT ${EVENT_COLUMNS} FROM events WHERE merchant_id = $1 AND sequence > $2::bigint ORDER BY sequence LIMIT $3::int`);
 
 /** A merchant's events after `after` (an event id), ascending; null when `after` is not theirs. */
 export async function listEvents(sql: Sql, merchantId: string, page: { limit: number; after?: string }) {

@@ -2,7 +2,9 @@ import type { Logger } from "pino";
 import type { CallPipeline } from "../calls/pipeline";
 import type { Sql } from "../db/sql";
 import { consume, type Consumer } from "./consumer";
+import { newId } from "../ids";
 import { advanceSafePoint } from "./inbox";
+import { eventsFrom } from "./outbox";
 import { JetStreamBroker } from "./jetstream";
 import { OutboxReader } from "./outbox-reader";
 import { Relay } from "./relay";
@@ -58,6 +60,36 @@ export class EventWorkers {
     if (this.connecting) clearTimeout(this.connecting);
     await Promise.all(this.running.splice(0).map((worker) => worker.stop().catch(() => undefined)));
     await this.broker?.close().catch(() => undefined);
+  }
+
+  /**
+   * Delivers every event from `from` on again, to every consumer, which must shrug: through the
+   * broker under fresh message ids (its duplicate window would drop the old ones), or straight to
+   * the consumers without one. Returns how many events went out.
+   */
+  async replay(from: number): Promise<{ events: number; mode: "jetstream" | "outbox" }> {
+    const { natsUrl, log } = this.options;
+    const broker = natsUrl
+      ? (this.broker ?? (await JetStreamBroker.connect({ url: natsUrl, stream: this.options.stream, duplicateWindowMs: this.options.duplicateWindowMs, log })))
+      : null;
+    const run = newId("replay");
+    let events = 0;
+    try {
+      for (let next = from; ;) {
+        const page = await eventsFrom(this.sql, next, 500);
+        for (const event of page) {
+          if (broker) await broker.publish(event, `${event.id}:${run}`);
+          else for (const consumer of this.consumers) await consume(this.calls, this.sql, consumer, event);
+          events++;
+        }
+        if (page.length < 500) break;
+        next = page[page.length - 1]!.sequence + 1;
+      }
+    } finally {
+      if (broker && broker !== this.broker) await broker.close();
+    }
+    log.info({ from, events, run }, "events replayed");
+    return { events, mode: this.mode };
   }
 
   private chosen(): Consumer[] {

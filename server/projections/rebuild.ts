@@ -50,7 +50,7 @@ export async function rebuildRevenue(sql: SqlPool, options: { batch: number; log
   options.log.info({ version }, "projection rebuild started");
   let events = 0;
   // Forward by sequence, then again from 0 for what committed late below where it had reached.
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const step = await sql.transaction((tx) => applyToVersion(tx, version, { after, upto: ALL, limit: options.batch }));
     events += step.applied;
     if (step.last === null) break;

@@ -8,7 +8,15 @@ export interface ReceiptDocument {
   /** 1 at the payment's success, one more per refund. */
   version: number;
   merchant: string;
-  payment: { id: string; amount: number; currency: string; description: string | null; customer: string | null; providerPaymentId: string | null; createdAt: string };
+  payment: {
+    id: string;
+    amount: number;
+    currency: string;
+    description: string | null;
+    customer: string | null;
+    providerPaymentId: string | null;
+    createdAt: string;
+  };
   refunds: { id: string; amount: number; createdAt: string }[];
   amountRefunded: number;
   /** What the customer paid and kept paid: amount minus refunds. */

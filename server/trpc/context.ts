@@ -17,6 +17,8 @@ export interface Context {
   /** The idempotent-call pipeline (the engine behind it). */
   calls: CallPipeline<Sql>;
   operations: App["operations"];
+  /** The event path's workers: their mode, and replays. */
+  events: App["events"];
   faultInjection: boolean;
   /** The payment provider's base URL (the simulator in development), if one is configured. */
   providerUrl: string | undefined;
@@ -35,6 +37,7 @@ export function createContext(opts: { headers: Headers; app: App; requestId?: st
     auth: opts.app.auth,
     calls: opts.app.calls,
     operations: opts.app.operations,
+    events: opts.app.events,
     faultInjection: opts.app.config.FAULT_INJECTION,
     providerUrl: opts.app.config.PROVIDER_URL,
     replays: { count: 0 },

@@ -75,7 +75,14 @@ async function dispatch(tx: Sql, event: ProviderEvent): Promise<Applied> {
       });
       if (debited) {
         const moved = { id: disputeId, amount: dispute.amount };
-        await emit(tx, { type: MovementType.DisputeCreated, merchantId: payment.merchant_id, paymentId: payment.id, subjectId: disputeId, amount: -dispute.amount, dispute: moved });
+        await emit(tx, {
+          type: MovementType.DisputeCreated,
+          merchantId: payment.merchant_id,
+          paymentId: payment.id,
+          subjectId: disputeId,
+          amount: -dispute.amount,
+          dispute: moved,
+        });
       }
       return { paymentId: payment.id, applied: debited, note: debited ? null : "dispute_already_debited" };
     }

@@ -1,6 +1,7 @@
 import { router } from "../init";
 import { balanceRouter } from "./balance";
 import { dashboardRouter } from "./dashboard";
+import { eventsRouter } from "./events";
 import { paymentRouter } from "./payment";
 import { simulatorRouter } from "./simulator";
 
@@ -9,6 +10,7 @@ export const appRouter = router({
   balance: balanceRouter,
   dashboard: dashboardRouter,
   simulator: simulatorRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

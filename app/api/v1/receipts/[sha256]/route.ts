@@ -1,0 +1,9 @@
+import { receiptDocumentRoute } from "@/server/rest/events";
+import { methodNotAllowed } from "@/server/rest/respond";
+
+export const dynamic = "force-dynamic";
+export const GET = receiptDocumentRoute;
+export const POST = methodNotAllowed(["GET"]);
+export const PUT = methodNotAllowed(["GET"]);
+export const PATCH = methodNotAllowed(["GET"]);
+export const DELETE = methodNotAllowed(["GET"]);

@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { statement, type Sql } from "../db/sql";
+import { versionInbox, VersionState } from "../projections/revenue";
+
+export const consumerStatsSchema = z.object({
+  name: z.string(),
+  /** Events in its inbox: applied once each. */
+  applied: z.number(),
+  /** Copies dropped by its idempotency record or its inbox. */
+  duplicates: z.number(),
+  /** The highest sequence applied. */
+  watermark: z.number(),
+  lagEvents: z.number(),
+  /** Age of the oldest event it has not applied; 0 when caught up. */
+  lagSeconds: z.number(),
+  appliedAt: z.string().nullable(),
+});
+
+export const eventsSummarySchema = z.object({
+  mode: z.enum(["jetstream", "outbox"]),
+  produced: z.number(),
+  lastSequence: z.number(),
+  /** Null without a broker: consumers read the outbox. */
+  published: z.number().nullable(),
+  /** The relay's copies the broker's duplicate window dropped. */
+  brokerDuplicates: z.number().nullable(),
+  consumers: z.array(consumerStatsSchema),
+  revenue: z.object({ version: z.number(), building: z.number().nullable(), lagEvents: z.number(), lagSeconds: z.number() }),
+});
+export type EventsSummary = z.infer<typeof eventsSummarySchema>;
+
+const OUTBOX = statement(
+  "events_outbox_stats",
+  `SELECT count(*)::float8 AS produced, coalesce(max(sequence), 0)::float8 AS last,
+          count(*) FILTER (WHERE published_at IS NOT NULL)::float8 AS published,
+          count(*) FILTER (WHERE publish_duplicate)::float8 AS duplicates
+     FROM events`,
+);
+// Lag from the consumer's safe point on: everything at or below it is applied.
+const CONSUMER = statement(
+  "events_consumer_stats",
+  `SELECT coalesce(s.duplicates, 0)::float8 AS duplicates, coalesce(s.watermark, 0)::float8 AS watermark, s.applied_at,
+          (SELECT count(*) FROM consumer_inbox i WHERE i.consumer = $1)::float8 AS applied,
+          lag.events::float8 AS lag_events, coalesce(extract(epoch FROM clock_timestamp() - lag.oldest), 0)::float8 AS lag_seconds
+     FROM (SELECT 1) one
+     LEFT JOIN consumer_state s ON s.consumer = $2
+     CROSS JOIN LATERAL (SELECT count(*) AS events, min(e.created_at) AS oldest FROM events e
+                          WHERE e.sequence > coalesce((SELECT safe_sequence FROM consumer_state WHERE consumer = $2), 0)
+                            AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.event_id = e.id)) lag`,
+);
+const VERSIONS = statement("events_revenue_versions", `SELECT version, state FROM revenue_versions WHERE state <> '${VersionState.Retired}' ORDER BY version`);
+
+interface ConsumerRow {
+  duplicates: number;
+  watermark: number;
+  applied_at: Date | null;
+  applied: number;
+  lag_events: number;
+  lag_seconds: number;
+}
+
+/** The event path at a glance: produced, published, and per consumer applied, dropped and behind. */
+export async function eventsSummary(sql: Sql, mode: EventsSummary["mode"], consumers: string[], revenueConsumer: string): Promise<EventsSummary> {
+  const [outbox] = await sql.rows<{ produced: number; last: number; published: number; duplicates: number }>(OUTBOX);
+  const stats = [];
+  for (const name of consumers) {
+    const [row] = await sql.rows<ConsumerRow>(CONSUMER, [name, name]);
+    stats.push(toStats(name, row!));
+  }
+  const versions = await sql.rows<{ version: number; state: string }>(VERSIONS);
+  const live = versions.find((v) => v.state === VersionState.Live)?.version ?? 0;
+  const building = versions.find((v) => v.state === VersionState.Building)?.version ?? null;
+  // The live version's own inbox says what the dashboard's chart holds; its lag is the consumer's
+  // safe point on, like the consumer's.
+  const [projection] = await sql.rows<ConsumerRow>(CONSUMER, [versionInbox(live), revenueConsumer]);
+  return {
+    mode,
+    produced: outbox!.produced,
+    lastSequence: outbox!.last,
+    published: mode === "jetstream" ? outbox!.published : null,
+    brokerDuplicates: mode === "jetstream" ? outbox!.duplicates : null,
+    consumers: stats,
+    revenue: { version: live, building, lagEvents: projection!.lag_events, lagSeconds: projection!.lag_seconds },
+  };
+}
+
+function toStats(name: string, row: ConsumerRow): z.infer<typeof consumerStatsSchema> {
+  return {
+    name,
+    applied: row.applied,
+    duplicates: row.duplicates,
+    watermark: row.watermark,
+    lagEvents: row.lag_events,
+    lagSeconds: Math.round(row.lag_seconds * 10) / 10,
+    appliedAt: row.applied_at?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { eventsSummary, eventsSummarySchema } from "../../events/stats";
+import { rebuildRevenue } from "../../projections/rebuild";
+import { liveRevenue, REVENUE } from "../../projections/revenue";
+import { RECEIPTS } from "../../receipts/consumer";
+import { publicProcedure, router } from "../init";
+
+const revenueDaySchema = z.object({
+  merchant: z.string(),
+  currency: z.string(),
+  day: z.string(),
+  gross: z.number(),
+  refunds: z.number(),
+  disputes: z.number(),
+  net: z.number(),
+  count: z.number(),
+});
+
+/**
+ * The event path for the dashboard and the operator commands (`npm run events:replay`,
+ * `npm run projections:rebuild` reach the embedded database through these). Public like the rest of
+ * the demo's dashboard; both commands are safe to repeat: consumers shrug, a rebuild swaps whole.
+ */
+export const eventsRouter = router({
+  summary: publicProcedure.output(eventsSummarySchema).query(({ ctx }) => eventsSummary(ctx.db.sql, ctx.events.mode, [RECEIPTS, REVENUE], REVENUE)),
+  /** The live revenue projection, per merchant, currency and day. */
+  revenue: publicProcedure
+    .input(z.object({ merchant: z.string().max(64).optional(), days: z.number().int().min(1).max(366).default(30) }))
+    .output(z.array(revenueDaySchema))
+    .query(({ ctx, input }) => liveRevenue(ctx.db.sql, input.merchant ?? null, input.days)),
+  replay: publicProcedure
+    .input(z.object({ from: z.number().int().min(0) }))
+    .output(z.object({ events: z.number(), mode: z.enum(["jetstream", "outbox"]) }))
+    .mutation(({ ctx, input }) => ctx.events.replay(input.from)),
+  rebuild: publicProcedure
+    .output(z.object({ version: z.number(), events: z.number(), ms: z.number() }))
+    .mutation(({ ctx }) => rebuildRevenue(ctx.db.sql, { batch: 1000, log: ctx.log })),
+});
