@@ -69,6 +69,8 @@ const envSchema = z.object({
     .regex(/^(none|[a-z]+(,[a-z]+)*)$/)
     .default("relay,receipts,revenue")
     .transform((v) => new Set(v === "none" ? [] : v.split(","))),
+  // How long a relay or outbox reader that died keeps its batch from the others.
+  EVENTS_LEASE_SECONDS: z.coerce.number().min(0.5).max(3_600).default(10),
   EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   // Longer than any transaction stays open after writing its event: see server/events/inbox.ts.
   EVENTS_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),

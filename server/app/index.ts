@@ -103,6 +103,7 @@ export async function createApp(config: Env): Promise<App> {
     duplicateWindowMs: config.NATS_DUPLICATE_WINDOW_SECONDS * 1000,
     ackWaitMs: config.NATS_ACK_WAIT_SECONDS * 1000,
     intervalMs: config.EVENTS_POLL_MS,
+    leaseMs: config.EVENTS_LEASE_SECONDS * 1000,
     graceSeconds: config.EVENTS_GRACE_SECONDS,
     log: logger,
   });

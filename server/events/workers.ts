@@ -20,6 +20,7 @@ export interface EventWorkersOptions {
   duplicateWindowMs: number;
   ackWaitMs: number;
   intervalMs: number;
+  leaseMs: number;
   graceSeconds: number;
   log: Logger;
 }
@@ -101,9 +102,9 @@ export class EventWorkers {
   }
 
   private startReaders(): void {
-    const { intervalMs, graceSeconds, log } = this.options;
+    const { intervalMs, leaseMs, graceSeconds, log } = this.options;
     for (const consumer of this.chosen()) {
-      const reader = new OutboxReader(this.sql, consumer.name, this.handler(consumer), { intervalMs, batch: 100, leaseMs: 10_000, graceSeconds, log });
+      const reader = new OutboxReader(this.sql, consumer.name, this.handler(consumer), { intervalMs, batch: 100, leaseMs, graceSeconds, log });
       reader.start();
       this.running.push(reader);
     }
@@ -126,9 +127,9 @@ export class EventWorkers {
   }
 
   private startBrokered(broker: JetStreamBroker): void {
-    const { intervalMs, graceSeconds, ackWaitMs, log } = this.options;
+    const { intervalMs, leaseMs, graceSeconds, ackWaitMs, log } = this.options;
     if (this.options.run.has(RELAY)) {
-      const relay = new Relay(this.sql, (event) => broker.publish(event), { intervalMs, batch: 100, leaseMs: 30_000, log });
+      const relay = new Relay(this.sql, (event) => broker.publish(event), { intervalMs, batch: 100, leaseMs, log });
       relay.start();
       this.running.push(relay);
     }
