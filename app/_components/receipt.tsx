@@ -57,10 +57,36 @@ export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: 
         <dd>
           <code data-testid="provider-key">{payment.providerIdempotencyKey ?? "—"}</code>
         </dd>
+        <ReceiptDocument paymentId={payment.id} />
       </dl>
       <TryList log={log} />
       <ServerHistory paymentId={payment.id} />
     </section>
+  );
+}
+
+/**
+ * The receipt document the receipts consumer stores, content-addressed: read again until it exists
+ * (the consumer runs within a second or so of the payment).
+ */
+function ReceiptDocument({ paymentId }: { paymentId: string }) {
+  const trpc = useTRPC();
+  const { data } = useQuery({ ...trpc.payment.receipt.queryOptions({ id: paymentId }), refetchInterval: (q) => (q.state.data ? false : 500) });
+  return (
+    <>
+      <dt>Receipt document</dt>
+      <dd aria-busy={!data}>
+        {data ? (
+          <a href={data.url} data-testid="receipt-document" data-sha256={data.sha256} target="_blank" rel="noopener">
+            <code>{data.sha256.slice(0, 12)}</code> · v{data.version}
+          </a>
+        ) : (
+          <span className="muted" data-testid="receipt-document-pending">
+            Being written…
+          </span>
+        )}
+      </dd>
+    </>
   );
 }
 

@@ -6,6 +6,7 @@ import { useState } from "react";
 import { useTRPC } from "../_trpc/client";
 import { DEMO_MERCHANTS } from "../_trpc/merchants";
 import { LatencyChart, OutcomesChart, ReplayRateChart } from "./_components/charts";
+import { EventsPanel, RevenueChart } from "./_components/events";
 import { Headline } from "./_components/headline";
 import { ProviderPanel } from "./_components/provider";
 import { KeyTimeline, Records, STATES, type RecordState, type SelectedKey } from "./_components/records";
@@ -67,6 +68,9 @@ export default function DashboardPage() {
       </div>
 
       <ProviderPanel window={window} />
+
+      <EventsPanel />
+      <RevenueChart merchant={merchant || undefined} />
 
       <section className="card">
         <div className="row wrap">

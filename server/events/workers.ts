@@ -138,7 +138,7 @@ export class EventWorkers {
       this.running.push(broker.consume(consumer.name, async (event) => void (await handle(event)), { ackWaitMs }));
       // The safe point only feeds the lag figures here; JetStream itself tracks what is delivered.
       const timer = setInterval(() => void advanceSafePoint(this.sql, consumer.name, graceSeconds).catch(() => undefined), 2_000).unref();
-      this.running.push({ stop: async () => clearInterval(timer) });
+      this.running.push({ stop: () => Promise.resolve(clearInterval(timer)) });
     }
   }
 }

@@ -6,6 +6,7 @@ import { getPayment, listPayments } from "../../payments/queries";
 import { createPaymentInput, listPaymentsQuery, paymentSchema } from "../../payments/schema";
 import { keyTimelineSchema, paymentTimeline } from "../../payments/timeline";
 import { problem } from "../../problem";
+import { latestReceipt } from "../../receipts/queries";
 import { idempotentProcedure, merchantProcedure, router } from "../init";
 
 export const paymentRouter = router({
@@ -39,4 +40,10 @@ export const paymentRouter = router({
       if (!timeline) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
       return timeline;
     }),
+
+  /** Where the payment's newest receipt document is (GET /api/v1/receipts/{sha256}); null until the receipts consumer has run. */
+  receipt: merchantProcedure
+    .input(z.object({ id: z.string().min(1).max(64) }))
+    .output(z.object({ sha256: z.string(), version: z.number(), url: z.string() }).nullable())
+    .query(({ ctx, input }) => latestReceipt(ctx.db.sql, ctx.merchant.id, input.id)),
 });
