@@ -10,7 +10,7 @@ const OPEN = statement(
 );
 const LOCK_ALL = statement(
   "revenue_lock",
-  `SELECT version FROM revenue_versions WHERE state IN ('${VersionState.Live}', '${VersionState.Building}') FOR UPDATE`,
+  `SELECT version, state FROM revenue_versions WHERE state IN ('${VersionState.Live}', '${VersionState.Building}') FOR UPDATE`,
 );
 const SWAP = statement(
   "revenue_swap",
@@ -62,7 +62,11 @@ export async function rebuildRevenue(sql: SqlPool, options: { batch: number; log
     if (step.applied === 0) break;
   }
   events += await sql.transaction(async (tx) => {
-    await tx.rows(LOCK_ALL);
+    const locked = await tx.rows<{ version: number; state: string }>(LOCK_ALL);
+    // A newer rebuild took this one's place (it retires a `building` version it finds): it swaps, not this.
+    if (!locked.some((v) => v.version === version && v.state === VersionState.Building)) {
+      throw new Error(`projection version ${version} was superseded by a newer rebuild`);
+    }
     let applied = 0;
     for (;;) {
       const step = await applyToVersion(tx, version, { after: 0, upto: ALL, limit: options.batch });

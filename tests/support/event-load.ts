@@ -33,16 +33,19 @@ export async function payAndRefund(api: ApiClient, options: { payments: number; 
 }
 
 /**
- * kill -9 the workers in turn, each replaced at once by a new process, until `done` settles; a
- * worker dies with a batch or a message in hand. Returns how many kills each name took.
+ * kill -9 the workers in turns, each replaced at once by a new process, until `done` settles and
+ * each was killed `atLeast` times (the last ones while the consumers catch up); a worker dies with
+ * a batch or a message in hand. Returns how many kills each name took.
  */
-export async function killInTurns(workers: WorkerProcess[], restart: (names: string[]) => WorkerProcess, done: Promise<unknown>, everyMs: number) {
+export async function killInTurns(workers: WorkerProcess[], restart: (names: string[]) => WorkerProcess, done: Promise<unknown>, everyMs: number, atLeast = 2) {
   let finished = false;
   void done.finally(() => (finished = true)).catch(() => undefined);
   const kills: Record<string, number> = {};
-  for (let turn = 0; !finished; turn++) {
-    await Promise.race([new Promise((resolve) => setTimeout(resolve, everyMs)), done.catch(() => undefined)]);
-    if (finished) break;
+  const enough = () => finished && workers.every((w) => (kills[w.names.join("+")] ?? 0) >= atLeast);
+  for (let turn = 0; !enough(); turn++) {
+    const pause = new Promise((resolve) => setTimeout(resolve, everyMs));
+    // During the load, the next kill may come early if the load ends; after it, at the pace set.
+    await (finished ? pause : Promise.race([pause, done.catch(() => undefined)]));
     const at = turn % workers.length;
     const victim = workers[at]!;
     await victim.kill();

@@ -17,6 +17,8 @@ export interface OwnStackOptions {
   webhooks?: boolean;
   providerEnv?: Record<string, string>;
   serverEnv?: Record<string, string>;
+  /** Runs first, in `beforeAll`; what it returns joins the server's environment (a URL known only then). */
+  before?: () => Promise<Record<string, string>>;
 }
 
 /**
@@ -27,10 +29,11 @@ export interface OwnStackOptions {
 export function useOwnStack(options: OwnStackOptions = {}): OwnStack {
   const stack = {} as OwnStack;
   beforeAll(async () => {
+    const extra = (await options.before?.()) ?? {};
     const port = await getPort({ host: "127.0.0.1" });
     const delivery: Record<string, string> = options.webhooks ? { PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${port}/api/v1/webhooks/provider` } : {};
     [stack.provider, stack.database] = await Promise.all([startProviderProcess({ env: { ...delivery, ...options.providerEnv } }), createScratchDatabase()]);
-    stack.server = await startServer({ port, databaseUrl: stack.database.url, env: { PROVIDER_URL: stack.provider.url, ...options.serverEnv } });
+    stack.server = await startServer({ port, databaseUrl: stack.database.url, env: { PROVIDER_URL: stack.provider.url, ...options.serverEnv, ...extra } });
     stack.api = apiClient(stack.server.url);
   });
   afterAll(async () => {

@@ -68,4 +68,27 @@ describe("npm run projections:rebuild while payments go on", () => {
     }
     await expectAppliedOnce(stack.database.url);
   }, 240_000);
+
+  it("two rebuilds at once end with one live version, equal to the one from scratch", async () => {
+    const rebuild = () =>
+      run(process.execPath, ["--import", "tsx", path.resolve("scripts/projections-rebuild.ts")], {
+        env: { ...process.env, DATABASE_URL: stack.database.url, LOG_LEVEL: "warn" },
+      }).then(
+        () => "swapped",
+        (error: { stderr?: string }) => error.stderr ?? "failed",
+      );
+    const outcomes = await Promise.all([rebuild(), rebuild()]);
+    // The later one retires the earlier one's version; the earlier one, if it gets to its swap, refuses.
+    expect(outcomes).toContain("swapped");
+    for (const outcome of outcomes) if (outcome !== "swapped") expect(outcome).toContain("superseded");
+    const db = await eventTotals(stack.database.url);
+    try {
+      expect(await db.query("SELECT count(*)::int AS n FROM revenue_versions WHERE state = 'live'")).toEqual([{ n: 1 }]);
+      expect(await db.query("SELECT count(*)::int AS n FROM revenue_versions WHERE state = 'building'")).toEqual([{ n: 0 }]);
+      expect(await db.query(LIVE)).toEqual(await db.query(FROM_SCRATCH));
+    } finally {
+      await db.close();
+    }
+    await expectAppliedOnce(stack.database.url);
+  }, 120_000);
 });

@@ -1,15 +1,11 @@
 // Runs against the real local NATS (nats://127.0.0.1:4222, JetStream enabled): each test gets its own stream, deleted afterwards.
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { connect } from "@nats-io/transport-node";
 import { customAlphabet } from "nanoid";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { JetStreamBroker, subjectPrefix } from "@/server/events/jetstream";
 import type { OutboxEvent } from "@/server/events/schema";
+import { privateNats } from "../../../support/nats-server";
 
 const URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const log = pino({ level: "silent" });
@@ -243,10 +239,8 @@ describe("JetStreamBroker (real NATS)", () => {
 
   // A private nats-server (the shared one is not ours to restart), on a free port with its own store.
   it("keeps consuming across a NATS restart", async () => {
-    const port = await freePort();
-    const store = mkdtempSync(path.join(tmpdir(), "oncepay-nats-"));
-    const url = `nats://127.0.0.1:${port}`;
-    let server = await startNats(port, store);
+    const nats = await privateNats({ running: true });
+    const url = nats.url;
     let b: JetStreamBroker | null = null;
     try {
       b = await JetStreamBroker.connect({ url, stream: `TEST_${suffix()}`, duplicateWindowMs: 120_000, log });
@@ -256,8 +250,8 @@ describe("JetStreamBroker (real NATS)", () => {
       await b.publish(before);
       await until(() => seen.length === 1);
 
-      await stopNats(server);
-      server = await startNats(port, store);
+      await nats.stop();
+      await nats.start();
       const after = event();
       // The client reconnects on its own schedule; publishing fails until it has.
       await until(
@@ -274,40 +268,7 @@ describe("JetStreamBroker (real NATS)", () => {
       expect(seen).toEqual([before.id, after.id]);
     } finally {
       await b?.close();
-      await stopNats(server);
-      rmSync(store, { recursive: true, force: true });
+      await nats.dispose();
     }
   }, 45_000);
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
-
-async function startNats(port: number, store: string): Promise<ChildProcess> {
-  const child = spawn("nats-server", ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", store], { stdio: "ignore" });
-  await until(
-    () =>
-      connect({ servers: `nats://127.0.0.1:${port}`, reconnect: false }).then(
-        (nc) => nc.close().then(() => true),
-        () => false,
-      ),
-    10_000,
-    "nats-server to listen",
-  );
-  return child;
-}
-
-async function stopNats(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  await exited;
-}

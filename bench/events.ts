@@ -1,0 +1,146 @@
+/**
+ * `npm run bench:events`: the event path's numbers, on a scratch PostgreSQL database with the local
+ * NATS JetStream: end-to-end lag (outbox insert → consumer commit) at a steady payment rate, the
+ * relay's and each consumer's throughput on a backlog, and the projection rebuild's time. Prints a
+ * table and one JSON line.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import pg from "pg";
+import { newKey, API_KEYS } from "../fixtures";
+import { JetStreamBroker } from "../server/events/jetstream";
+import { rebuildRevenue } from "../server/projections/rebuild";
+import { SqlPool } from "../server/db/sql";
+import { logger } from "../server/observability/logger";
+import { startWorker, testStream, NATS_URL } from "../tests/support/event-workers";
+import { startProviderProcess } from "../tests/support/provider-process";
+import { createScratchDatabase } from "../tests/support/scratch-db";
+import { startServer, TEST_DIST_DIR } from "../tests/support/server-process";
+
+const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const RATE = number("BENCH_EVENTS_RATE", 20);
+const SECONDS = number("BENCH_EVENTS_SECONDS", 15);
+const BACKLOG = number("BENCH_EVENTS_BACKLOG", 1000);
+
+async function pay(url: string, i: number): Promise<void> {
+  const headers = { authorization: `Bearer ${API_KEYS.alice}`, "content-type": "application/json" };
+  const res = await fetch(`${url}/api/v1/payments`, {
+    method: "POST",
+    headers: { ...headers, "idempotency-key": newKey() },
+    body: JSON.stringify({ amount: 1000 + i, currency: "usd" }),
+  });
+  const payment = (await res.json()) as { id: string };
+  if (res.status !== 201) throw new Error(`payment: ${res.status}`);
+  if (i % 4 !== 0) return;
+  const refund = await fetch(`${url}/api/v1/refunds`, {
+    method: "POST",
+    headers: { ...headers, "idempotency-key": newKey() },
+    body: JSON.stringify({ payment: payment.id, amount: 100 }),
+  });
+  if (refund.status !== 201) throw new Error(`refund: ${refund.status}`);
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string) {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function main() {
+  if (!existsSync(path.join(TEST_DIST_DIR, "BUILD_ID"))) {
+    execFileSync("npx", ["next", "build", "--webpack"], { stdio: "inherit", env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR } });
+  }
+  const stream = testStream("bench");
+  const [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase("oncepay_bench")]);
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const one = async <T>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows[0] as T;
+  const eventEnv = { NATS_URL, NATS_STREAM: stream, EVENTS_POLL_MS: "50" };
+  const report: Record<string, number> = {};
+  try {
+    // 1. Steady state: the app runs the relay and both consumers; payments arrive at RATE a second.
+    let server = await startServer({ databaseUrl: database.url, env: { ...eventEnv, PROVIDER_URL: provider.url } });
+    const sent: Promise<void>[] = [];
+    const started = Date.now();
+    for (let i = 0; i < RATE * SECONDS; i++) {
+      const due = started + (i * 1000) / RATE;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      sent.push(pay(server.url, i));
+    }
+    await Promise.all(sent);
+    const steady = await one<{ n: string }>("SELECT count(*) AS n FROM events");
+    await until(
+      async () => (await one<{ n: string }>("SELECT count(*) AS n FROM consumer_inbox WHERE consumer IN ('receipts', 'revenue')")).n === String(2 * Number(steady.n)),
+      120_000,
+      "steady consumers",
+    );
+    for (const consumer of ["receipts", "revenue"]) {
+      const lag = await one<{ p50: number; p99: number }>(
+        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.applied_at - e.created_at)) * 1000 AS p50,
+                percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM i.applied_at - e.created_at)) * 1000 AS p99
+           FROM consumer_inbox i JOIN events e ON e.id = i.event_id WHERE i.consumer = $1`,
+        [consumer],
+      );
+      report[`lag_${consumer}_p50_ms`] = Math.round(lag.p50);
+      report[`lag_${consumer}_p99_ms`] = Math.round(lag.p99);
+    }
+    report.steady_events = Number(steady.n);
+    await server.stop();
+
+    // 2. A backlog: payments with no event workers anywhere, then the relay alone, then the consumers.
+    server = await startServer({ databaseUrl: database.url, env: { ...eventEnv, PROVIDER_URL: provider.url, EVENT_WORKERS: "none" } });
+    for (let i = 0; i < BACKLOG; i += 8) await Promise.all(Array.from({ length: 8 }, (_, j) => pay(server.url, i + j + 1)));
+    await server.stop();
+    const backlog = Number((await one<{ n: string }>("SELECT count(*) AS n FROM events WHERE published_at IS NULL")).n);
+    const relay = startWorker(["relay"], { ...eventEnv, DATABASE_URL: database.url });
+    await until(async () => (await one<{ n: string }>("SELECT count(*) AS n FROM events WHERE published_at IS NULL")).n === "0", 120_000, "relay");
+    await relay.stop();
+    const relayed = await one<{ s: number }>("SELECT extract(epoch FROM max(published_at) - min(published_at)) AS s FROM events WHERE published_at > now() - interval '10 minutes' AND sequence > $1", [report.steady_events]);
+    report.backlog_events = backlog;
+    report.relay_events_per_s = Math.round(backlog / Math.max(relayed.s, 0.001));
+    const total = Number((await one<{ n: string }>("SELECT count(*) AS n FROM events")).n);
+    const consumers = startWorker(["receipts", "revenue"], { ...eventEnv, DATABASE_URL: database.url });
+    await until(
+      async () => (await one<{ n: string }>("SELECT count(*) AS n FROM consumer_inbox WHERE consumer IN ('receipts', 'revenue')")).n === String(2 * total),
+      300_000,
+      "consumers",
+    );
+    await consumers.stop();
+    for (const consumer of ["receipts", "revenue"]) {
+      const took = await one<{ s: number }>("SELECT extract(epoch FROM max(applied_at) - min(applied_at)) AS s FROM consumer_inbox WHERE consumer = $1 AND sequence > $2", [
+        consumer,
+        report.steady_events,
+      ]);
+      report[`consumer_${consumer}_events_per_s`] = Math.round(backlog / Math.max(took.s, 0.001));
+    }
+
+    // 3. The rebuild of everything so far.
+    const sql = new SqlPool(new pg.Pool({ connectionString: database.url, max: 1 }), true);
+    const rebuilt = await rebuildRevenue(sql, { batch: 1000, log: logger });
+    report.rebuild_events = rebuilt.events;
+    report.rebuild_ms = rebuilt.ms;
+  } finally {
+    await pool.end();
+    await provider.stop();
+    await database.drop();
+    const broker = await JetStreamBroker.connect({ url: NATS_URL, stream, duplicateWindowMs: 120_000, log: logger }).catch(() => null);
+    await broker?.destroy();
+    await broker?.close();
+  }
+  console.log(`\nevents at ${RATE} payments/s for ${SECONDS} s (a quarter refunded), JetStream, relay and consumers in the app:`);
+  console.log(`  end-to-end lag, outbox insert → consumer commit: receipts p50 ${report.lag_receipts_p50_ms} ms, p99 ${report.lag_receipts_p99_ms} ms; revenue p50 ${report.lag_revenue_p50_ms} ms, p99 ${report.lag_revenue_p99_ms} ms`);
+  console.log(`backlog of ${report.backlog_events} events, each worker in its own process:`);
+  console.log(`  relay ${report.relay_events_per_s} events/s; receipts ${report.consumer_receipts_events_per_s} events/s; revenue ${report.consumer_revenue_events_per_s} events/s (both consumers at once)`);
+  console.log(`rebuild of the revenue projection: ${report.rebuild_events} events in ${report.rebuild_ms} ms`);
+  console.log(JSON.stringify({ schema: "oncepay-bench-events/1", rate: RATE, seconds: SECONDS, ...report }));
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
