@@ -22,6 +22,8 @@ const number = (name: string, fallback: number) => Number(process.env[name] ?? f
 const RATE = number("BENCH_EVENTS_RATE", 20);
 const SECONDS = number("BENCH_EVENTS_SECONDS", 15);
 const BACKLOG = number("BENCH_EVENTS_BACKLOG", 1000);
+// "outbox": no broker, the consumers read the outbox themselves (the embedded default's path, on PostgreSQL).
+const BROKERED = process.env.BENCH_EVENTS_MODE !== "outbox";
 
 async function pay(url: string, i: number): Promise<void> {
   const headers = { authorization: `Bearer ${API_KEYS.alice}`, "content-type": "application/json" };
@@ -57,7 +59,7 @@ async function main() {
   const [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase("oncepay_bench")]);
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const one = async <T>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows[0] as T;
-  const eventEnv = { NATS_URL, NATS_STREAM: stream, EVENTS_POLL_MS: "50" };
+  const eventEnv: Record<string, string> = BROKERED ? { NATS_URL, NATS_STREAM: stream, EVENTS_POLL_MS: "50" } : { EVENTS_POLL_MS: "50" };
   const report: Record<string, number> = {};
   try {
     // 1. Steady state: the app runs the relay and both consumers; payments arrive at RATE a second.
@@ -72,7 +74,8 @@ async function main() {
     await Promise.all(sent);
     const steady = await one<{ n: string }>("SELECT count(*) AS n FROM events");
     await until(
-      async () => (await one<{ n: string }>("SELECT count(*) AS n FROM consumer_inbox WHERE consumer IN ('receipts', 'revenue')")).n === String(2 * Number(steady.n)),
+      async () =>
+        (await one<{ n: string }>("SELECT count(*) AS n FROM consumer_inbox WHERE consumer IN ('receipts', 'revenue')")).n === String(2 * Number(steady.n)),
       120_000,
       "steady consumers",
     );
@@ -93,13 +96,17 @@ async function main() {
     server = await startServer({ databaseUrl: database.url, env: { ...eventEnv, PROVIDER_URL: provider.url, EVENT_WORKERS: "none" } });
     for (let i = 0; i < BACKLOG; i += 8) await Promise.all(Array.from({ length: 8 }, (_, j) => pay(server.url, i + j + 1)));
     await server.stop();
-    const backlog = Number((await one<{ n: string }>("SELECT count(*) AS n FROM events WHERE published_at IS NULL")).n);
-    const relay = startWorker(["relay"], { ...eventEnv, DATABASE_URL: database.url });
-    await until(async () => (await one<{ n: string }>("SELECT count(*) AS n FROM events WHERE published_at IS NULL")).n === "0", 120_000, "relay");
-    await relay.stop();
-    const relayed = await one<{ s: number }>("SELECT extract(epoch FROM max(published_at) - min(published_at)) AS s FROM events WHERE published_at > now() - interval '10 minutes' AND sequence > $1", [report.steady_events]);
+    const backlog = Number((await one<{ n: string }>("SELECT count(*) AS n FROM events WHERE sequence > $1", [report.steady_events])).n);
     report.backlog_events = backlog;
-    report.relay_events_per_s = Math.round(backlog / Math.max(relayed.s, 0.001));
+    if (BROKERED) {
+      const relay = startWorker(["relay"], { ...eventEnv, DATABASE_URL: database.url });
+      await until(async () => (await one<{ n: string }>("SELECT count(*) AS n FROM events WHERE published_at IS NULL")).n === "0", 120_000, "relay");
+      await relay.stop();
+      const relayed = await one<{ s: number }>("SELECT extract(epoch FROM max(published_at) - min(published_at)) AS s FROM events WHERE sequence > $1", [
+        report.steady_events,
+      ]);
+      report.relay_events_per_s = Math.round(backlog / Math.max(relayed.s, 0.001));
+    }
     const total = Number((await one<{ n: string }>("SELECT count(*) AS n FROM events")).n);
     const consumers = startWorker(["receipts", "revenue"], { ...eventEnv, DATABASE_URL: database.url });
     await until(
@@ -109,16 +116,16 @@ async function main() {
     );
     await consumers.stop();
     for (const consumer of ["receipts", "revenue"]) {
-      const took = await one<{ s: number }>("SELECT extract(epoch FROM max(applied_at) - min(applied_at)) AS s FROM consumer_inbox WHERE consumer = $1 AND sequence > $2", [
-        consumer,
-        report.steady_events,
-      ]);
+      const took = await one<{ s: number }>(
+        "SELECT extract(epoch FROM max(applied_at) - min(applied_at)) AS s FROM consumer_inbox WHERE consumer = $1 AND sequence > $2",
+        [consumer, report.steady_events],
+      );
       report[`consumer_${consumer}_events_per_s`] = Math.round(backlog / Math.max(took.s, 0.001));
     }
 
     // 3. The rebuild of everything so far.
-    const sql = new SqlPool(new pg.Pool({ connectionString: database.url, max: 1 }), true);
-    const rebuilt = await rebuildRevenue(sql, { batch: 1000, log: logger });
+    const rebuildPool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const rebuilt = await rebuildRevenue(new SqlPool(rebuildPool, true), { batch: 1000, log: logger }).finally(() => rebuildPool.end());
     report.rebuild_events = rebuilt.events;
     report.rebuild_ms = rebuilt.ms;
   } finally {
@@ -129,12 +136,17 @@ async function main() {
     await broker?.destroy();
     await broker?.close();
   }
-  console.log(`\nevents at ${RATE} payments/s for ${SECONDS} s (a quarter refunded), JetStream, relay and consumers in the app:`);
-  console.log(`  end-to-end lag, outbox insert → consumer commit: receipts p50 ${report.lag_receipts_p50_ms} ms, p99 ${report.lag_receipts_p99_ms} ms; revenue p50 ${report.lag_revenue_p50_ms} ms, p99 ${report.lag_revenue_p99_ms} ms`);
+  const path_ = BROKERED ? "JetStream, relay and consumers in the app" : "no broker, consumers reading the outbox in the app";
+  console.log(`\nevents at ${RATE} payments/s for ${SECONDS} s (a quarter refunded), ${path_}:`);
+  console.log(
+    `  end-to-end lag, outbox insert → consumer commit: receipts p50 ${report.lag_receipts_p50_ms} ms, p99 ${report.lag_receipts_p99_ms} ms; revenue p50 ${report.lag_revenue_p50_ms} ms, p99 ${report.lag_revenue_p99_ms} ms`,
+  );
   console.log(`backlog of ${report.backlog_events} events, each worker in its own process:`);
-  console.log(`  relay ${report.relay_events_per_s} events/s; receipts ${report.consumer_receipts_events_per_s} events/s; revenue ${report.consumer_revenue_events_per_s} events/s (both consumers at once)`);
+  console.log(
+    `  relay ${report.relay_events_per_s ?? "(none)"} events/s; receipts ${report.consumer_receipts_events_per_s} events/s; revenue ${report.consumer_revenue_events_per_s} events/s (both consumers at once)`,
+  );
   console.log(`rebuild of the revenue projection: ${report.rebuild_events} events in ${report.rebuild_ms} ms`);
-  console.log(JSON.stringify({ schema: "oncepay-bench-events/1", rate: RATE, seconds: SECONDS, ...report }));
+  console.log(JSON.stringify({ schema: "oncepay-bench-events/1", mode: BROKERED ? "jetstream" : "outbox", rate: RATE, seconds: SECONDS, ...report }));
 }
 
 main().then(
