@@ -24,6 +24,7 @@ const SECONDS = number("BENCH_EVENTS_SECONDS", 15);
 const BACKLOG = number("BENCH_EVENTS_BACKLOG", 1000);
 // "outbox": no broker, the consumers read the outbox themselves (the embedded default's path, on PostgreSQL).
 const BROKERED = process.env.BENCH_EVENTS_MODE !== "outbox";
+const SYNTHETIC = number("BENCH_EVENTS_SYNTHETIC", 100_000);
 
 async function pay(url: string, i: number): Promise<void> {
   const headers = { authorization: `Bearer ${API_KEYS.alice}`, "content-type": "application/json" };
@@ -128,6 +129,18 @@ async function main() {
     const rebuilt = await rebuildRevenue(new SqlPool(rebuildPool, true), { batch: 1000, log: logger }).finally(() => rebuildPool.end());
     report.rebuild_events = rebuilt.events;
     report.rebuild_ms = rebuilt.ms;
+
+    // 4. The rebuild at scale: synthetic payment events (copies of a real one's shape), then again.
+    await pool.query(
+      `INSERT INTO events (id, merchant_id, type, subject_id, data, created_at)
+       SELECT 'evt_synthetic_' || g, e.merchant_id, e.type, 'synthetic_' || g, e.data, now() - (g % 30) * interval '1 day'
+         FROM generate_series(1, $1::int) g, (SELECT * FROM events WHERE type = 'payment.succeeded' LIMIT 1) e`,
+      [SYNTHETIC],
+    );
+    const bigPool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const big = await rebuildRevenue(new SqlPool(bigPool, true), { batch: 1000, log: logger }).finally(() => bigPool.end());
+    report.rebuild_large_events = big.events;
+    report.rebuild_large_ms = big.ms;
   } finally {
     await pool.end();
     await provider.stop();
@@ -145,7 +158,9 @@ async function main() {
   console.log(
     `  relay ${report.relay_events_per_s ?? "(none)"} events/s; receipts ${report.consumer_receipts_events_per_s} events/s; revenue ${report.consumer_revenue_events_per_s} events/s (both consumers at once)`,
   );
-  console.log(`rebuild of the revenue projection: ${report.rebuild_events} events in ${report.rebuild_ms} ms`);
+  console.log(
+    `rebuild of the revenue projection: ${report.rebuild_events} events in ${report.rebuild_ms} ms; with synthetic events, ${report.rebuild_large_events} in ${report.rebuild_large_ms} ms`,
+  );
   console.log(JSON.stringify({ schema: "oncepay-bench-events/1", mode: BROKERED ? "jetstream" : "outbox", rate: RATE, seconds: SECONDS, ...report }));
 }
 

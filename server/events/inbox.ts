@@ -42,7 +42,7 @@ const ADVANCE = statement(
   `WITH s AS (SELECT coalesce((SELECT safe_sequence FROM consumer_state WHERE consumer = $1), 0) AS safe),
         gap AS (SELECT min(e.sequence) - 1 AS upto FROM events e, s
                  WHERE e.sequence > s.safe
-                   AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.event_id = e.id)),
+                   AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.sequence > s.safe AND i.sequence = e.sequence AND i.event_id = e.id)),
         settled AS (SELECT coalesce((SELECT sequence FROM events WHERE created_at < clock_timestamp() - $2::int * interval '1 second'
                                       ORDER BY sequence DESC LIMIT 1), 0) AS upto),
         top AS (SELECT coalesce(max(sequence), 0) AS upto FROM events)

@@ -137,7 +137,7 @@ const UNAPPLIED = statement(
   "outbox_unapplied",
   `SELECT ${EVENT_COLUMNS} FROM events e
     WHERE e.sequence > $2::bigint
-      AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.event_id = e.id)
+      AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.sequence > $2::bigint AND i.sequence = e.sequence AND i.event_id = e.id)
     ORDER BY e.sequence LIMIT $3::int`,
 );
 

@@ -45,8 +45,9 @@ const CONSUMER = statement(
      FROM (SELECT 1) one
      LEFT JOIN consumer_state s ON s.consumer = $2
      CROSS JOIN LATERAL (SELECT count(*) AS events, min(e.created_at) AS oldest FROM events e
-                          WHERE e.sequence > coalesce((SELECT safe_sequence FROM consumer_state WHERE consumer = $2), 0)
-                            AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.event_id = e.id)) lag`,
+                          WHERE e.sequence > coalesce(s.safe_sequence, 0)
+                            AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.sequence > coalesce(s.safe_sequence, 0)
+                                              AND i.sequence = e.sequence AND i.event_id = e.id)) lag`,
 );
 const VERSIONS = statement("events_revenue_versions", `SELECT version, state FROM revenue_versions WHERE state <> '${VersionState.Retired}' ORDER BY version`);
 

@@ -17,7 +17,7 @@ const APPLY = statement(
   `WITH todo AS (
      SELECT e.id, e.sequence, e.merchant_id, e.type, e.created_at, e.data FROM events e
       WHERE e.sequence > $2::bigint AND e.sequence <= $3::bigint
-        AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.event_id = e.id)
+        AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.sequence > $2::bigint AND i.sequence = e.sequence AND i.event_id = e.id)
       ORDER BY e.sequence LIMIT $4::int),
    fresh AS (
      INSERT INTO consumer_inbox (consumer, event_id, sequence) SELECT $1, id, sequence FROM todo
