@@ -126,7 +126,7 @@ async function main() {
 
     // 3. The rebuild of everything so far.
     const rebuildPool = new pg.Pool({ connectionString: database.url, max: 1 });
-    const rebuilt = await rebuildRevenue(new SqlPool(rebuildPool, true), { batch: 1000, log: logger }).finally(() => rebuildPool.end());
+    const rebuilt = await rebuildRevenue(new SqlPool(rebuildPool, true), { batch: 1000, graceSeconds: 60, log: logger }).finally(() => rebuildPool.end());
     report.rebuild_events = rebuilt.events;
     report.rebuild_ms = rebuilt.ms;
 
@@ -138,7 +138,7 @@ async function main() {
       [SYNTHETIC],
     );
     const bigPool = new pg.Pool({ connectionString: database.url, max: 1 });
-    const big = await rebuildRevenue(new SqlPool(bigPool, true), { batch: 1000, log: logger }).finally(() => bigPool.end());
+    const big = await rebuildRevenue(new SqlPool(bigPool, true), { batch: 1000, graceSeconds: 60, log: logger }).finally(() => bigPool.end());
     report.rebuild_large_events = big.events;
     report.rebuild_large_ms = big.ms;
   } finally {

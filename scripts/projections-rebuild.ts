@@ -5,6 +5,6 @@ import { runOperator } from "./operator";
 
 void runOperator(
   "projections:rebuild",
-  (app) => rebuildRevenue(app.db.sql, { batch: 1000, log: logger }),
+  (app) => rebuildRevenue(app.db.sql, { batch: 1000, graceSeconds: app.config.EVENTS_GRACE_SECONDS, log: logger }),
   (client) => client.events.rebuild.mutate(),
 );

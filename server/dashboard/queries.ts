@@ -143,6 +143,8 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
          ) l ON true
         WHERE ($1::text IS NULL OR r.scope = $1::text)
           AND ($2::text IS NULL OR r.key ILIKE $2::text)
+          -- The consumers' records (two per event) are the Events panel's, not a key list's.
+          AND r.scope NOT LIKE 'consumer:%'
      ) x
      WHERE ($3::text IS NULL OR x.state = $3::text)
      ORDER BY x."lastSeen" DESC

@@ -47,6 +47,11 @@ export class EventWorkers {
     private readonly options: EventWorkersOptions,
   ) {}
 
+  /** How long an event's transaction may stay open after writing it: readers and rebuilds trust what is older. */
+  get graceSeconds(): number {
+    return this.options.graceSeconds;
+  }
+
   get mode(): "jetstream" | "outbox" {
     return this.options.natsUrl ? "jetstream" : "outbox";
   }

@@ -25,6 +25,14 @@ const RETIRE = statement("revenue_retire", `UPDATE revenue_versions SET state = 
 
 const ALL = Number.MAX_SAFE_INTEGER;
 
+// Everything at or below it had committed when the rebuild began (see advanceSafePoint): only what
+// lies above it can have committed late, below where the forward pass had reached.
+const FLOOR = statement(
+  "revenue_floor",
+  `SELECT coalesce((SELECT sequence FROM events WHERE created_at < clock_timestamp() - $1::int * interval '1 second'
+                    ORDER BY sequence DESC LIMIT 1), 0)::float8 AS floor`,
+);
+
 export interface RebuildReport {
   version: number;
   events: number;
@@ -37,8 +45,9 @@ export interface RebuildReport {
  * applies new events to both, then one transaction catches up what is left under the versions'
  * lock and makes the new version live. Readers see the old version or the new one, never a half.
  */
-export async function rebuildRevenue(sql: SqlPool, options: { batch: number; log: Logger }): Promise<RebuildReport> {
+export async function rebuildRevenue(sql: SqlPool, options: { batch: number; graceSeconds: number; log: Logger }): Promise<RebuildReport> {
   const started = performance.now();
+  const [{ floor } = { floor: 0 }] = await sql.rows<{ floor: number }>(FLOOR, [options.graceSeconds]);
   const version = await sql.transaction(async (tx) => {
     for (const { version: stale } of await tx.rows<{ version: number }>(ABANDONED)) {
       await tx.count(RETIRE, [stale]);
@@ -49,7 +58,7 @@ export async function rebuildRevenue(sql: SqlPool, options: { batch: number; log
   });
   options.log.info({ version }, "projection rebuild started");
   let events = 0;
-  // Forward by sequence, then again from 0 for what committed late below where it had reached.
+  // Forward by sequence, then again from the floor for what committed late below where it had reached.
   for (let after = 0; ;) {
     const step = await sql.transaction((tx) => applyToVersion(tx, version, { after, upto: ALL, limit: options.batch }));
     events += step.applied;
@@ -57,7 +66,7 @@ export async function rebuildRevenue(sql: SqlPool, options: { batch: number; log
     after = step.last;
   }
   for (;;) {
-    const step = await sql.transaction((tx) => applyToVersion(tx, version, { after: 0, upto: ALL, limit: options.batch }));
+    const step = await sql.transaction((tx) => applyToVersion(tx, version, { after: floor, upto: ALL, limit: options.batch }));
     events += step.applied;
     if (step.applied === 0) break;
   }
@@ -69,7 +78,7 @@ export async function rebuildRevenue(sql: SqlPool, options: { batch: number; log
     }
     let applied = 0;
     for (;;) {
-      const step = await applyToVersion(tx, version, { after: 0, upto: ALL, limit: options.batch });
+      const step = await applyToVersion(tx, version, { after: floor, upto: ALL, limit: options.batch });
       applied += step.applied;
       if (step.last === null) break;
     }

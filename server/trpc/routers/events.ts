@@ -34,5 +34,5 @@ export const eventsRouter = router({
     .mutation(({ ctx, input }) => ctx.events.replay(input.from)),
   rebuild: publicProcedure
     .output(z.object({ version: z.number(), events: z.number(), ms: z.number() }))
-    .mutation(({ ctx }) => rebuildRevenue(ctx.db.sql, { batch: 1000, log: ctx.log })),
+    .mutation(({ ctx }) => rebuildRevenue(ctx.db.sql, { batch: 1000, graceSeconds: ctx.events.graceSeconds, log: ctx.log })),
 });

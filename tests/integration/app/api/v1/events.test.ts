@@ -90,6 +90,15 @@ describe.each(["postgres", "embedded", "redis"] as const)("events and receipts o
     expectProblemShape(await api.request("/api/v1/receipts/not-a-hash", { merchant: null }), 404, "not_found");
   });
 
+  it("the consumers' calls stay out of the dashboard's key list and headline figures", async () => {
+    const paid = await api.pay({ amount: 1_100, currency: "usd" });
+    await poll(async () => (await api.request(`/api/v1/payments/${paid.body.id}/receipt`)).status === 200, { timeoutMs: 20_000, message: "no receipt" });
+    const res = await fetch(`${inject("servers")[database]}/api/trpc/dashboard.records?input=${encodeURIComponent(JSON.stringify({ limit: 200 }))}`);
+    const records = ((await res.json()) as { result: { data: { merchant: string }[] } }).result.data;
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.filter((r) => r.merchant.startsWith("consumer:"))).toEqual([]);
+  });
+
   it("a declined payment is a payment.failed event and makes no receipt", async () => {
     const declined = await api.pay({ amount: 900, currency: "usd", customer: "cus_declined" });
     expect(declined.status).toBe(402);
