@@ -1,11 +1,21 @@
 /**
- * Next calls `register` once when a server starts. The completer must run even if no request ever
- * comes, but this file is bundled apart from the routes and shares no modules with them: an app made
- * here would be a second app with its own error classes. So it only asks the server for its health
- * once it listens; the route makes the process's one app, and the app starts its jobs.
+ * Next calls `register` once when a server starts. Two duties:
+ * - A configuration that could charge twice (server/env.ts) stops the server here, before it
+ *   listens, rather than failing every request later.
+ * - The jobs must run even if no request ever comes, but this file is bundled apart from the routes
+ *   and shares no modules with them: an app made here would be a second app with its own error
+ *   classes. So it only asks the server for its health once it listens; the route makes the
+ *   process's one app, and the app starts its jobs.
  */
-export function register(): void {
+export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  try {
+    await import("./server/env");
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    console.error("Oncepay refuses to start with this configuration.");
+    process.exit(1);
+  }
   const wake = (): void => {
     // Set by Next when it listens (start-server.js); until then, try again.
     const origin = process.env.__NEXT_PRIVATE_ORIGIN;

@@ -98,6 +98,8 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
 const INSTANT_PROVIDER: PaymentProvider = {
   charge: () => Promise.resolve({ status: "succeeded", providerPaymentId: newId("pi") }),
   refund: () => Promise.resolve({ status: "succeeded", providerRefundId: newId("re") }),
+  findCharge: () => Promise.resolve(null),
+  findRefund: () => Promise.resolve(null),
 };
 const OPERATION = createPaymentOperation(INSTANT_PROVIDER);
 
@@ -110,7 +112,7 @@ function engineRun(engine: IdempotencyEngine<Sql>) {
       fingerprint: fingerprint(INPUT),
       input: INPUT,
       steps: (steps, execution) => OPERATION.steps(steps, { scope: MERCHANT, input: INPUT, execution, fault: null }),
-      execute: (tx, execution, prepared) => OPERATION.effect(tx, { scope: MERCHANT, input: INPUT, execution, fault: null, prepared }),
+      execute: (tx, execution, prepared) => OPERATION.effect(tx, { scope: MERCHANT, prepared }),
     });
   };
 }

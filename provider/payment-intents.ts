@@ -166,3 +166,43 @@ export async function allPaymentIntents(db: Queryable): Promise<PaymentIntent[]>
   const { rows } = await db.query<PaymentIntentRow>(`SELECT ${COLUMNS} FROM payment_intents ORDER BY seq`);
   return rows.map(toPaymentIntent);
 }
+
+const searchSchema = z.strictObject({
+  query: z.string().min(1).max(1000),
+  limit: intString(1, 100).optional(),
+  page: z.string().optional(),
+});
+
+// The part of Stripe's search query language Oncepay uses: clauses `metadata['key']:'value'` and
+// `status:'succeeded'`, joined by AND. Anything else is a 400, as an unsupported query is at Stripe.
+const CLAUSE = /^(?:metadata\['([^'\\]{1,40})'\]|(status)):'([^'\\]{0,500})'$/;
+
+/** GET /v1/payment_intents/search: Stripe's search, newest first; the simulator's index never lags. */
+export async function searchPaymentIntents(db: Queryable, params: Record<string, unknown>) {
+  const { query, limit = 10 } = parseParams(searchSchema, params);
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  for (const clause of query.split(/\s+AND\s+/)) {
+    const match = CLAUSE.exec(clause.trim());
+    if (!match) throw invalidRequest(`Unsupported search query clause '${clause.trim()}': use metadata['key']:'value' or status:'value', joined by AND.`, "query");
+    const [, metadataKey, status, value] = match;
+    values.push(value);
+    if (status) conditions.push(`status = $${values.length}`);
+    else {
+      values.push(metadataKey);
+      conditions.push(`metadata ->> $${values.length} = $${values.length - 1}`);
+    }
+  }
+  values.push(limit + 1);
+  const { rows } = await db.query<PaymentIntentRow>(
+    `SELECT ${COLUMNS} FROM payment_intents WHERE ${conditions.join(" AND ")} ORDER BY seq DESC LIMIT $${values.length}`,
+    values,
+  );
+  return {
+    object: "search_result" as const,
+    data: rows.slice(0, limit).map(toPaymentIntent),
+    has_more: rows.length > limit,
+    next_page: null,
+    url: "/v1/payment_intents/search",
+  };
+}

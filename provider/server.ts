@@ -3,7 +3,7 @@
  * `stripe` SDK (host/port/protocol pointed here). It keeps its own ledger in PGlite, so it outlives
  * Oncepay's restarts and its own (`PROVIDER_DATA_DIR`).
  *
- * Endpoints: POST/GET /v1/payment_intents, GET /v1/payment_intents/:id, POST/GET /v1/refunds
+ * Endpoints: POST/GET /v1/payment_intents, GET /v1/payment_intents/search, GET /v1/payment_intents/:id, POST/GET /v1/refunds
  * (form bodies, Bearer sk_… keys), GET /health, and the simulator's own /_simulator/… (simulator.ts:
  * the ledger, disputes, webhook deliveries and chaos) for tests, reconciliation and the dashboard.
  * Every state change's event is delivered as a signed webhook when `webhooks` is set (webhooks/). POSTs follow Stripe's idempotency rules
@@ -20,7 +20,7 @@ import type { EventOrigin } from "./events";
 import { NO_FAULT, parseFault, type Fault } from "./faults";
 import { claim, complete, fingerprint, hashApiKey, inUseError, mismatchError, recoverKeys, release, type IdempotencyScope } from "./idempotency";
 import { newId } from "./ids";
-import { listPaymentIntents, prepareCreate, retrievePaymentIntent } from "./payment-intents";
+import { listPaymentIntents, prepareCreate, retrievePaymentIntent, searchPaymentIntents } from "./payment-intents";
 import { listRefunds, prepareRefund } from "./refunds";
 import { header, parseForm, readBody, serialize, type Reply } from "./request";
 import { simulatorRoute } from "./simulator";
@@ -175,6 +175,7 @@ async function route(context: RequestContext, defaultFault: Fault, req: http.Inc
   if (method === "GET") {
     const params = parseForm(url.search.slice(1));
     if (path === "/v1/payment_intents") return read(context, () => listPaymentIntents(db, params));
+    if (path === "/v1/payment_intents/search") return read(context, () => searchPaymentIntents(db, params));
     if (path === "/v1/refunds") return read(context, () => listRefunds(db, params));
     const retrieve = /^\/v1\/payment_intents\/([^/]+)$/.exec(path);
     if (retrieve?.[1]) {

@@ -11,7 +11,7 @@ async function main() {
   const names = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
   if (!env.DATABASE_URL) throw new Error("events:worker needs DATABASE_URL: on the embedded database the app runs the workers itself");
   const app = await createApp({ ...env, EVENT_WORKERS: new Set(names.length ? names : env.EVENT_WORKERS) });
-  app.events.start();
+  app.start("events");
   logger.info({ workers: names, mode: app.events.mode }, "event workers started");
   const stop = () => void app.close().finally(() => process.exit(0));
   process.once("SIGTERM", stop);

@@ -34,7 +34,16 @@ const envSchema = z.object({
   FAULT_INJECTION: flag.default(false),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
   IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(30),
-  REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  // After this, a payment (or API refund) still unsettled that nobody is finishing is settled from the provider's answer.
+  PROCESSING_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
+  // Fractions allowed (tests): retention is compared by the database's clock, in days.
+  REQUEST_LOG_RETENTION_DAYS: z.coerce.number().positive().max(365).default(7),
+  EVENTS_RETENTION_DAYS: z.coerce.number().positive().max(3_650).default(30),
+  // The scheduled jobs (server/jobs/): how often each runs, and how long a dead instance keeps them.
+  REAPER_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+  CLEANUP_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(60),
+  CLEANUP_BATCH: z.coerce.number().int().min(1).max(100_000).default(500),
+  JOBS_LEASE_SECONDS: z.coerce.number().min(0.5).max(3_600).default(10),
   // Unset with a STRIPE_SECRET_KEY: Stripe's test mode itself. Otherwise the bundled simulator.
   PROVIDER_URL: z.string().url().optional(),
   STRIPE_SECRET_KEY: z.string().startsWith("sk_").default("sk_test_oncepay"),
@@ -81,6 +90,31 @@ export type Env = z.infer<typeof envSchema> & {
   merchants: { id: string; name: string; apiKey: string }[];
 };
 
+/** How many times the longest a key may stay unsettled its retention must be: "comfortably above". */
+export const TTL_MARGIN = 2;
+
+/**
+ * Settings that could charge twice together, though each is valid alone. A record past a recovery
+ * point outlives its TTL until it settles, but the rest of the key's life is judged by the TTL:
+ * kept well beyond the lease and the processing timeout, a retry or the reaper always finds the
+ * record, never a fresh key that would charge again under a new provider key.
+ */
+function unsafeCombinations(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  const longest = Math.max(e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS, e.PROCESSING_TIMEOUT_SECONDS);
+  if (e.IDEMPOTENCY_TTL_SECONDS < TTL_MARGIN * longest) {
+    problems.push(
+      `IDEMPOTENCY_TTL_SECONDS (${e.IDEMPOTENCY_TTL_SECONDS}) must be at least ${TTL_MARGIN} × max(IDEMPOTENCY_LOCK_TIMEOUT_SECONDS, PROCESSING_TIMEOUT_SECONDS) = ${TTL_MARGIN * longest}`,
+    );
+  }
+  if (e.PROCESSING_TIMEOUT_SECONDS < e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS) {
+    problems.push(
+      `PROCESSING_TIMEOUT_SECONDS (${e.PROCESSING_TIMEOUT_SECONDS}) must be at least IDEMPOTENCY_LOCK_TIMEOUT_SECONDS (${e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS}): a payment is only abandoned once its lease has run out`,
+    );
+  }
+  return problems;
+}
+
 function load(): Env {
   // Empty strings count as unset: `FOO= npm start` should mean the default, not a parse error.
   const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
@@ -88,6 +122,8 @@ function load(): Env {
   if (!parsed.success) {
     throw new Error(`Invalid environment:\n${z.prettifyError(parsed.error)}`);
   }
+  const unsafe = unsafeCombinations(parsed.data);
+  if (unsafe.length) throw new Error(`Invalid environment:\n${unsafe.map((p) => `✖ ${p}`).join("\n")}`);
   const extra = parsed.data.ONCEPAY_MERCHANTS ?? [];
   const providerUrl = parsed.data.PROVIDER_URL ?? (raw.STRIPE_SECRET_KEY ? undefined : DEFAULT_PROVIDER_URL);
   return { ...parsed.data, PROVIDER_URL: providerUrl, merchants: [...DEMO_MERCHANTS, ...extra] };

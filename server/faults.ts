@@ -10,7 +10,10 @@ export type Fault =
   // Passed on to the provider simulator with the charge (contract: "Payment provider").
   | { mode: "provider-timeout-after-charge" }
   | { mode: "provider-fail-before-charge" }
-  | { mode: "provider-latency"; ms: number };
+  | { mode: "provider-latency"; ms: number }
+  // The provider holds the request this long before executing it (a refund made at the provider
+  // meanwhile can then take what this one asked for).
+  | { mode: "provider-delay"; ms: number };
 
 const SIMPLE_MODES = ["lost-response", "fail-before-commit", "provider-timeout-after-charge", "provider-fail-before-charge"] as const;
 
@@ -22,11 +25,11 @@ export function parseFault(header: string | null, enabled: boolean): Fault | nul
   const value = header.trim().toLowerCase();
   const simple = SIMPLE_MODES.find((mode) => mode === value);
   if (simple) return { mode: simple };
-  const timed = /^(delay|provider-latency)=(\d{1,6})$/.exec(value);
-  if (timed && Number(timed[2]) <= MAX_DELAY_MS) return { mode: timed[1] === "delay" ? "delay" : "provider-latency", ms: Number(timed[2]) };
+  const timed = /^(delay|provider-latency|provider-delay)=(\d{1,6})$/.exec(value);
+  if (timed && Number(timed[2]) <= MAX_DELAY_MS) return { mode: timed[1] as "delay" | "provider-latency" | "provider-delay", ms: Number(timed[2]) };
   throw ProblemError.of(
     "invalid_fault",
-    `Simulate-Failure must be one of ${SIMPLE_MODES.map((m) => `"${m}"`).join(", ")}, "delay=<ms>" or "provider-latency=<ms>" (ms <= ${MAX_DELAY_MS})`,
+    `Simulate-Failure must be one of ${SIMPLE_MODES.map((m) => `"${m}"`).join(", ")}, "delay=<ms>", "provider-latency=<ms>" or "provider-delay=<ms>" (ms <= ${MAX_DELAY_MS})`,
   );
 }
 

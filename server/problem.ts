@@ -26,6 +26,8 @@ export const PROBLEMS = {
   method_not_allowed: { status: 405, title: "Method not allowed" },
   payload_too_large: { status: 413, title: "Request body too large" },
   card_declined: { status: 402, title: "Card declined" },
+  provider_no_charge: { status: 402, title: "Payment abandoned without a charge" },
+  provider_no_refund: { status: 400, title: "Refund abandoned without a refund" },
   idempotency_key_in_use: { status: 409, title: "Request in progress" },
   idempotency_key_reused: { status: 422, title: "Idempotency key reused with a different request" },
   internal_error: { status: 500, title: "Internal server error" },

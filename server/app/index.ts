@@ -10,20 +10,24 @@ import { PostgresStore } from "../idempotency/stores/postgres";
 import { RedisFastPath } from "../idempotency/stores/redis";
 import type { IdempotencyStore } from "../idempotency/stores/store";
 import { logger } from "../observability/logger";
-import { metrics } from "../observability/metrics";
+import { metrics, recordJobRun } from "../observability/metrics";
 import { RequestLogWriter } from "../observability/request-log";
-import type { IdempotentCall } from "../calls/call";
-import { Completer, type Resume } from "../jobs/completer";
+import { Scheduler, type Job } from "../jobs/scheduler";
 import { EventWorkers } from "../events/workers";
 import { receiptsConsumer } from "../receipts/consumer";
 import { revenueConsumer } from "../projections/revenue";
-import { createPaymentOperation, CREATE_PAYMENT, type CreatePaymentOperation } from "../payments/operation";
-import { createPaymentInput } from "../payments/schema";
-import { createRefundOperation, CREATE_REFUND, type CreateRefundOperation } from "../refunds/operation";
-import { createRefundInput } from "../refunds/schema";
+import { createPaymentOperation, type CreatePaymentOperation } from "../payments/operation";
+import { createRefundOperation, type CreateRefundOperation } from "../refunds/operation";
 import type { PaymentProvider } from "../provider/provider";
 import { StripeProvider } from "../provider/stripe";
+import { hostname } from "node:os";
+import { Listener } from "../db/listener";
+import { newId } from "../ids";
+import { backgroundJobs } from "./jobs";
 import { crashHook } from "./crash";
+
+/** Where completions of records a duplicate waits on are announced (see PostgresStore). */
+const WAKE_CHANNEL = "oncepay_idempotency";
 import { callObserver } from "./observer";
 
 /**
@@ -44,10 +48,14 @@ export interface App {
   provider: PaymentProvider;
   /** The operations, bound to their dependencies: spread into a call by every way in. */
   operations: { createPayment: CreatePaymentOperation; createRefund: CreateRefundOperation };
-  /** Finishes abandoned records; started with the app. */
-  completer: Completer;
   /** The relay and the consumers this process runs; started with the app. */
   events: EventWorkers;
+  /**
+   * Starts what runs in the background: the wake-up listener, the scheduler with its jobs
+   * (completer, reaper, cleanup, and the event path's), JetStream's consumers. `events`: the event
+   * path's parts only (`npm run events:worker`).
+   */
+  start(only?: "all" | "events"): void;
   close(): Promise<void>;
 }
 
@@ -56,7 +64,10 @@ export async function createApp(config: Env): Promise<App> {
     { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, dataDir: config.ONCEPAY_DATA_DIR, merchants: config.merchants },
     logger,
   );
-  let store: IdempotencyStore<Sql> = new PostgresStore(db.sql);
+  // Other instances on one PostgreSQL learn of each other's completions by NOTIFY (a waiting
+  // duplicate's original may run elsewhere); the embedded database has one process, so no need.
+  const shared = !db.embedded && config.DATABASE_URL !== undefined;
+  let store: IdempotencyStore<Sql> = new PostgresStore(db.sql, shared ? { notifyChannel: WAKE_CHANNEL } : {});
   const redis = config.REDIS_URL ? connectRedis(config.REDIS_URL) : null;
   if (redis) {
     // Waited once, at start: without it the first requests find Redis still connecting.
@@ -69,9 +80,19 @@ export async function createApp(config: Env): Promise<App> {
   const engine = new IdempotencyEngine(store, {
     ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     lockTimeoutSeconds: config.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS,
+    remoteWakeups: shared,
     onRecoveryPoint: crashHook(config, logger),
   });
-  const requestLog = new RequestLogWriter(db.sql, { retentionDays: config.REQUEST_LOG_RETENTION_DAYS, log: logger });
+  const listener = shared
+    ? new Listener({
+        url: config.DATABASE_URL!,
+        channel: WAKE_CHANNEL,
+        onMessage: (recordId) => engine.wake(recordId),
+        onConnected: () => engine.wakeAll(),
+        log: logger,
+      })
+    : null;
+  const requestLog = new RequestLogWriter(db.sql, { log: logger });
   const calls = new CallPipeline(engine, callObserver(requestLog, logger));
   const provider = new StripeProvider({
     secretKey: config.STRIPE_SECRET_KEY,
@@ -80,22 +101,7 @@ export async function createApp(config: Env): Promise<App> {
     maxNetworkRetries: config.PROVIDER_MAX_NETWORK_RETRIES,
   });
   const operations = { createPayment: createPaymentOperation(provider), createRefund: createRefundOperation(provider) };
-  // The completer runs an abandoned record again as a job, from the input the record kept.
-  const resume =
-    <I, S>(operation: string, parse: (input: unknown) => I, spec: Pick<IdempotentCall<Sql, I, S>, "value" | "steps" | "effect">): Resume =>
-    (record) =>
-      calls.run({ operation, via: "job", scope: () => record.scope, key: () => record.key, input: () => parse(record.input), ...spec });
-  const completer = new Completer(
-    engine,
-    {
-      [CREATE_PAYMENT]: resume(CREATE_PAYMENT, (input) => createPaymentInput.parse(input), {
-        value: ({ amount, currency }) => ({ amount, currency }),
-        ...operations.createPayment,
-      }),
-      [CREATE_REFUND]: resume(CREATE_REFUND, (input) => createRefundInput.parse(input), operations.createRefund),
-    },
-    { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, log: logger },
-  );
+  const jobs = backgroundJobs({ config, sql: db.sql, engine, calls, provider, operations, log: logger });
   const events = new EventWorkers(db.sql, calls, [receiptsConsumer, revenueConsumer], {
     run: config.EVENT_WORKERS,
     natsUrl: config.NATS_URL,
@@ -107,6 +113,9 @@ export async function createApp(config: Env): Promise<App> {
     graceSeconds: config.EVENTS_GRACE_SECONDS,
     log: logger,
   });
+  const owner = `${hostname()}:${process.pid}:${newId("run").slice(4, 12)}`;
+  const scheduler = (list: Job[]) => new Scheduler(db.sql, list, { owner, leaseMs: config.JOBS_LEASE_SECONDS * 1000, log: logger, onRun: recordJobRun });
+  let running: Scheduler | null = null;
   return {
     config,
     db,
@@ -117,10 +126,16 @@ export async function createApp(config: Env): Promise<App> {
     requestLog,
     provider,
     operations,
-    completer,
     events,
+    start(only = "all") {
+      listener?.start();
+      running = scheduler(only === "events" ? events.jobs() : [...jobs, ...events.jobs()]);
+      running.start();
+      events.start();
+    },
     async close() {
-      await completer.stop();
+      await listener?.stop();
+      await running?.stop();
       await events.stop();
       await requestLog.flush();
       redis?.disconnect();
@@ -140,8 +155,7 @@ const holder = globalThis as typeof globalThis & { __oncepayApp?: Promise<App> }
 export function app(): Promise<App> {
   holder.__oncepayApp ??= createApp(env).then(
     (made) => {
-      made.completer.start();
-      made.events.start();
+      made.start();
       return made;
     },
     (error: unknown) => {

@@ -37,7 +37,7 @@ export interface IdempotentCall<Tx, I, S = void> {
   input: Step<I>;
   /** Simulated failures for this call (the demo's fault toggle), parsed after the input. */
   fault?: Step<Fault | null>;
-  /** How long a duplicate of a key in flight waits for the original (webhooks: a redelivery gets the replay, not a 409). */
+  /** How long a duplicate of a key in flight waits for the original (`Prefer: wait`; webhooks: a redelivery gets the replay, not a 409). */
   waitMs?: number;
   /** The money at stake, for the request history (a replay of it is money protected). */
   value?: (input: I) => { amount: number; currency: string };
@@ -53,6 +53,8 @@ export interface StoredResult {
   key: string;
   response: StoredResponse;
   resumedFrom?: string;
+  /** It found the key in flight and waited for the original's outcome (`waitMs`). */
+  waited?: boolean;
 }
 
 /** A call nothing was stored for (or whose answer is withheld): its problem and extra headers. */

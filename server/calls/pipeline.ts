@@ -74,7 +74,7 @@ export class CallPipeline<Tx> {
       );
       return { outcome: "executed", key, problem: lost, headers: {} };
     }
-    return { outcome: run.outcome, key, response: run.response, resumedFrom: run.resumedFrom ?? undefined };
+    return { outcome: run.outcome, key, response: run.response, resumedFrom: run.resumedFrom ?? undefined, waited: run.waited };
   }
 }
 

@@ -1,10 +1,14 @@
 import { statement, type Sql } from "../db/sql";
 
 // Written in the transaction of the consumer's effect: the row and the effect commit together, so
-// an event is in the inbox exactly when its effect happened.
+// an event is in the inbox exactly when its effect happened. At or below the safe point an event
+// was applied already (that is what the safe point means), whether or not the cleanup has since
+// deleted its inbox row: a copy of it is dropped by the safe point itself.
 const RECEIVE = statement(
   "inbox_receive",
-  "INSERT INTO consumer_inbox (consumer, event_id, sequence) VALUES ($1, $2, $3::bigint) ON CONFLICT (consumer, event_id) DO NOTHING",
+  `INSERT INTO consumer_inbox (consumer, event_id, sequence)
+   SELECT $1, $2, $3::bigint WHERE $3::bigint > coalesce((SELECT safe_sequence FROM consumer_state WHERE consumer = $1), 0)
+   ON CONFLICT (consumer, event_id) DO NOTHING`,
 );
 const APPLIED = statement(
   "consumer_state_applied",
@@ -56,21 +60,4 @@ const ADVANCE = statement(
 export async function advanceSafePoint(sql: Sql, consumer: string, graceSeconds: number): Promise<number> {
   const [row] = await sql.rows<{ safe_sequence: string }>(ADVANCE, [consumer, graceSeconds]);
   return Number(row?.safe_sequence ?? 0);
-}
-
-// One reader per consumer at a time when it reads the outbox itself: a lease, renewed while it reads.
-const LEASE = statement(
-  "consumer_state_lease",
-  `INSERT INTO consumer_state (consumer, lease_owner, lease_until) VALUES ($1, $2, now() + $3::int * interval '1 millisecond')
-   ON CONFLICT (consumer) DO UPDATE SET lease_owner = EXCLUDED.lease_owner, lease_until = EXCLUDED.lease_until
-    WHERE consumer_state.lease_owner = EXCLUDED.lease_owner OR consumer_state.lease_until IS NULL OR consumer_state.lease_until < now()`,
-);
-const RELEASE = statement("consumer_state_release", "UPDATE consumer_state SET lease_until = NULL WHERE consumer = $1 AND lease_owner = $2");
-
-export async function lease(sql: Sql, consumer: string, owner: string, ms: number): Promise<boolean> {
-  return (await sql.count(LEASE, [consumer, owner, ms])) === 1;
-}
-
-export async function releaseLease(sql: Sql, consumer: string, owner: string): Promise<void> {
-  await sql.count(RELEASE, [consumer, owner]);
 }

@@ -1,13 +1,14 @@
 import type { Logger } from "pino";
 import type { CallPipeline } from "../calls/pipeline";
 import type { Sql } from "../db/sql";
-import { consume, type Consumer } from "./consumer";
 import { newId } from "../ids";
+import type { Job } from "../jobs/scheduler";
+import { consume, type Consumer } from "./consumer";
 import { advanceSafePoint } from "./inbox";
-import { eventsFrom } from "./outbox";
 import { JetStreamBroker } from "./jetstream";
-import { OutboxReader } from "./outbox-reader";
-import { Relay } from "./relay";
+import { eventsFrom } from "./outbox";
+import { readerPass } from "./outbox-reader";
+import { relayPass } from "./relay";
 
 export const RELAY = "relay";
 
@@ -29,10 +30,15 @@ interface Stoppable {
   stop(): Promise<void>;
 }
 
+const BATCH = 100;
+/** How often a consumer fed by JetStream moves its safe point (lag figures; copies below it are dropped). */
+const SAFE_POINT_MS = 2_000;
+
 /**
- * The event path's moving parts in this process: the relay and the consumers it was asked to run,
- * fed by JetStream when there is a broker, else straight from the outbox. NATS away at start is no
- * failure: the events wait in the outbox, and the workers start when the broker answers.
+ * The event path's moving parts in this process: the relay and the consumers it was asked to run.
+ * The recurring parts (the relay's passes, the outbox readers, the safe points) are jobs for the
+ * scheduler; JetStream's pull consumers run here. NATS away at start is no failure: the events
+ * wait in the outbox, and the broker's parts start when it answers.
  */
 export class EventWorkers {
   private readonly running: Stoppable[] = [];
@@ -56,9 +62,54 @@ export class EventWorkers {
     return this.options.natsUrl ? "jetstream" : "outbox";
   }
 
+  /** Every consumer's name, whether or not this process runs it. */
+  get names(): string[] {
+    return this.consumers.map((consumer) => consumer.name);
+  }
+
+  /** The recurring parts this process runs, for the scheduler. */
+  jobs(): Job[] {
+    const { intervalMs, leaseMs, graceSeconds } = this.options;
+    const jobs: Job[] = [];
+    if (!this.options.natsUrl) {
+      for (const consumer of this.chosen()) {
+        jobs.push({
+          name: `outbox:${consumer.name}`,
+          intervalMs,
+          run: async () => {
+            const handed = await readerPass(this.sql, consumer.name, this.handler(consumer), { batch: BATCH, graceSeconds });
+            return { more: handed === BATCH, counts: { events: handed } };
+          },
+        });
+      }
+      return jobs;
+    }
+    if (this.options.run.has(RELAY)) {
+      jobs.push({
+        name: RELAY,
+        intervalMs,
+        run: async () => {
+          const broker = this.broker;
+          if (!broker) return {}; // not connected yet: the events wait in the outbox
+          const published = await relayPass(this.sql, (event) => broker.publish(event), { batch: BATCH, leaseMs });
+          return { more: published === BATCH, counts: { published } };
+        },
+      });
+    }
+    for (const consumer of this.chosen()) {
+      jobs.push({
+        name: `safe-point:${consumer.name}`,
+        intervalMs: SAFE_POINT_MS,
+        run: async () => void (await advanceSafePoint(this.sql, consumer.name, graceSeconds)),
+      });
+    }
+    return jobs;
+  }
+
+  /** Connects to JetStream and starts the pull consumers this process runs; nothing without a broker. */
   start(): void {
+    this.stopped = false;
     if (this.options.natsUrl) this.connect(this.options.natsUrl);
-    else this.startReaders();
   }
 
   async stop(): Promise<void> {
@@ -106,22 +157,16 @@ export class EventWorkers {
     return (event: Parameters<typeof consume>[3]) => consume(this.calls, this.sql, consumer, event);
   }
 
-  private startReaders(): void {
-    const { intervalMs, leaseMs, graceSeconds, log } = this.options;
-    for (const consumer of this.chosen()) {
-      const reader = new OutboxReader(this.sql, consumer.name, this.handler(consumer), { intervalMs, batch: 100, leaseMs, graceSeconds, log });
-      reader.start();
-      this.running.push(reader);
-    }
-  }
-
   private connect(url: string): void {
     const { log } = this.options;
     JetStreamBroker.connect({ url, stream: this.options.stream, duplicateWindowMs: this.options.duplicateWindowMs, log }).then(
       (broker) => {
         if (this.stopped) return void broker.close();
         this.broker = broker;
-        this.startBrokered(broker);
+        for (const consumer of this.chosen()) {
+          const handle = this.handler(consumer);
+          this.running.push(broker.consume(consumer.name, async (event) => void (await handle(event)), { ackWaitMs: this.options.ackWaitMs }));
+        }
         log.info({ stream: this.options.stream }, "event workers on JetStream");
       },
       (error: unknown) => {
@@ -129,21 +174,5 @@ export class EventWorkers {
         if (!this.stopped) this.connecting = setTimeout(() => this.connect(url), 2_000).unref();
       },
     );
-  }
-
-  private startBrokered(broker: JetStreamBroker): void {
-    const { intervalMs, leaseMs, graceSeconds, ackWaitMs, log } = this.options;
-    if (this.options.run.has(RELAY)) {
-      const relay = new Relay(this.sql, (event) => broker.publish(event), { intervalMs, batch: 100, leaseMs, log });
-      relay.start();
-      this.running.push(relay);
-    }
-    for (const consumer of this.chosen()) {
-      const handle = this.handler(consumer);
-      this.running.push(broker.consume(consumer.name, async (event) => void (await handle(event)), { ackWaitMs }));
-      // The safe point only feeds the lag figures here; JetStream itself tracks what is delivered.
-      const timer = setInterval(() => void advanceSafePoint(this.sql, consumer.name, graceSeconds).catch(() => undefined), 2_000).unref();
-      this.running.push({ stop: () => Promise.resolve(clearInterval(timer)) });
-    }
   }
 }

@@ -6,6 +6,12 @@ import type { Abandoned, ClaimRequest, IdempotencyStore, InsertResult } from "./
 export interface EngineOptions {
   ttlSeconds: number;
   lockTimeoutSeconds: number;
+  /**
+   * Whether other processes' completions reach `wake` (PostgreSQL LISTEN/NOTIFY, say). With it, a
+   * duplicate waiting on a key another process executes asks the store to be told (`watch`); without
+   * it, waits end at this process's own completions or at their deadline.
+   */
+  remoteWakeups?: boolean;
   /** Told when a step has run ("reached") and when its recovery point has committed (the tests' crash hook). */
   onRecoveryPoint?: (point: string, stage: "reached" | "committed", context: ExecutionContext) => void;
 }
@@ -46,7 +52,10 @@ export interface RunRequest<Tx, S = void> {
   fingerprint: string;
   /** The request as JSON, kept for a resumer with no client (the completer); only needed with `steps`. */
   input?: unknown;
-  /** How long a duplicate of a key in flight waits for the original's outcome before a ConflictError; 0 by default. */
+  /**
+   * How long a duplicate of a key in flight waits for the original's outcome before a ConflictError;
+   * 0 by default. It is woken by the original's completion or release, never by polling.
+   */
   waitMs?: number;
   /** Runs after the claim and before the transaction opens, holding no connection (fault delays). */
   beforeExecute?: () => Promise<void>;
@@ -64,6 +73,8 @@ export interface RunResult {
   recordId: string;
   /** For an execution that resumed an earlier one: the recovery point it started from. */
   resumedFrom: string | null;
+  /** It found the key in flight and waited for the original (`waitMs`). */
+  waited: boolean;
 }
 
 /** What to do with a record that already holds the key. */
@@ -71,8 +82,10 @@ export type Decision = "replay" | "mismatch" | "conflict" | "take_over" | "expir
 
 /** The heart of the engine, a pure function of the record and the new request's fingerprint. */
 export function decide(record: IdempotencyRecord, fingerprint: string): Decision {
-  // Past retention the key is free, unless an executor still holds a live lease on it.
-  if (record.expired && (record.state !== RecordState.InProgress || record.leaseExpired)) return "expired";
+  // Past retention the key is free, unless an executor still holds a live lease on it, or an
+  // execution stopped past a recovery point: its effect is unsettled (a charge may have been made
+  // under a key derived from this record), so only this record may finish it, whatever its age.
+  if (record.expired && !unsettled(record) && (record.state !== RecordState.InProgress || record.leaseExpired)) return "expired";
   switch (record.state) {
     case RecordState.Completed:
       return record.fingerprint === fingerprint ? "replay" : "mismatch";
@@ -85,6 +98,11 @@ export function decide(record: IdempotencyRecord, fingerprint: string): Decision
       if (record.fingerprint !== fingerprint) return "mismatch";
       return record.leaseExpired ? "take_over" : "conflict";
   }
+}
+
+/** Stopped past a recovery point without an outcome: never deleted, never given to another request. */
+export function unsettled(record: Pick<IdempotencyRecord, "state" | "recoveryPoint">): boolean {
+  return record.state !== RecordState.Completed && record.recoveryPoint !== null;
 }
 
 /** Headers never stored for replay: they belong to one response, not to the outcome. */
@@ -122,10 +140,6 @@ function slot(request: Pick<RunRequest<unknown, unknown>, "scope" | "operation" 
   return JSON.stringify([request.scope, request.operation, request.key]);
 }
 
-/** How a waiting duplicate looks again: 25 ms, doubling up to a quarter second. */
-const FIRST_WAIT_MS = 25;
-const MAX_WAIT_STEP_MS = 250;
-
 /** Rounds of claim/decide before giving up with ContentionError; each lost round means progress elsewhere. */
 const MAX_ROUNDS = 8;
 
@@ -135,13 +149,15 @@ export class IdempotencyEngine<Tx> {
    * them is answered (409, or 422 for another body) without a round trip: the store could only say
    * the same, since this process holds the claim. Under a storm that is most of the requests.
    */
-  private readonly executing = new Map<string, string>();
+  private readonly executing = new Map<string, { fingerprint: string; recordId: string }>();
   /**
    * Claims on their way to the store. Requests for the same key that arrive together in this
    * process share the first one's trip and judge its answer for themselves (a replay for each, or
    * a 409 when the first won the claim), so a burst costs the store one statement, not one each.
    */
   private readonly claiming = new Map<string, Promise<InsertResult>>();
+  /** Duplicates waiting for a record's outcome, by record id: woken by `wake`. */
+  private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
     private readonly store: IdempotencyStore<Tx>,
@@ -155,22 +171,67 @@ export class IdempotencyEngine<Tx> {
    */
   async run<S>(request: RunRequest<Tx, S>): Promise<RunResult> {
     const deadline = Date.now() + (request.waitMs ?? 0);
-    for (let pause = FIRST_WAIT_MS; ; pause = Math.min(pause * 2, MAX_WAIT_STEP_MS)) {
+    for (let waited = false; ; waited = true) {
+      let conflict: ConflictError;
       try {
-        return await this.runOnce(request);
+        return { ...(await this.runOnce(request, waited)), waited };
       } catch (error) {
-        if (!(error instanceof ConflictError) || Date.now() + pause > deadline) throw error;
+        if (!(error instanceof ConflictError) || error.recordId === undefined || Date.now() >= deadline) throw error;
+        conflict = error;
       }
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await this.waitFor(conflict.recordId!, slot(request), deadline - Date.now());
     }
   }
 
-  private async runOnce<S>(request: RunRequest<Tx, S>): Promise<RunResult> {
+  /**
+   * Tells the duplicates waiting on `recordId` that it has an outcome (or was given back): they look
+   * again. Called for this process's own executions, and by whatever carries other processes' news.
+   */
+  wake(recordId: string): void {
+    const waiting = this.waiters.get(recordId);
+    if (!waiting) return;
+    this.waiters.delete(recordId);
+    for (const resume of waiting) resume();
+  }
+
+  /** Every waiter looks again: after a gap in the news from other processes (a reconnect), some may be missed. */
+  wakeAll(): void {
+    for (const recordId of [...this.waiters.keys()]) this.wake(recordId);
+  }
+
+  /**
+   * Until the record is woken or `ms` pass. Registered before asking the store to `watch` the record,
+   * so that a completion between the two is not missed; `watch` answers false when the record has
+   * already moved on, and the caller looks again at once.
+   */
+  private async waitFor(recordId: string, key: string, ms: number): Promise<void> {
+    let resume!: () => void;
+    const woken = new Promise<void>((resolve) => (resume = resolve));
+    const waiting = this.waiters.get(recordId) ?? new Set();
+    this.waiters.set(recordId, waiting.add(resume));
+    const timer = setTimeout(resume, ms);
+    try {
+      // Executed here, it ends with our own `wake`; elsewhere, the store must tell us.
+      if (this.options.remoteWakeups && this.store.watch && !this.executing.has(key)) {
+        // The store unreachable: nothing to be told, the deadline decides.
+        const inFlight = await this.store.watch(recordId).catch(() => true);
+        if (!inFlight) return;
+      }
+      await woken;
+    } finally {
+      clearTimeout(timer);
+      waiting.delete(resume);
+      if (waiting.size === 0 && this.waiters.get(recordId) === waiting) this.waiters.delete(recordId);
+    }
+  }
+
+  /** One claim-and-decide; `waited`: after waiting for an original, whose giving up is answered, not taken over. */
+  private async runOnce<S>(request: RunRequest<Tx, S>, waited: boolean): Promise<Omit<RunResult, "waited">> {
     const key = slot(request);
     const local = this.executing.get(key);
     if (local !== undefined) {
-      if (local !== request.fingerprint) throw new MismatchError(request.key);
-      throw new ConflictError(request.key, 1);
+      if (local.fingerprint !== request.fingerprint) throw new MismatchError(request.key);
+      throw new ConflictError(request.key, 1, local.recordId);
     }
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const claimRequest = this.claimRequest(request);
@@ -190,11 +251,14 @@ export class IdempotencyEngine<Tx> {
         case "mismatch":
           throw new MismatchError(request.key);
         case "conflict":
-          throw new ConflictError(request.key, 1);
+          throw new ConflictError(request.key, 1, record.id);
         case "expired":
           await this.store.deleteIfExpired(record);
           continue;
         case "take_over": {
+          // The original gave the key back (a transient failure) while this duplicate waited: it
+          // is told so (409), as it would have been without waiting, rather than run in its place.
+          if (waited && record.state === RecordState.Released) throw new ConflictError(request.key, 1);
           const claim = await this.store.takeOver(record, claimRequest);
           if (!claim) continue;
           const result = await this.execute(claim, request);
@@ -228,7 +292,7 @@ export class IdempotencyEngine<Tx> {
   }
 
   /** Returns null when the claim was lost to a takeover: the caller looks again and answers as a duplicate. */
-  private async execute<S>(claim: OwnedClaim, request: RunRequest<Tx, S>): Promise<RunResult | null> {
+  private async execute<S>(claim: OwnedClaim, request: RunRequest<Tx, S>): Promise<Omit<RunResult, "waited"> | null> {
     const context: ExecutionContext = {
       recordId: claim.recordId,
       key: claim.key,
@@ -236,7 +300,7 @@ export class IdempotencyEngine<Tx> {
       resumedFrom: lastPoint(claim.checkpoints),
     };
     const executing = slot(request);
-    this.executing.set(executing, claim.fingerprint);
+    this.executing.set(executing, { fingerprint: claim.fingerprint, recordId: claim.recordId });
     try {
       await request.beforeExecute?.();
       const prepared = request.steps ? await request.steps(this.steps(claim, context), context) : (undefined as S);
@@ -258,6 +322,7 @@ export class IdempotencyEngine<Tx> {
       throw error;
     } finally {
       this.executing.delete(executing);
+      this.wake(claim.recordId);
     }
   }
 

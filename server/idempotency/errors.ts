@@ -17,6 +17,8 @@ export class ConflictError extends IdempotencyError {
     key: string,
     /** Seconds after which a retry is worth trying. */
     readonly retryAfterSeconds: number,
+    /** The record in flight, for a duplicate that waits for it. */
+    readonly recordId?: string,
   ) {
     super(`A request with idempotency key "${key}" is still being processed`, key);
   }

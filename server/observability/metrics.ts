@@ -19,6 +19,18 @@ function create() {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    jobRuns: new Counter({
+      name: "oncepay_job_runs_total",
+      help: "Runs of the scheduled jobs, by job and result (ok, failed)",
+      labelNames: ["job", "result"] as const,
+      registers: [registry],
+    }),
+    jobItems: new Counter({
+      name: "oncepay_job_items_total",
+      help: "What the scheduled jobs did, by job and kind: rows the cleanup deleted per table, payments and refunds the reaper settled, records the completer finished",
+      labelNames: ["job", "kind"] as const,
+      registers: [registry],
+    }),
     fastPath: new Counter({
       name: "oncepay_idempotency_fast_path_total",
       help: "Redis fast-path lookups by result (hit, miss) and Redis failures (error)",
@@ -35,4 +47,10 @@ export const metrics = (holder.__oncepayMetrics ??= create());
 export function recordOutcome(operation: string, outcome: Outcome, seconds: number): void {
   metrics.requests.inc({ operation, outcome });
   metrics.duration.observe({ operation, outcome }, seconds);
+}
+
+/** One run of a scheduled job. Job names are ours (a fixed list, consumers' names included), so labels stay bounded. */
+export function recordJobRun(job: string, result: "ok" | "failed", counts: Record<string, number>): void {
+  metrics.jobRuns.inc({ job, result });
+  for (const [kind, n] of Object.entries(counts)) if (n > 0) metrics.jobItems.inc({ job, kind }, n);
 }

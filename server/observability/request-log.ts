@@ -8,7 +8,6 @@ export type RequestLogEntry = Omit<CallObservation, "requestId" | "unexpected">;
 const FLUSH_EVERY_MS = 250;
 /** 20 000 requests a second: beyond that history is shed rather than memory spent. */
 const MAX_BUFFER = 5_000;
-const PRUNE_EVERY_MS = 10 * 60_000;
 
 // One prepared statement whatever the batch size: each column travels as one array.
 const INSERT_BATCH = statement(
@@ -18,8 +17,6 @@ const INSERT_BATCH = statement(
                         $10::text[], $11::text[])`,
 );
 
-const PRUNE = statement("request_log_prune", "DELETE FROM request_log WHERE at < now() - $1::int * interval '1 day'");
-
 /**
  * Buffers entries and writes them in one multi-row INSERT every 250 ms, off the request path: a
  * request never waits on its own log row, and the dashboard is at most a quarter second behind.
@@ -28,12 +25,11 @@ const PRUNE = statement("request_log_prune", "DELETE FROM request_log WHERE at <
 export class RequestLogWriter {
   constructor(
     private readonly sql: Sql,
-    private readonly options: { retentionDays: number; log: Logger },
+    private readonly options: { log: Logger },
   ) {}
 
   private buffer: RequestLogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private lastPrune = 0;
 
   add(entry: RequestLogEntry): void {
     if (this.buffer.length >= MAX_BUFFER) return; // the database is far behind: shed history, not requests
@@ -60,10 +56,6 @@ export class RequestLogWriter {
         batch.map((e) => e.via),
         batch.map((e) => e.resumedFrom ?? null),
       ]);
-      if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
-        this.lastPrune = Date.now();
-        await this.sql.count(PRUNE, [this.options.retentionDays]);
-      }
     } catch (error) {
       this.options.log.warn({ err: error, lost: batch.length }, "request log write failed");
     }

@@ -4,6 +4,7 @@ import { EventType } from "../events/schema";
 import { newId } from "../ids";
 import { appendEntry, LedgerSource } from "../ledger/entries";
 import type { Charge } from "../provider/provider";
+import { applyAwaiting } from "../webhooks/awaiting";
 import { PAYMENT_COLUMNS, toPayment, type PaymentRow } from "./queries";
 import { PaymentStatus, type CreatePaymentInput, type Payment } from "./schema";
 
@@ -70,7 +71,7 @@ export async function settle(tx: Sql, merchantId: string, paymentId: string, cha
     charge.providerPaymentId,
     succeeded ? null : charge.code,
   ]);
-  const payment = row ?? (await tx.rows<PaymentRow>(PAYMENT, [paymentId, merchantId]))[0];
+  let payment = row ?? (await tx.rows<PaymentRow>(PAYMENT, [paymentId, merchantId]))[0];
   if (!payment) throw new Error(`payment ${paymentId} vanished while being charged`);
   if (payment.status === PaymentStatus.Succeeded) {
     await appendEntry(tx, { merchantId, currency: payment.currency, amount: payment.amount, source: { type: LedgerSource.Payment, id: payment.id } });
@@ -79,6 +80,11 @@ export async function settle(tx: Sql, merchantId: string, paymentId: string, cha
     // The transition's own event, in its transaction: whoever settles first emits it.
     const type = succeeded ? EventType.PaymentSucceeded : EventType.PaymentFailed;
     await emit(tx, { type, merchantId, paymentId, subjectId: paymentId, amount: succeeded ? payment.amount : 0 });
+    // Refunds and disputes the provider reported before this commit: applied with it (and the
+    // payment answered as they left it).
+    const settled = { id: paymentId, merchant_id: merchantId, amount: payment.amount, currency: payment.currency };
+    if (succeeded && (await applyAwaiting(tx, charge.providerPaymentId, settled)) > 0)
+      payment = (await tx.rows<PaymentRow>(PAYMENT, [paymentId, merchantId]))[0] ?? payment;
   }
   return { payment: toPayment(payment), changed: row !== undefined };
 }

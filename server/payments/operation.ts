@@ -1,10 +1,10 @@
 import { z } from "zod";
 import type { CallArgs } from "../calls/call";
 import type { Sql } from "../db/sql";
-import type { Fault } from "../faults";
 import type { ExecutionContext, OperationResult, Steps } from "../idempotency/engine";
 import { problem } from "../problem";
-import { chargeSchema, type Charge, type PaymentProvider } from "../provider/provider";
+import { simulatedFailure } from "../provider/faults";
+import { chargeSchema, NO_CHARGE, type Charge, type PaymentProvider } from "../provider/provider";
 import { settlePayment, startPayment } from "./create-payment";
 import type { CreatePaymentInput } from "./schema";
 
@@ -28,21 +28,6 @@ const createdSchema = z.object({ paymentId: z.string() });
  */
 export function providerKeyOf(execution: Pick<ExecutionContext, "recordId">): string {
   return `oncepay:${execution.recordId}:charge`;
-}
-
-/** The provider side of the demo's fault toggle: the simulator's own `Simulate-Failure` modes. */
-function simulated(fault: Fault | null): string | undefined {
-  switch (fault?.mode) {
-    case "provider-timeout-after-charge":
-      return "timeout-after-charge";
-    case "provider-fail-before-charge":
-      return "fail-before-charge";
-    case "provider-latency":
-      // The charge commits (and its webhook leaves) at once; only the answer is slow.
-      return `answer-latency=${fault.ms}`;
-    default:
-      return undefined;
-  }
 }
 
 /**
@@ -70,7 +55,7 @@ export function createPaymentOperation(provider: PaymentProvider) {
             currency: input.currency,
             customer: input.customer ?? null,
             idempotencyKey: providerKey,
-            simulate: simulated(fault),
+            simulate: simulatedFailure(fault),
           }),
         (saved) => chargeSchema.parse(saved),
       );
@@ -81,12 +66,22 @@ export function createPaymentOperation(provider: PaymentProvider) {
      * The outcome is stored in HTTP terms (201 payment, 402 problem), because that is what every
      * duplicate is answered with, whichever protocol asks.
      */
-    async effect(tx: Sql, { scope, prepared }: CallArgs<CreatePaymentInput> & { prepared: Prepared }): Promise<OperationResult> {
+    // Any input: the reaper settles with it too, under a key of its own when the record is gone.
+    async effect(tx: Sql, { scope, prepared }: Pick<CallArgs<unknown>, "scope"> & { prepared: Prepared }): Promise<OperationResult> {
       const payment = await settlePayment(tx, scope, prepared.paymentId, prepared.charge);
       if (prepared.charge.status === "failed") {
+        const abandoned = prepared.charge.code === NO_CHARGE;
         return {
           status: 402,
-          body: problem("card_declined", "The card was declined.", { payment: payment.id }),
+          body: abandoned
+            ? problem(
+                "provider_no_charge",
+                "The payment was left unfinished and the provider has no charge for it: nothing was charged. Use a new key to pay.",
+                {
+                  payment: payment.id,
+                },
+              )
+            : problem("card_declined", "The card was declined.", { payment: payment.id }),
           headers: { "content-type": "application/problem+json" },
           resourceId: payment.id,
         };

@@ -23,6 +23,10 @@ export type Charge = z.infer<typeof chargeSchema>;
 export interface RefundRequest {
   paymentIntent: string;
   amount: number;
+  /** Our refund; the provider's refund carries it as `metadata[oncepay_refund]`, so it can be found again. */
+  refundId: string;
+  /** Passed to the simulator's `Simulate-Failure` (the demo's fault toggle). */
+  simulate?: string;
   /** Derived from the refund's idempotency record, like a charge's. */
   idempotencyKey: string;
 }
@@ -33,10 +37,19 @@ export const refundAnswerSchema = z.discriminatedUnion("status", [
 ]);
 export type RefundAnswer = z.infer<typeof refundAnswerSchema>;
 
+/** What the reaper concludes when the provider has no charge for a payment: it failed, and nobody was charged. */
+export const NO_CHARGE = "provider_no_charge";
+/** Likewise for a refund the provider never made. */
+export const NO_REFUND = "provider_no_refund";
+
 /** The payment provider as the domain needs it. Throws ProviderUnavailableError when the outcome is unknown. */
 export interface PaymentProvider {
   charge(request: ChargeRequest): Promise<Charge>;
   refund(request: RefundRequest): Promise<RefundAnswer>;
+  /** The provider's own answer for a payment, found by `metadata[oncepay_payment]`; null when it has no PaymentIntent for it. Never charges. */
+  findCharge(paymentId: string): Promise<Charge | null>;
+  /** Our refund `refundId` as the provider has it (by `metadata[oncepay_refund]`), or null when it never made it. */
+  findRefund(paymentIntent: string, refundId: string): Promise<RefundAnswer | null>;
 }
 
 /**

@@ -60,13 +60,40 @@ export class StripeProvider implements PaymentProvider {
   async refund(request: RefundRequest): Promise<RefundAnswer> {
     try {
       const refund = await this.stripe.refunds.create(
-        { payment_intent: request.paymentIntent, amount: request.amount },
-        { idempotencyKey: request.idempotencyKey },
+        { payment_intent: request.paymentIntent, amount: request.amount, metadata: { oncepay_refund: request.refundId } },
+        { idempotencyKey: request.idempotencyKey, ...(request.simulate && { headers: { "Simulate-Failure": request.simulate } }) },
       );
       return { status: "succeeded", providerRefundId: refund.id };
     } catch (error) {
       // The provider refused (more than remains, nothing to refund): an answer, stored like a decline.
       if (error instanceof Stripe.errors.StripeInvalidRequestError) return { status: "failed", code: error.code ?? "refund_refused" };
+      throw unavailable(error);
+    }
+  }
+
+  async findCharge(paymentId: string): Promise<Charge | null> {
+    try {
+      // Stripe's search (its index may lag a new PaymentIntent by a minute: the reaper only asks after
+      // PROCESSING_TIMEOUT_SECONDS). Our ids are base62, so the query needs no escaping.
+      const found = await this.stripe.paymentIntents.search({ query: `metadata['oncepay_payment']:'${paymentId}'`, limit: 10 });
+      const intents = found.data.filter((intent) => intent.metadata.oncepay_payment === paymentId);
+      const succeeded = intents.find((intent) => intent.status === "succeeded");
+      if (succeeded) return { status: "succeeded", providerPaymentId: succeeded.id };
+      const declined = intents.find((intent) => intent.last_payment_error);
+      if (declined) return { status: "failed", providerPaymentId: declined.id, code: declined.last_payment_error?.code ?? "card_declined" };
+      return null;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async findRefund(paymentIntent: string, refundId: string): Promise<RefundAnswer | null> {
+    try {
+      for await (const refund of this.stripe.refunds.list({ payment_intent: paymentIntent, limit: 100 })) {
+        if (refund.metadata?.oncepay_refund === refundId && refund.status === "succeeded") return { status: "succeeded", providerRefundId: refund.id };
+      }
+      return null;
+    } catch (error) {
       throw unavailable(error);
     }
   }

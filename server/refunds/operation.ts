@@ -3,7 +3,8 @@ import type { CallArgs } from "../calls/call";
 import type { Sql } from "../db/sql";
 import type { OperationResult, Steps } from "../idempotency/engine";
 import { problem } from "../problem";
-import { refundAnswerSchema, type PaymentProvider, type RefundAnswer } from "../provider/provider";
+import { simulatedFailure } from "../provider/faults";
+import { NO_REFUND, refundAnswerSchema, type PaymentProvider, type RefundAnswer } from "../provider/provider";
 import { reserveRefund, settleRefund, type ReservedRefund } from "./refund-payment";
 import type { CreateRefundInput } from "./schema";
 
@@ -25,7 +26,7 @@ export interface PreparedRefund {
  */
 export function createRefundOperation(provider: PaymentProvider) {
   return {
-    async steps(steps: Steps<Sql>, { scope, input, execution }: CallArgs<CreateRefundInput>): Promise<PreparedRefund> {
+    async steps(steps: Steps<Sql>, { scope, input, execution, fault }: CallArgs<CreateRefundInput>): Promise<PreparedRefund> {
       const reserved = await steps.atomic(
         RefundPoint.Reserved,
         (tx) => reserveRefund(tx, scope, input, execution.recordId),
@@ -33,18 +34,28 @@ export function createRefundOperation(provider: PaymentProvider) {
       );
       const answer = await steps.external(
         RefundPoint.Refunded,
-        () => provider.refund({ paymentIntent: reserved.paymentIntent, amount: reserved.amount, idempotencyKey: `oncepay:${execution.recordId}:refund` }),
+        () =>
+          provider.refund({
+            paymentIntent: reserved.paymentIntent,
+            amount: reserved.amount,
+            refundId: reserved.refundId,
+            idempotencyKey: `oncepay:${execution.recordId}:refund`,
+            simulate: simulatedFailure(fault),
+          }),
         (saved) => refundAnswerSchema.parse(saved),
       );
       return { reserved, answer };
     },
 
-    async effect(tx: Sql, { prepared }: CallArgs<CreateRefundInput> & { prepared: PreparedRefund }): Promise<OperationResult> {
+    async effect(tx: Sql, { prepared }: { prepared: PreparedRefund }): Promise<OperationResult> {
       const refund = await settleRefund(tx, prepared.reserved.refundId, prepared.answer);
       if ("failed" in refund) {
         return {
           status: 400,
-          body: problem("refund_exceeds_payment", `The provider refused the refund (${refund.failed}).`),
+          body:
+            refund.failed === NO_REFUND
+              ? problem("provider_no_refund", "The refund was left unfinished and the provider never made it: nothing was refunded.")
+              : problem("refund_exceeds_payment", `The provider refused the refund (${refund.failed}).`),
           headers: { "content-type": "application/problem+json" },
           resourceId: prepared.reserved.refundId,
         };

@@ -14,17 +14,22 @@ interface PaymentRow {
   status: string;
   amount: number;
   amount_refunded: number;
+  provider_refunded: number;
   currency: string;
   provider_payment_id: string | null;
 }
 
-const PAYMENT_COLUMNS = "id, merchant_id, status, amount, amount_refunded, currency, provider_payment_id";
+const PAYMENT_COLUMNS = "id, merchant_id, status, amount, amount_refunded, provider_refunded, currency, provider_payment_id";
 
 // The payment row is the lock that API refunds and the provider's charge.refunded take turns on:
 // whoever holds it sees every refund counted so far, so together they never pass the amount paid.
 const LOCK_OF_MERCHANT = statement("refund_lock_payment", `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2 FOR UPDATE`);
-const LOCK_BY_INTENT = statement("refund_lock_by_intent", `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE provider_payment_id = $1 FOR UPDATE`);
-const COUNT_REFUNDED = statement("refund_count", "UPDATE payments SET amount_refunded = amount_refunded + $2::int WHERE id = $1");
+const COUNT_REFUNDED = statement("refund_count", `UPDATE payments SET amount_refunded = amount_refunded + $2::int WHERE id = $1 RETURNING ${PAYMENT_COLUMNS}`);
+// Only a total within the amount paid is kept (a CHECK backs this up).
+const LEARN_TOTAL = statement(
+  "refund_learn_total",
+  `UPDATE payments SET provider_refunded = GREATEST(provider_refunded, $2::int) WHERE id = $1 AND $2::int <= amount RETURNING ${PAYMENT_COLUMNS}`,
+);
 const INSERT_REFUND = statement(
   "refund_insert",
   `INSERT INTO refunds (id, merchant_id, payment_id, amount, status, origin, idempotency_record_id)
@@ -66,11 +71,17 @@ export async function reserveRefund(tx: Sql, merchantId: string, input: CreateRe
   return { refundId, paymentIntent: payment.provider_payment_id, amount };
 }
 
-/** Phase three: the provider's answer made local. A refusal gives the reserved amount back. */
+/**
+ * Phase three: the provider's answer made local. A refusal gives the reserved amount back, and with
+ * it any refund the provider reported that the reservation was standing in for (see `countUnexplained`).
+ */
 export async function settleRefund(tx: Sql, refundId: string, answer: RefundAnswer): Promise<Refund | { failed: string }> {
   if (answer.status === "failed") {
     const [refund] = await tx.rows<{ payment_id: string; amount: number }>(SETTLE_REFUND, [refundId, RefundStatus.Failed, null]);
-    if (refund) await tx.count(COUNT_REFUNDED, [refund.payment_id, -refund.amount]);
+    if (refund) {
+      const [payment] = await tx.rows<PaymentRow>(COUNT_REFUNDED, [refund.payment_id, -refund.amount]);
+      if (payment) await countUnexplained(tx, payment);
+    }
     return { failed: answer.code };
   }
   const [settled] = await tx.rows<{ id: string; merchant_id: string; payment_id: string; amount: number }>(SETTLE_REFUND, [
@@ -93,23 +104,43 @@ export async function settleRefund(tx: Sql, refundId: string, answer: RefundAnsw
   return { id: row.id, object: "refund", payment: row.payment_id, amount: row.amount, status: RefundStatus.Succeeded, createdAt: row.createdAt.toISOString() };
 }
 
+/** Why a reported refund total was not applied, if it was not. */
+export type RefundTotalRefusal = "refund_exceeds_payment";
+
 /**
- * The provider's `charge.refunded`: `total` is everything refunded so far. Under the payment's lock,
- * the part not yet counted (refunds made at the provider directly) becomes a refund of its own with
- * its ledger entry; an older total, or one our own refunds already account for, changes nothing. So
- * order and repetition do not matter, and nothing is counted twice.
+ * The provider's `charge.refunded` for a succeeded payment, whose row the caller has locked:
+ * `total` is everything refunded there so far, whoever asked. It is kept (the highest seen, so an
+ * older total arriving late changes nothing), and what it leaves unexplained becomes a refund of
+ * origin `provider`. A total beyond the amount paid is refused, never counted.
  */
-export async function learnRefundedTotal(tx: Sql, paymentIntent: string, total: number): Promise<{ paymentId: string | null; learnt: number }> {
-  const [payment] = await tx.rows<PaymentRow>(LOCK_BY_INTENT, [paymentIntent]);
-  if (!payment) return { paymentId: null, learnt: 0 };
-  const learnt = Math.min(total, payment.amount) - payment.amount_refunded;
-  if (learnt <= 0 || payment.status !== PaymentStatus.Succeeded) return { paymentId: payment.id, learnt: 0 };
-  await tx.count(COUNT_REFUNDED, [payment.id, learnt]);
+export async function learnRefundedTotal(tx: Sql, paymentId: string, total: number): Promise<{ learnt: number } | { refused: RefundTotalRefusal }> {
+  const [payment] = await tx.rows<PaymentRow>(LEARN_TOTAL, [paymentId, total]);
+  if (!payment) return { refused: "refund_exceeds_payment" };
+  return { learnt: await countUnexplained(tx, payment) };
+}
+
+/**
+ * What the provider refunded that nothing here accounts for: its reported total beyond the refunds
+ * counted here, succeeded or still pending. A pending API refund may have been made at the provider
+ * already, so it explains its part of the total until it settles; if the provider refuses it, its
+ * reservation is given back and this runs again, and the refund it stood in for is counted then.
+ * So a refund made at the provider while an API refund was in flight is never lost, and none is
+ * counted twice: the refunds here end equal to the provider's, whatever raced.
+ */
+async function countUnexplained(tx: Sql, payment: PaymentRow): Promise<number> {
+  const unexplained = payment.provider_refunded - payment.amount_refunded;
+  if (unexplained <= 0 || payment.status !== PaymentStatus.Succeeded) return 0;
+  await tx.count(COUNT_REFUNDED, [payment.id, unexplained]);
   const refundId = newId("re");
-  await tx.rows(INSERT_REFUND, [refundId, payment.merchant_id, payment.id, learnt, RefundStatus.Succeeded, RefundOrigin.Provider, null]);
-  await appendEntry(tx, { merchantId: payment.merchant_id, currency: payment.currency, amount: -learnt, source: { type: LedgerSource.Refund, id: refundId } });
-  await emitRefund(tx, payment.merchant_id, payment.id, { id: refundId, amount: learnt });
-  return { paymentId: payment.id, learnt };
+  await tx.rows(INSERT_REFUND, [refundId, payment.merchant_id, payment.id, unexplained, RefundStatus.Succeeded, RefundOrigin.Provider, null]);
+  await appendEntry(tx, {
+    merchantId: payment.merchant_id,
+    currency: payment.currency,
+    amount: -unexplained,
+    source: { type: LedgerSource.Refund, id: refundId },
+  });
+  await emitRefund(tx, payment.merchant_id, payment.id, { id: refundId, amount: unexplained });
+  return unexplained;
 }
 
 function emitRefund(tx: Sql, merchantId: string, paymentId: string, refund: { id: string; amount: number }) {

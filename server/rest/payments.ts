@@ -1,5 +1,6 @@
 import { parseFault } from "../faults";
 import { idempotencyKeyFrom, toResponse } from "../idempotency/adapters/http";
+import { preferenceApplied, waitPreference } from "../idempotency/adapters/prefer";
 import { CREATE_PAYMENT } from "../payments/operation";
 import { balanceOf } from "../ledger/balance";
 import { getPayment, listPayments } from "../payments/queries";
@@ -10,21 +11,22 @@ import { merchantOf } from "./merchant";
 import { json, readJson, readQuery } from "./respond";
 
 /** POST /api/v1/payments */
-export const createPaymentRoute = route(async ({ request, requestId, app }) =>
-  toResponse(
-    await app.calls.run({
-      operation: CREATE_PAYMENT,
-      via: "rest",
-      requestId,
-      scope: async () => (await merchantOf(app, request)).id,
-      key: () => idempotencyKeyFrom(request.headers),
-      input: () => readJson(request, createPaymentInput),
-      fault: () => parseFault(request.headers.get("simulate-failure"), app.config.FAULT_INJECTION),
-      value: ({ amount, currency }) => ({ amount, currency }),
-      ...app.operations.createPayment,
-    }),
-  ),
-);
+export const createPaymentRoute = route(async ({ request, requestId, app }) => {
+  const wait = waitPreference(request.headers.get("prefer"));
+  const result = await app.calls.run({
+    operation: CREATE_PAYMENT,
+    via: "rest",
+    requestId,
+    scope: async () => (await merchantOf(app, request)).id,
+    key: () => idempotencyKeyFrom(request.headers),
+    input: () => readJson(request, createPaymentInput),
+    fault: () => parseFault(request.headers.get("simulate-failure"), app.config.FAULT_INJECTION),
+    waitMs: (wait ?? 0) * 1000,
+    value: ({ amount, currency }) => ({ amount, currency }),
+    ...app.operations.createPayment,
+  });
+  return toResponse(result, preferenceApplied(wait, result));
+});
 
 /** GET /api/v1/payments?limit=N */
 export const listPaymentsRoute = route(async ({ request, app }) => {

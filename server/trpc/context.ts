@@ -24,6 +24,8 @@ export interface Context {
   providerUrl: string | undefined;
   /** How many calls of this HTTP request were replays: the handler then sets Idempotent-Replayed. */
   replays: { count: number };
+  /** Set when a call waited as `Prefer: wait=N` asked: the handler then sets Preference-Applied. */
+  preferenceApplied: { value: string | null };
 }
 
 /** Request-free: tests build one from headers and an App, and call procedures through createCaller. */
@@ -41,5 +43,6 @@ export function createContext(opts: { headers: Headers; app: App; requestId?: st
     faultInjection: opts.app.config.FAULT_INJECTION,
     providerUrl: opts.app.config.PROVIDER_URL,
     replays: { count: 0 },
+    preferenceApplied: { value: null },
   };
 }

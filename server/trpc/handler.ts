@@ -2,6 +2,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { app } from "../app";
 import { mapError } from "../calls/problems";
 import { REPLAYED_HEADER } from "../idempotency/adapters/http";
+import { PREFERENCE_APPLIED_HEADER } from "../idempotency/adapters/prefer";
 import { logger } from "../observability/logger";
 import { problemResponse } from "../rest/respond";
 import { createContext } from "./context";
@@ -25,6 +26,11 @@ export async function handleTrpc(req: Request): Promise<Response> {
     req,
     router: appRouter,
     createContext: () => createContext({ headers: req.headers, app: current }),
-    responseMeta: ({ ctx }) => (ctx && ctx.replays.count > 0 ? { headers: new Headers({ [REPLAYED_HEADER]: "true" }) } : {}),
+    responseMeta: ({ ctx }) => {
+      const headers = new Headers();
+      if (ctx && ctx.replays.count > 0) headers.set(REPLAYED_HEADER, "true");
+      if (ctx?.preferenceApplied.value) headers.set(PREFERENCE_APPLIED_HEADER, ctx.preferenceApplied.value);
+      return { headers };
+    },
   });
 }

@@ -29,6 +29,8 @@ export const chargeSchema = z.object({
   payment_intent: z.string().min(1),
   /** The total refunded so far, not this refund's amount: a later event carries all earlier ones. */
   amount_refunded: z.number().int().min(0),
+  /** Copied from the PaymentIntent: names our payment before we know the PaymentIntent's id. */
+  metadata: z.record(z.string(), z.string()).optional(),
 });
 
 export const disputeSchema = z.object({

@@ -14,6 +14,7 @@ interface Row extends Omit<IdempotencyRecord, "leaseExpired" | "expired" | "expi
   updatedAt: number;
   checkpoints: Checkpoints;
   input: unknown;
+  awaited: boolean;
 }
 
 /**
@@ -29,6 +30,21 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
   private nextId = 1;
   /** insertOrGet calls so far: what a request cost the store. */
   lookups = 0;
+  /**
+   * Where completions and releases of watched records are announced (PostgresStore's NOTIFY): tests
+   * wire it to other engines' `wake`. Unset, the store offers no `watch`.
+   */
+  announce: ((recordId: string) => void) | null = null;
+
+  get watch(): ((recordId: string) => Promise<boolean>) | undefined {
+    if (!this.announce) return undefined;
+    return (recordId) => {
+      const row = this.byId(recordId);
+      if (row?.state !== RecordState.InProgress) return Promise.resolve(false);
+      row.awaited = true;
+      return Promise.resolve(true);
+    };
+  }
 
   advance(seconds: number): void {
     this.now += seconds * 1000;
@@ -60,6 +76,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       response: null,
       resourceId: null,
       recoveryPoint: null,
+      awaited: false,
       lockedUntil: this.now + r.lockTimeoutSeconds * 1000,
       expiresAt: this.now + r.ttlSeconds * 1000,
       updatedAt: this.now,
@@ -93,7 +110,9 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
   deleteIfExpired(seen: IdempotencyRecord): Promise<void> {
     const row = this.byId(seen.id);
     const abandoned = row?.state === RecordState.InProgress && row.lockedUntil !== null && row.lockedUntil <= this.now;
-    if (row && (row.state !== RecordState.InProgress || abandoned) && row.expiresAt <= this.now) {
+    // A record stopped past a recovery point is kept until it settles, however old (see `unsettled`).
+    const unsettled = row?.state !== RecordState.Completed && row?.recoveryPoint !== null;
+    if (row && !unsettled && (row.state !== RecordState.InProgress || abandoned) && row.expiresAt <= this.now) {
       this.rows.delete(slot(row.scope, row.operation, row.key));
     }
     return Promise.resolve();
@@ -114,6 +133,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       resourceId,
       expiresAt: this.now + ttlSeconds * 1000,
     });
+    this.announced(row);
     return response;
   }
 
@@ -151,7 +171,14 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
   release(claim: OwnedClaim): Promise<boolean> {
     const row = this.owns(claim);
     if (row) Object.assign(row, { state: RecordState.Released, ownerToken: null, lockedUntil: null, updatedAt: this.now });
+    if (row) this.announced(row);
     return Promise.resolve(row !== undefined);
+  }
+
+  /** As a NOTIFY is delivered after the commit: a moment later, never inside the caller's step. */
+  private announced(row: Row): void {
+    const announce = this.announce;
+    if (row.awaited && announce) setImmediate(() => announce(row.id));
   }
 
   private owns(claim: OwnedClaim): Row | undefined {
@@ -164,7 +191,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
   }
 
   private toRecord(row: Row): IdempotencyRecord {
-    const { lockedUntil, expiresAt, updatedAt: _updatedAt, checkpoints: _checkpoints, input: _input, ...rest } = row;
+    const { lockedUntil, expiresAt, updatedAt: _updatedAt, checkpoints: _checkpoints, input: _input, awaited: _awaited, ...rest } = row;
     return {
       ...rest,
       response: row.response && structuredClone(row.response),

@@ -2,7 +2,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { poll } from "@/fixtures";
-import { providerLedger } from "./provider-process";
+import { providerLedger, type ProviderLedger } from "./provider-process";
 
 /** A database Oncepay ran on: PostgreSQL by URL, or an embedded data directory whose server has stopped. */
 export type LocalDatabase = { url: string } | { dataDir: string };
@@ -68,7 +68,8 @@ async function readLocal(db: LocalDatabase): Promise<Local> {
 }
 
 /**
- * Every way the provider's ledger and Oncepay's can disagree (charges and refunds), for payments made through `providerUrl`
+ * Every way the provider's ledger and Oncepay's can disagree (charges, refunds and disputes, per
+ * payment), or one can be left half-way (processing, pending), for payments made through `providerUrl`
  * by servers on `databases`: the project's promise ("charged once") checked from both ends.
  * Empty means they agree.
  */
@@ -121,6 +122,49 @@ export async function discrepancies(providerUrl: string, databases: LocalDatabas
   }
   const providerDisputes = new Set(ledger.disputes.map((d) => d.id));
   for (const id of disputeEntries.keys()) if (!providerDisputes.has(id)) problems.push(`ledger debits dispute ${id}, which the provider never opened`);
+  problems.push(
+    ...refundDiscrepancies(
+      ledger,
+      payments,
+      locals.flatMap((l) => l.refunds),
+      entries,
+    ),
+  );
+  // Nothing left half-way: every payment and refund settled, by its request, the completer or the reaper.
+  for (const payment of payments.values()) if (payment.status === "processing") problems.push(`payment ${payment.id} is still processing`);
+  for (const refund of locals.flatMap((l) => l.refunds)) if (refund.status === "pending") problems.push(`refund ${refund.id} is still pending`);
+  return problems;
+}
+
+/**
+ * Refunds, per payment: what the provider refunded on its PaymentIntent, the refunds that
+ * succeeded here, the payment's refunded amount and the ledger's refund debits must all be one
+ * number; each local refund has one debit of its amount, a refund that did not succeed none.
+ */
+function refundDiscrepancies(ledger: ProviderLedger, payments: Map<string, LocalPayment>, refunds: LocalRefund[], entries: LocalEntry[]): string[] {
+  const problems: string[] = [];
+  const refundedThere = new Map<string, number>();
+  for (const refund of ledger.refunds) refundedThere.set(refund.payment_intent, (refundedThere.get(refund.payment_intent) ?? 0) + refund.amount);
+  const debits = new Map<string, number[]>();
+  for (const entry of entries.filter((e) => e.source_type === "refund"))
+    debits.set(entry.source_id, [...(debits.get(entry.source_id) ?? []), Number(entry.amount)]);
+  const succeededHere = new Map<string, number>();
+  for (const refund of refunds) {
+    const debit = debits.get(refund.id) ?? [];
+    if (refund.status === "succeeded") {
+      succeededHere.set(refund.payment_id, (succeededHere.get(refund.payment_id) ?? 0) + refund.amount);
+      if (debit.length !== 1 || debit[0] !== -refund.amount) problems.push(`refund ${refund.id} of ${refund.amount} is debited [${debit.join(", ")}]`);
+    } else if (debit.length > 0) problems.push(`refund ${refund.id} is ${refund.status} but debited [${debit.join(", ")}]`);
+  }
+  const known = new Set(refunds.map((r) => r.id));
+  for (const id of debits.keys()) if (!known.has(id)) problems.push(`ledger debits refund ${id}, which is not a refund here`);
+  for (const payment of payments.values()) {
+    if (payment.status !== "succeeded" || !payment.provider_payment_id) continue;
+    const there = refundedThere.get(payment.provider_payment_id) ?? 0;
+    const here = succeededHere.get(payment.id) ?? 0;
+    if (there !== here || payment.amount_refunded !== here)
+      problems.push(`payment ${payment.id}: the provider refunded ${there}, refunds here ${here}, the payment counts ${payment.amount_refunded}`);
+  }
   return problems;
 }
 

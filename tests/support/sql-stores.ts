@@ -21,9 +21,9 @@ export interface SqlStoreUnderTest extends StoreUnderTest<Sql> {
   store: PostgresStore<Sql>;
 }
 
-function onConnection(db: ReturnType<typeof connect>, release: () => Promise<void>): SqlStoreUnderTest {
+function onConnection(db: ReturnType<typeof connect>, release: () => Promise<void>, notifyChannel?: string): SqlStoreUnderTest {
   return {
-    store: new PostgresStore(db.sql),
+    store: new PostgresStore(db.sql, { notifyChannel }),
     effect: async (tx, marker) => void (await tx.count(INSERT_TRACE, [marker])),
     traces: async (marker) => (await db.sql.rows<{ n: number }>(COUNT_TRACES, [marker]))[0]?.n ?? 0,
     clock: "real",
@@ -35,10 +35,10 @@ function onConnection(db: ReturnType<typeof connect>, release: () => Promise<voi
   };
 }
 
-/** PostgresStore on a scratch database of the local PostgreSQL. */
+/** PostgresStore on a scratch database of the local PostgreSQL, announcing watched records as the app's does. */
 export async function onPostgres(): Promise<SqlStoreUnderTest> {
   const scratch = await createScratchDatabase();
-  return onConnection(connect(scratch.url, 8, true), () => scratch.drop());
+  return onConnection(connect(scratch.url, 8, true), () => scratch.drop(), "oncepay_test_idempotency");
 }
 
 /** PostgresStore on the embedded PGlite, with its one connection, as the app runs it. */

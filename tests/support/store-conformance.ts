@@ -229,6 +229,26 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
       expect(await holder(key)).toMatchObject({ state: "in_progress", executions: 1 });
     });
 
+    it("past retention, a record stopped past a recovery point is kept for its own request", async () => {
+      const key = randomUUID();
+      const c = await claim(key, { ttlSeconds: 1, input: { amount: 3 } });
+      await sut.store.checkpoint(c, "charged", 30, () => Promise.resolve({ ok: true }));
+      expect(await sut.store.release(c)).toBe(true);
+      const old = await after(1, key, (r) => r.expired, "the record never expired");
+      await sut.store.deleteIfExpired(old);
+      expect(await holder(key)).toMatchObject({ id: c.recordId, state: "released", recoveryPoint: "charged" });
+    });
+
+    it("watch, where offered: true while the record is in progress, false once it has an outcome", async () => {
+      const { watch } = sut.store;
+      if (!watch) return;
+      const key = randomUUID();
+      const c = await claim(key);
+      expect(await watch.call(sut.store, c.recordId)).toBe(true);
+      await sut.store.executeAndComplete(c, 3600, completing(marker()));
+      expect(await watch.call(sut.store, c.recordId)).toBe(false);
+    });
+
     it("a checkpoint commits its step's writes with the recovery point, and a takeover gets it back", async () => {
       const key = randomUUID();
       const c = await claim(key, { lockTimeoutSeconds: 1, input: { amount: 1 } });

@@ -1,5 +1,6 @@
 import Stripe from "stripe";
 import { nanoid } from "nanoid";
+import pg from "pg";
 
 export const DEV_SECRET = "whsec_oncepay_dev";
 
@@ -23,4 +24,19 @@ export async function deliver(
   if (header !== null) headers["stripe-signature"] = header;
   const res = await fetch(`${baseUrl}/api/v1/webhooks/provider`, { method: "POST", headers, body: options.tamper ? options.tamper(raw) : raw });
   return { status: res.status, headers: res.headers, text: await res.text() };
+}
+
+/** What the receiver recorded of an event: whether it was applied, and why not. */
+export async function webhookNote(databaseUrl: string, eventId: string): Promise<{ applied: boolean; note: string | null; awaiting: boolean } | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ applied: boolean; note: string | null; awaiting: boolean }>(
+      "SELECT applied, note, awaiting FROM webhook_events WHERE id = $1",
+      [eventId],
+    );
+    return rows[0];
+  } finally {
+    await client.end();
+  }
 }

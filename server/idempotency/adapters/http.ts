@@ -13,10 +13,11 @@ export function idempotencyKeyFrom(headers: Headers): string {
 /**
  * A call's result in HTTP: the stored status, headers and body byte for byte, plus
  * `Idempotent-Replayed: true` for a duplicate; a problem nothing was stored for as problem+json.
+ * `extra` headers belong to this answer only (`Preference-Applied`), never to what is stored.
  */
-export function toResponse(result: CallResult): Response {
-  if (!("response" in result)) return problemResponse(result.problem, result.headers);
-  const headers = new Headers(result.response.headers);
+export function toResponse(result: CallResult, extra: Record<string, string> = {}): Response {
+  if (!("response" in result)) return problemResponse(result.problem, { ...result.headers, ...extra });
+  const headers = new Headers({ ...result.response.headers, ...extra });
   headers.set(IDEMPOTENCY_KEY_HEADER, result.key);
   if (result.outcome === "replayed") headers.set(REPLAYED_HEADER, "true");
   return new Response(result.response.body, { status: result.response.status, headers });

@@ -68,10 +68,12 @@ const TAKE_OVER = statement(
    RETURNING executions, checkpoints`,
 );
 
+// Never a record stopped past a recovery point without its outcome: see `unsettled` in the engine.
 const DELETE_IF_EXPIRED = statement(
   "idempotency_delete_if_expired",
   `DELETE FROM idempotency_records
     WHERE id = $1::uuid AND expires_at <= now()
+      AND (state = 'completed' OR recovery_point IS NULL)
       AND (state <> 'in_progress' OR locked_until <= now())`,
 );
 
@@ -83,7 +85,8 @@ const COMPLETE = statement(
       SET state = 'completed', owner_token = NULL, locked_until = NULL,
           response_status = $3::int, response_headers = $4::jsonb, response_body = $5, resource_id = $6,
           expires_at = now() + $7::int * interval '1 second', completed_at = now(), updated_at = now()
-    WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'`,
+    WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'
+   RETURNING awaited`,
 );
 
 // Owner-guarded like the completion; each recovery point also renews the lease.
@@ -111,8 +114,22 @@ const RELEASE = statement(
   "idempotency_release",
   `UPDATE idempotency_records
       SET state = 'released', owner_token = NULL, locked_until = NULL, updated_at = now()
-    WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'`,
+    WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'
+   RETURNING awaited`,
 );
+
+// Set by a duplicate that waits in another process; the completion or release then notifies. Only
+// for an in-progress record: otherwise there is nothing to wait for, and the waiter looks again.
+const WATCH = statement("idempotency_watch", "UPDATE idempotency_records SET awaited = true WHERE id = $1::uuid AND state = 'in_progress'");
+const NOTIFY = statement("idempotency_notify", "SELECT pg_notify($1, $2)");
+
+export interface PostgresStoreOptions {
+  /**
+   * The channel completions and releases of watched records are announced on (NOTIFY, delivered
+   * at commit); unset, `watch` is not offered. A listener hands the record ids to `engine.wake`.
+   */
+  notifyChannel?: string;
+}
 
 /**
  * The store on PostgreSQL. Every step is one statement, every lease and expiry is judged by the
@@ -120,7 +137,14 @@ const RELEASE = statement(
  * its own statements is rethrown as StoreError; the effect's own errors pass through untouched.
  */
 export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx> {
-  constructor(private readonly sql: SqlTransactor<Tx>) {}
+  readonly watch?: (recordId: string) => Promise<boolean>;
+
+  constructor(
+    private readonly sql: SqlTransactor<Tx>,
+    private readonly options: PostgresStoreOptions = {},
+  ) {
+    if (options.notifyChannel) this.watch = (recordId) => guard(recordId, async () => (await this.sql.count(WATCH, [recordId])) === 1);
+  }
 
   insertOrGet(r: ClaimRequest): Promise<InsertResult> {
     return guard(r.key, async () => {
@@ -169,7 +193,7 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
           effectFailure.error = error;
           throw error;
         });
-        const completed = await tx.count(COMPLETE, [
+        const [completed] = await tx.rows<{ awaited: boolean }>(COMPLETE, [
           claim.recordId,
           claim.ownerToken,
           response.status,
@@ -178,7 +202,9 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
           resourceId,
           ttlSeconds,
         ]);
-        if (completed === 0) throw new LostOwnershipError(claim.key);
+        if (!completed) throw new LostOwnershipError(claim.key);
+        // Delivered at commit, and only when a duplicate elsewhere waits: most completions notify nobody.
+        if (completed.awaited) await this.notify(tx, claim.recordId);
         return response;
       });
     } catch (error) {
@@ -210,7 +236,15 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
   }
 
   release(claim: OwnedClaim): Promise<boolean> {
-    return guard(claim.key, async () => (await this.sql.count(RELEASE, [claim.recordId, claim.ownerToken])) === 1);
+    return guard(claim.key, async () => {
+      const [released] = await this.sql.rows<{ awaited: boolean }>(RELEASE, [claim.recordId, claim.ownerToken]);
+      if (released?.awaited) await this.notify(this.sql, claim.recordId);
+      return released !== undefined;
+    });
+  }
+
+  private async notify(runner: SqlRunner, recordId: string): Promise<void> {
+    if (this.options.notifyChannel) await runner.rows(NOTIFY, [this.options.notifyChannel, recordId]);
   }
 }
 

@@ -100,6 +100,10 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
     return this.inner.release(claim);
   }
 
+  get watch(): ((recordId: string) => Promise<boolean>) | undefined {
+    return this.inner.watch?.bind(this.inner);
+  }
+
   private async lookup(scope: string, operation: string, key: string): Promise<IdempotencyRecord | null> {
     let cached: CachedOutcome | null;
     try {

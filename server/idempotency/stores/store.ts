@@ -69,4 +69,10 @@ export interface IdempotencyStore<Tx> {
    * longer this owner's (taken over, or completed by a commit whose answer was lost).
    */
   release(claim: OwnedClaim): Promise<boolean>;
+  /**
+   * A duplicate in another process waits for this record: its completion or release must tell
+   * (how is the store's: a NOTIFY, say). False when the record is no longer in progress, so there
+   * is nothing to wait for. Optional: without it, waits end at their deadline.
+   */
+  watch?(recordId: string): Promise<boolean>;
 }

@@ -4,6 +4,7 @@ import type { Merchant } from "../../auth/merchant";
 import type { IdempotentCall } from "../../calls/call";
 import type { Sql } from "../../db/sql";
 import { parseFault } from "../../faults";
+import { preferenceApplied, waitPreference } from "../../idempotency/adapters/prefer";
 import { fromCallResult, idempotencyKeyFromInput, problemErrorOf, problemOf, type Idempotent } from "../../idempotency/adapters/trpc";
 import type { Context } from "../context";
 import type { Meta } from "../meta";
@@ -34,6 +35,8 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
       throw problemOf(ctx.calls.reject({ operation, via: "trpc", requestId: ctx.requestId }, seen, error));
     }
     let ran = false;
+    // The same header as REST: with splitLink a mutation is one HTTP request, so it is this call's.
+    const wait = waitPreference(ctx.headers.get("prefer"));
     const call = async <I, T, S>(spec: TrpcCall<I, T, S>): Promise<Idempotent<T>> => {
       ran = true;
       const result = await ctx.calls.run({
@@ -44,11 +47,13 @@ export const idempotent = experimental_standaloneMiddleware<{ ctx: Context & { m
         key: () => key,
         input: () => spec.input,
         fault: () => parseFault(ctx.headers.get("simulate-failure"), ctx.faultInjection),
+        waitMs: (wait ?? 0) * 1000,
         value: spec.value,
         steps: spec.steps,
         effect: spec.effect,
       });
       if (result.outcome === "replayed") ctx.replays.count++;
+      ctx.preferenceApplied.value ??= Object.values(preferenceApplied(wait, result))[0] ?? null;
       return fromCallResult(result, spec.output);
     };
     const result = await next({ ctx: { call } });

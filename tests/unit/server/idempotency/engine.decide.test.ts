@@ -72,6 +72,13 @@ describe("decide", () => {
     };
     expect(decide(released, "fp-A")).toBe("take_over");
     expect(decide(released, "fp-B")).toBe("mismatch");
-    expect(decide({ ...released, expired: true, expiresInMs: -1 }, "fp-B")).toBe("expired");
+    // Past retention too: its charge may exist under a provider key derived from this record, so
+    // only this record may finish it; a fresh record would charge again under a new key.
+    const expired = { ...released, expired: true, expiresInMs: -1 };
+    expect(decide(expired, "fp-A")).toBe("take_over");
+    expect(decide(expired, "fp-B")).toBe("mismatch");
+    expect(decide({ ...expired, state: RecordState.InProgress, leaseExpired: true }, "fp-A")).toBe("take_over");
+    // Settled, it is an ordinary expired key again.
+    expect(decide({ ...expired, state: RecordState.Completed, response: { status: 201, headers: {}, body: "{}" } }, "fp-B")).toBe("expired");
   });
 });

@@ -3,7 +3,7 @@ import { newKey, poll } from "@/fixtures";
 import { intentsFor } from "@/tests/support/provider-ledger";
 import { useOwnStack } from "@/tests/support/own-stack";
 import { trpcClient } from "@/tests/support/trpc";
-import { deliver, providerEvent } from "@/tests/support/webhooks";
+import { deliver, providerEvent, webhookNote } from "@/tests/support/webhooks";
 
 const ROTATED = "whsec_rotated_in";
 
@@ -72,10 +72,12 @@ describe("POST /api/v1/webhooks/provider", () => {
       expect(res.status).toBe(200);
     }
     expect(await stack.api.balance()).toBe(before - 900);
-    // Never more than was paid, whatever the provider claims.
-    await deliver(stack.server.url, providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: 5000 }));
-    expect((await stack.api.request(`/api/v1/payments/${payment.id}`)).body.amountRefunded).toBe(1000);
-    expect(await stack.api.balance()).toBe(before - 1000);
+    // Never more than was paid, whatever an event claims: recorded with the reason, not applied.
+    const beyond = providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: 5000 });
+    expect((await deliver(stack.server.url, beyond)).status).toBe(200);
+    expect((await stack.api.request(`/api/v1/payments/${payment.id}`)).body.amountRefunded).toBe(900);
+    expect(await stack.api.balance()).toBe(before - 900);
+    expect(await webhookNote(stack.database.url, beyond.id)).toMatchObject({ applied: false, note: "refund_exceeds_payment" });
   });
 
   it("a dispute debits the ledger once, however often it arrives", async () => {

@@ -1,0 +1,122 @@
+import type { Logger } from "pino";
+import type { IdempotentCall } from "../calls/call";
+import type { CallPipeline } from "../calls/pipeline";
+import type { SqlPool, Sql } from "../db/sql";
+import type { Env } from "../env";
+import type { IdempotencyEngine } from "../idempotency/engine";
+import { cleanupJob } from "../jobs/cleanup";
+import { Completer, type Resume } from "../jobs/completer";
+import { reap, reaperJob } from "../jobs/reaper";
+import type { Job } from "../jobs/scheduler";
+import { CREATE_PAYMENT, type CreatePaymentOperation } from "../payments/operation";
+import { reapSteps, stalePayments, type StalePayment } from "../payments/reap";
+import { createPaymentInput, type CreatePaymentInput } from "../payments/schema";
+import type { PaymentProvider } from "../provider/provider";
+import { CREATE_REFUND, type CreateRefundOperation } from "../refunds/operation";
+import { reapRefundSteps, staleRefunds, type StaleRefund } from "../refunds/reap";
+import { createRefundInput } from "../refunds/schema";
+import { sweepAwaiting } from "../webhooks/awaiting";
+
+/** What settling one payment or refund left alone needs when its original record is gone. */
+export const REAP_PAYMENT = "payment.reap";
+export const REAP_REFUND = "refund.reap";
+
+interface Parts {
+  config: Env;
+  sql: SqlPool;
+  engine: IdempotencyEngine<Sql>;
+  calls: CallPipeline<Sql>;
+  provider: PaymentProvider;
+  operations: { createPayment: CreatePaymentOperation; createRefund: CreateRefundOperation };
+  log: Logger;
+}
+
+const money = ({ amount, currency }: CreatePaymentInput) => ({ amount, currency });
+
+/** The completer, the reaper and the cleanup, wired to the operations they run. */
+export function backgroundJobs({ config, sql, engine, calls, provider, operations, log }: Parts): Job[] {
+  // The completer runs an abandoned record again as a job, from the input the record kept.
+  const resume =
+    <I, S>(operation: string, parse: (input: unknown) => I, spec: Pick<IdempotentCall<Sql, I, S>, "value" | "steps" | "effect">): Resume =>
+    (record) =>
+      calls.run({ operation, via: "job", scope: () => record.scope, key: () => record.key, input: () => parse(record.input), ...spec });
+  const completer = new Completer(
+    engine,
+    {
+      [CREATE_PAYMENT]: resume(CREATE_PAYMENT, (input) => createPaymentInput.parse(input), { value: money, ...operations.createPayment }),
+      [CREATE_REFUND]: resume(CREATE_REFUND, (input) => createRefundInput.parse(input), operations.createRefund),
+    },
+    { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, log },
+  );
+
+  const timeout = config.PROCESSING_TIMEOUT_SECONDS;
+  // Through the record that was executing it, taken over like any retry, so nobody else can finish
+  // it meanwhile; a payment whose record is gone (an older version deleted it) under a key of its own.
+  const reapPayment = (payment: StalePayment) => {
+    const steps = reapSteps(provider, payment.id);
+    const effect: CreatePaymentOperation["effect"] = (tx, args) => operations.createPayment.effect(tx, args);
+    if (payment.record_key && payment.record_scope && payment.record_input && payment.record_state !== "completed") {
+      const { record_scope: scope, record_key: key, record_input: input } = payment;
+      return calls.run({
+        operation: CREATE_PAYMENT,
+        via: "job",
+        scope: () => scope,
+        key: () => key,
+        input: () => createPaymentInput.parse(input),
+        value: money,
+        steps,
+        effect,
+      });
+    }
+    return calls.run({
+      operation: REAP_PAYMENT,
+      via: "job",
+      scope: () => payment.merchant_id,
+      key: () => payment.id,
+      input: () => ({ payment: payment.id }),
+      steps,
+      effect,
+    });
+  };
+  const reapRefund = (refund: StaleRefund) => {
+    const steps = reapRefundSteps(provider, { refundId: refund.id, paymentIntent: refund.payment_intent, amount: refund.amount });
+    const effect: CreateRefundOperation["effect"] = (tx, args) => operations.createRefund.effect(tx, args);
+    if (refund.record_key && refund.record_scope && refund.record_input && refund.record_state !== "completed") {
+      const { record_scope: scope, record_key: key, record_input: input } = refund;
+      return calls.run({
+        operation: CREATE_REFUND,
+        via: "job",
+        scope: () => scope,
+        key: () => key,
+        input: () => createRefundInput.parse(input),
+        steps,
+        effect,
+      });
+    }
+    return calls.run({
+      operation: REAP_REFUND,
+      via: "job",
+      scope: () => refund.merchant_id,
+      key: () => refund.id,
+      input: () => ({ refund: refund.id }),
+      steps,
+      effect,
+    });
+  };
+  const reaper = reaperJob(
+    [
+      reap({ kind: "payments", stale: (limit) => stalePayments(sql, timeout, limit), settle: reapPayment, describe: (p) => ({ payment: p.id }) }),
+      reap({ kind: "refunds", stale: (limit) => staleRefunds(sql, timeout, limit), settle: reapRefund, describe: (r) => ({ refund: r.id }) }),
+    ],
+    { intervalMs: config.REAPER_INTERVAL_SECONDS * 1000, batch: 20, log, also: { awaiting: () => sweepAwaiting(sql, 20) } },
+  );
+
+  const cleanup = cleanupJob(sql, {
+    intervalMs: config.CLEANUP_INTERVAL_SECONDS * 1000,
+    batch: config.CLEANUP_BATCH,
+    pauseMs: 50,
+    requestLogRetentionDays: config.REQUEST_LOG_RETENTION_DAYS,
+    eventsRetentionDays: config.EVENTS_RETENTION_DAYS,
+  });
+  return [completer.job, reaper, cleanup];
+}

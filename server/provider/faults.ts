@@ -1,0 +1,22 @@
+import type { Fault } from "../faults";
+
+/**
+ * The provider side of the demo's fault toggle: what Oncepay's `Simulate-Failure` asks of the
+ * provider call, as the simulator's own `Simulate-Failure` modes (provider/faults.ts).
+ */
+export function simulatedFailure(fault: Fault | null): string | undefined {
+  switch (fault?.mode) {
+    case "provider-timeout-after-charge":
+      return "timeout-after-charge";
+    case "provider-fail-before-charge":
+      return "fail-before-charge";
+    case "provider-latency":
+      // The change commits (and its webhook leaves) at once; only the answer is slow.
+      return `answer-latency=${fault.ms}`;
+    case "provider-delay":
+      // Held before anything executes.
+      return `latency=${fault.ms}`;
+    default:
+      return undefined;
+  }
+}
