@@ -183,7 +183,7 @@ function Status({ phase, runs, onStartOver }: { phase: Phase; runs: number; onSt
       {phase.kind === "failed" && (
         <>
           <p className="bad">Failed: {phase.reason}</p>
-          <p className="muted">Try again reuses the same key, so it can never charge twice.</p>
+          {onStartOver && <p className="muted">Try again reuses the same key, so it can never charge twice.</p>}
         </>
       )}
       {onStartOver && (

@@ -222,3 +222,40 @@ test("flaky network, 20 checkouts: payments == successful checkouts, balance == 
   expect(created.map((p) => p.id).sort()).toEqual([...paid].sort());
   expect(await balanceOf(request)).toBe(balanceBefore + 20 * 2500);
 });
+
+test("the page's own code throws after the charge (storage full): it ends failed with the same key, and Try again charges once", async ({ page, request }) => {
+  const paymentsBefore = await paymentsOf(request);
+  // Storage filling up mid-payment, as a real browser's does: the attempt's first write (just before its
+  // request) lands, every later one throws until the test frees it. So the page's own code throws after
+  // the server has charged, while it handles the answer.
+  await page.addInitScript(() => {
+    const setItem = Storage.prototype.setItem; // eslint-disable-line @typescript-eslint/unbound-method -- called on its storage below
+    let writes = 0;
+    Storage.prototype.setItem = function (key: string, value: string) {
+      if (key === "oncepay.attempt" && ++writes > 1 && !("storageFreed" in window))
+        throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+      setItem.call(this, key, value);
+    };
+  });
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await openCheckout(page);
+  expect(await payAndWait(page)).toBe("failed");
+  await expect(status(page)).toContainText("QuotaExceededError");
+  await expect(page.getByText("Paying…")).toHaveCount(0);
+  await expect(payButton(page)).toHaveText("Try again");
+  const key = await attemptKey(page);
+  const charged = added(await paymentsOf(request), paymentsBefore);
+  expect(charged).toEqual([expect.objectContaining({ idempotencyKey: key, status: "succeeded" })]);
+
+  // Still full: Try again fails the same way, before sending anything, and keeps the key.
+  expect(await payAndWait(page)).toBe("failed");
+  expect(await attemptKey(page)).toBe(key);
+
+  await page.evaluate(() => Object.assign(window, { storageFreed: true }));
+  expect(await payAndWait(page)).toBe("paid");
+  await expect(status(page)).toContainText("recovered from a replay");
+  expect(await paidId(page)).toBe(charged[0]?.id);
+  expect(added(await paymentsOf(request), paymentsBefore)).toHaveLength(1);
+  expect(errors).toEqual([]);
+});

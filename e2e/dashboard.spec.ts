@@ -39,3 +39,30 @@ test("the dashboard updates without a reload when a payment happens", async ({ p
   await expect(tile(page, "requests")).toHaveText(String(before + 1), { timeout: 5000 });
   await expect(page.getByTestId("records")).toContainText(key);
 });
+
+test("the webhook chaos box sits right beside its label text, on its line, wide screen or narrow", async ({ page }) => {
+  await page.goto("/dashboard");
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 800 });
+    const label = page.getByTestId("webhook-chaos-toggle").locator("label");
+    await expect(label).toContainText("Webhook chaos (duplicates, shuffled)");
+    // The text's own box (a Range over its text node), not the label's, which holds the box too.
+    const { box, text, lines } = await label.evaluate((el) => {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      let node: Node | null;
+      while ((node = walker.nextNode()) && !node.textContent?.includes("Webhook chaos"));
+      const range = document.createRange();
+      range.selectNodeContents(node!);
+      const { left, right, top, bottom } = el.querySelector("input")!.getBoundingClientRect();
+      const t = range.getBoundingClientRect();
+      return { box: { left, right, top, bottom }, text: { left: t.left, top: t.top, bottom: t.bottom }, lines: range.getClientRects().length };
+    });
+    expect(lines, `at ${width}px the label text is on one line`).toBe(1);
+    const middle = (box.top + box.bottom) / 2;
+    expect(middle, `at ${width}px the box is on the text's line`).toBeGreaterThan(text.top);
+    expect(middle, `at ${width}px the box is on the text's line`).toBeLessThan(text.bottom);
+    const gap = text.left - box.right;
+    expect(gap, `at ${width}px the gap between box and text`).toBeGreaterThanOrEqual(2);
+    expect(gap, `at ${width}px the gap between box and text`).toBeLessThanOrEqual(12);
+  }
+});

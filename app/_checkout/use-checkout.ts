@@ -29,6 +29,14 @@ export type Phase =
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What the customer reads when this page's own code threw (a full storage, a bug): not the server's failure. */
+function ownFailure(error: unknown, sent: boolean): string {
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return sent
+    ? `This page hit an error of its own after sending the payment (${what}). Whether it went through is unknown until you try again.`
+    : `This page hit an error of its own before sending the payment (${what}). Nothing was sent this time.`;
+}
+
 /**
  * The checkout's retry loop: one key per attempt, automatic retries with backoff and jitter on
  * network failures, 409s and 5xx (honouring Retry-After), then a manual "Try again" with the same key.
@@ -43,43 +51,57 @@ export function useCheckout(faults: FaultSettings) {
   // A synchronous guard: a double click or a second Enter arrives before React re-renders.
   const running = useRef(false);
 
+  // Memory and screen first: when saving throws (a full storage), the attempt and its key are still shown.
   const update = useCallback((next: Attempt | null) => {
     attemptRef.current = next;
-    saveAttempt(next);
     setAttempt(next);
+    saveAttempt(next);
   }, []);
 
   useEffect(() => {
+    // Only read: a storage that refuses writes must not break the page before anyone pays.
     const stored = loadAttempt();
-    update(stored);
+    attemptRef.current = stored;
+    setAttempt(stored);
     if (stored?.state === "interrupted") setPhase({ kind: "failed", reason: "The page was reloaded before the payment finished." });
-  }, [update]);
+  }, []);
 
   const mutation = useMutation({
     mutationFn: async (request: CheckoutRequest) => {
-      const previous = attemptRef.current;
-      // An unresolved attempt is always finished first, whatever the form shows now.
-      const unresolved = previous?.state === "failed" || previous?.state === "interrupted";
-      let current =
-        previous && (unresolved || (previous.signature === request.signature && previous.state !== "paid"))
-          ? previous
-          : newAttempt(request.signature, request.body, request.forcedKey || undefined);
-      const settle = (entry: Omit<TryLogEntry, "n" | "at">, state: AttemptState) => {
-        current = { ...current, state, log: [...current.log, { ...entry, n: current.log.length + 1, at: new Date().toISOString() }] };
-        update(current);
-      };
-      for (let retry = 0; retry <= MAX_RETRIES; retry++) {
-        const fault = faultFor(faults, current.serial, current.log.length + 1);
-        update({ ...current, state: "running" });
-        setPhase(retry === 0 ? { kind: "paying" } : { kind: "retrying", retry });
-        try {
-          const payment = await client.payment.create.mutate({ idempotencyKey: current.key, ...current.request }, { context: { fault } });
-          const replayed = payment.idempotentReplayed;
-          settle({ label: replayed ? "201 replayed" : "201 created", ok: true, replayed }, "paid");
-          setPhase({ kind: "paid", payment, log: current.log });
-          return;
-        } catch (error) {
-          const failure = classify(error);
+      // Known once this run has its attempt: the one the catch below leaves unresolved.
+      let key: string | undefined;
+      let sent = false;
+      try {
+        const previous = attemptRef.current;
+        // An unresolved attempt is always finished first, whatever the form shows now.
+        const unresolved = previous?.state === "failed" || previous?.state === "interrupted";
+        let current =
+          previous && (unresolved || (previous.signature === request.signature && previous.state !== "paid"))
+            ? previous
+            : newAttempt(request.signature, request.body, request.forcedKey || undefined);
+        key = current.key;
+        const settle = (entry: Omit<TryLogEntry, "n" | "at">, state: AttemptState) => {
+          current = { ...current, state, log: [...current.log, { ...entry, n: current.log.length + 1, at: new Date().toISOString() }] };
+          update(current);
+        };
+        for (let retry = 0; retry <= MAX_RETRIES; retry++) {
+          const fault = faultFor(faults, current.serial, current.log.length + 1);
+          update({ ...current, state: "running" });
+          setPhase(retry === 0 ? { kind: "paying" } : { kind: "retrying", retry });
+          sent = true;
+          // Only the call is classified: an exception in this page's own handling of the answer is no
+          // network failure, and retrying it automatically would only repeat it.
+          const answer = await client.payment.create.mutate({ idempotencyKey: current.key, ...current.request }, { context: { fault } }).then(
+            (payment) => ({ payment }),
+            (error: unknown) => ({ failure: classify(error) }),
+          );
+          if ("payment" in answer) {
+            const replayed = answer.payment.idempotentReplayed;
+            settle({ label: replayed ? "201 replayed" : "201 created", ok: true, replayed }, "paid");
+            setPhase({ kind: "paid", payment: answer.payment, log: current.log });
+            return;
+          }
+          const { failure } = answer;
           if (failure.kind === "declined") {
             const replayed = failure.problem.idempotentReplayed === true;
             settle({ label: replayed ? "402 declined, replayed" : "402 declined", ok: true, replayed }, "declined");
@@ -98,9 +120,23 @@ export function useCheckout(faults: FaultSettings) {
             await sleep(ms);
           }
         }
+        update({ ...current, state: "failed" });
+        setPhase({ kind: "failed", reason: `No answer after ${MAX_RETRIES} retries. The outcome is unknown until you try again.` });
+      } catch (error) {
+        // This page's own code threw (a full storage, a bug): whatever was sent, the attempt stays
+        // unresolved with its key, so the cart stays locked and Try again cannot charge twice.
+        setPhase({ kind: "failed", reason: ownFailure(error, sent) });
+        const last = attemptRef.current; // `update` sets it first, so it is this run's latest state
+        if (!key || last?.key !== key) return;
+        const failed: Attempt = { ...last, state: "failed" };
+        attemptRef.current = failed;
+        setAttempt(failed);
+        try {
+          saveAttempt(failed);
+        } catch {
+          // Storage is most likely what failed; the attempt is in memory and on screen.
+        }
       }
-      update({ ...current, state: "failed" });
-      setPhase({ kind: "failed", reason: `No answer after ${MAX_RETRIES} retries. The outcome is unknown until you try again.` });
     },
   });
 

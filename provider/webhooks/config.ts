@@ -24,7 +24,9 @@ const flag = (fallback: "0" | "1") =>
 
 const envSchema = z.object({
   PROVIDER_WEBHOOKS: flag("1"),
-  PROVIDER_WEBHOOK_URL: z.string().url().default("http://127.0.0.1:3000/api/v1/webhooks/provider"),
+  PROVIDER_WEBHOOK_URL: z.string().url().optional(),
+  // The app's port: `npm run dev` starts the simulator beside `next dev`, and both read PORT.
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   PROVIDER_WEBHOOK_SECRET: z.string().min(1).default("whsec_oncepay_dev"),
   PROVIDER_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   PROVIDER_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).max(600_000).default(500),
@@ -34,12 +36,15 @@ const envSchema = z.object({
   PROVIDER_WEBHOOK_CHAOS: flag("0"),
 });
 
-/** The delivery settings from the environment, or undefined when PROVIDER_WEBHOOKS=0 turns delivery off. */
+/**
+ * The delivery settings from the environment, or undefined when PROVIDER_WEBHOOKS=0 turns delivery off.
+ * Unless PROVIDER_WEBHOOK_URL says otherwise, events go to the app's receiver on PORT (3000 when unset).
+ */
 export function webhookConfigFromEnv(env: Record<string, string | undefined>): WebhookConfig | undefined {
   const e = envSchema.parse(env);
   if (!e.PROVIDER_WEBHOOKS) return undefined;
   return {
-    url: e.PROVIDER_WEBHOOK_URL,
+    url: e.PROVIDER_WEBHOOK_URL ?? `http://127.0.0.1:${e.PORT}/api/v1/webhooks/provider`,
     secret: e.PROVIDER_WEBHOOK_SECRET,
     maxAttempts: e.PROVIDER_WEBHOOK_MAX_ATTEMPTS,
     backoffMs: e.PROVIDER_WEBHOOK_BACKOFF_MS,

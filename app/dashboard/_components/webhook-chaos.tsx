@@ -44,8 +44,8 @@ export function WebhookChaosToggle() {
           disabled={!data?.available || !data.faultInjection || set.isPending}
           aria-describedby="webhook-chaos-hint"
           onChange={(e) => set.mutate({ enabled: e.target.checked })}
-        />{" "}
-        Webhook chaos (duplicates, shuffled)
+        />
+        <span>Webhook chaos (duplicates, shuffled)</span>
       </label>
       <p id="webhook-chaos-hint" className="muted small" data-testid="webhook-chaos-hint">
         {hint}

@@ -241,6 +241,15 @@ describe("webhook delivery", () => {
     expect(await json.json()).toEqual({ enabled: true });
   });
 
+  it("with no PROVIDER_WEBHOOK_URL, delivers to the app's receiver on PORT (as `PORT=4000 npm run dev` starts it)", async () => {
+    const sink = await startWebhookSink("/api/v1/webhooks/provider");
+    cleanups.push(() => sink.close());
+    const provider = await startProviderProcess({ env: { PROVIDER_WEBHOOKS: "1", PORT: new URL(sink.url).port, PROVIDER_WEBHOOK_SECRET: SECRET } });
+    cleanups.push(() => provider.kill());
+    const pi = await stripeFor(provider.url).paymentIntents.create(chargeParams());
+    expect(verify(await sink.waitFor(about(pi.id, "payment_intent.succeeded")))).toMatchObject({ type: "payment_intent.succeeded" });
+  });
+
   it("delivers nothing with PROVIDER_WEBHOOKS=0", async () => {
     const { sink, provider, stripe } = await sinkAndProvider({ PROVIDER_WEBHOOKS: "0" });
     await stripe.paymentIntents.create(chargeParams());

@@ -18,6 +18,12 @@ describe("webhook settings", () => {
     expect(() => webhookConfigFromEnv({ PROVIDER_WEBHOOK_URL: "not a url" })).toThrow();
   });
 
+  it("follows the app's PORT when PROVIDER_WEBHOOK_URL is unset, as `PORT=4000 npm run dev` starts both", () => {
+    expect(webhookConfigFromEnv({ PORT: "4000" })?.url).toBe("http://127.0.0.1:4000/api/v1/webhooks/provider");
+    expect(webhookConfigFromEnv({ PORT: "4000", PROVIDER_WEBHOOK_URL: "http://10.0.0.7:8080/hooks" })?.url).toBe("http://10.0.0.7:8080/hooks");
+    expect(() => webhookConfigFromEnv({ PORT: "forty" })).toThrow(/PORT/);
+  });
+
   it("backs off exponentially from 0.5 s, capped at 60 s", () => {
     const config = { backoffMs: 500, maxBackoffMs: 60_000 };
     expect([1, 2, 3, 4, 8, 12].map((attempt) => backoffAfter(attempt, config))).toEqual([500, 1_000, 2_000, 4_000, 60_000, 60_000]);
