@@ -184,7 +184,8 @@ export async function searchPaymentIntents(db: Queryable, params: Record<string,
   const values: unknown[] = [];
   for (const clause of query.split(/\s+AND\s+/)) {
     const match = CLAUSE.exec(clause.trim());
-    if (!match) throw invalidRequest(`Unsupported search query clause '${clause.trim()}': use metadata['key']:'value' or status:'value', joined by AND.`, "query");
+    if (!match)
+      throw invalidRequest(`Unsupported search query clause '${clause.trim()}': use metadata['key']:'value' or status:'value', joined by AND.`, "query");
     const [, metadataKey, status, value] = match;
     values.push(value);
     if (status) conditions.push(`status = $${values.length}`);
