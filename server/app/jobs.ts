@@ -46,9 +46,10 @@ export function backgroundJobs({ config, sql, engine, calls, provider, operation
       [CREATE_PAYMENT]: resume(CREATE_PAYMENT, (input) => createPaymentInput.parse(input), { value: money, ...operations.createPayment }),
       [CREATE_REFUND]: resume(CREATE_REFUND, (input) => createRefundInput.parse(input), operations.createRefund),
     },
-    { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, log },
+    { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, maxAgeSeconds: config.PROCESSING_TIMEOUT_SECONDS, log },
   );
 
+  // Past the processing timeout a payment is the reaper's, not the completer's: see CompleterOptions.
   const timeout = config.PROCESSING_TIMEOUT_SECONDS;
   // Through the record that was executing it, taken over like any retry, so nobody else can finish
   // it meanwhile; a payment whose record is gone (an older version deleted it) under a key of its own.

@@ -286,9 +286,9 @@ export class IdempotencyEngine<Tx> {
     }
   }
 
-  /** Resumable records nobody is finishing, for a completer to run again with their stored input. */
-  abandoned(limit: number): Promise<Abandoned[]> {
-    return this.store.abandoned(limit, this.options.lockTimeoutSeconds);
+  /** Resumable records nobody is finishing, first claimed less than `maxAgeSeconds` ago, for a completer to run again with their stored input. */
+  abandoned(limit: number, maxAgeSeconds?: number): Promise<Abandoned[]> {
+    return this.store.abandoned(limit, this.options.lockTimeoutSeconds, maxAgeSeconds);
   }
 
   /** Returns null when the claim was lost to a takeover: the caller looks again and answers as a duplicate. */

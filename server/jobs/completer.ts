@@ -7,6 +7,11 @@ export interface CompleterOptions {
   intervalMs: number;
   /** Records finished per sweep; the rest wait for the next one. */
   batch: number;
+  /**
+   * Only records first claimed less than this long ago: older ones are the reaper's, which settles
+   * them from the provider's answer and never charges a customer who may have long left.
+   */
+  maxAgeSeconds?: number;
   log: Logger;
 }
 
@@ -25,7 +30,7 @@ export class Completer {
   private sweeping: Promise<number> | null = null;
 
   constructor(
-    private readonly source: { abandoned(limit: number): Promise<Abandoned[]> },
+    private readonly source: { abandoned(limit: number, maxAgeSeconds?: number): Promise<Abandoned[]> },
     private readonly resumers: Record<string, Resume>,
     private readonly options: CompleterOptions,
   ) {}
@@ -52,7 +57,7 @@ export class Completer {
 
   private async pass(): Promise<{ seen: number; finished: number }> {
     let finished = 0;
-    const records = await this.source.abandoned(this.options.batch);
+    const records = await this.source.abandoned(this.options.batch, this.options.maxAgeSeconds);
     for (const record of records) {
       const resume = this.resumers[record.operation];
       if (!resume) continue;

@@ -15,6 +15,7 @@ interface Row extends Omit<IdempotencyRecord, "leaseExpired" | "expired" | "expi
   checkpoints: Checkpoints;
   input: unknown;
   awaited: boolean;
+  createdAt: number;
 }
 
 /**
@@ -77,6 +78,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       resourceId: null,
       recoveryPoint: null,
       awaited: false,
+      createdAt: this.now,
       lockedUntil: this.now + r.lockTimeoutSeconds * 1000,
       expiresAt: this.now + r.ttlSeconds * 1000,
       updatedAt: this.now,
@@ -153,10 +155,11 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     return value;
   }
 
-  abandoned(limit: number, graceSeconds: number): Promise<Abandoned[]> {
+  abandoned(limit: number, graceSeconds: number, maxAgeSeconds?: number): Promise<Abandoned[]> {
     const found = [...this.rows.values()].filter(
       (row) =>
         row.recoveryPoint !== null &&
+        (maxAgeSeconds === undefined || row.createdAt > this.now - maxAgeSeconds * 1000) &&
         row.input !== null &&
         ((row.state === RecordState.InProgress && row.lockedUntil !== null && row.lockedUntil <= this.now) ||
           (row.state === RecordState.Released && row.updatedAt <= this.now - graceSeconds * 1000)),
@@ -191,7 +194,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
   }
 
   private toRecord(row: Row): IdempotencyRecord {
-    const { lockedUntil, expiresAt, updatedAt: _updatedAt, checkpoints: _checkpoints, input: _input, awaited: _awaited, ...rest } = row;
+    const { lockedUntil, expiresAt, updatedAt: _updatedAt, checkpoints: _checkpoints, input: _input, awaited: _awaited, createdAt: _createdAt, ...rest } = row;
     return {
       ...rest,
       response: row.response && structuredClone(row.response),

@@ -286,6 +286,14 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
       if (sut.clock !== "real") sut.clock.advance(2);
       const found = await poll(listed, { timeoutMs: sut.clock === "real" ? 1000 + REAL_CLOCK_SLACK_MS : 0, intervalMs: 100, message: "never abandoned" });
       expect(found).toEqual({ scope: "merchant-1", operation: "test.op", key, input, recoveryPoint: "charged" });
+      // Listed only while younger than a given age (the completer's), by the store's clock.
+      expect((await sut.store.abandoned(1000, 1, 3600)).some((a) => a.key === key)).toBe(true);
+      if (sut.clock !== "real") sut.clock.advance(2);
+      await poll(async () => !(await sut.store.abandoned(1000, 1, 1)).some((a) => a.key === key), {
+        timeoutMs: sut.clock === "real" ? 1000 + REAL_CLOCK_SLACK_MS : 0,
+        intervalMs: 100,
+        message: "still listed past its age",
+      });
       // A record with no recovery point has nothing to finish: never listed.
       const plain = randomUUID();
       expect(await sut.store.release(await claim(plain, { input }))).toBe(true);

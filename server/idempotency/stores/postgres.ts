@@ -106,6 +106,7 @@ const ABANDONED = statement(
       AND state <> 'completed'
       AND ((state = 'in_progress' AND locked_until <= now())
         OR (state = 'released' AND updated_at <= now() - $2::int * interval '1 second'))
+      AND ($3::int IS NULL OR created_at > now() - $3::int * interval '1 second')
     ORDER BY updated_at
     LIMIT $1::int`,
 );
@@ -231,8 +232,8 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
     }
   }
 
-  abandoned(limit: number, graceSeconds: number): Promise<Abandoned[]> {
-    return guard("(completer)", () => this.sql.rows<Abandoned>(ABANDONED, [limit, graceSeconds]));
+  abandoned(limit: number, graceSeconds: number, maxAgeSeconds?: number): Promise<Abandoned[]> {
+    return guard("(completer)", () => this.sql.rows<Abandoned>(ABANDONED, [limit, graceSeconds, maxAgeSeconds ?? null]));
   }
 
   release(claim: OwnedClaim): Promise<boolean> {

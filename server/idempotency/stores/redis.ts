@@ -92,8 +92,8 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
     return this.inner.checkpoint(claim, point, lockTimeoutSeconds, step);
   }
 
-  abandoned(limit: number, graceSeconds: number): Promise<Abandoned[]> {
-    return this.inner.abandoned(limit, graceSeconds);
+  abandoned(limit: number, graceSeconds: number, maxAgeSeconds?: number): Promise<Abandoned[]> {
+    return this.inner.abandoned(limit, graceSeconds, maxAgeSeconds);
   }
 
   release(claim: OwnedClaim): Promise<boolean> {

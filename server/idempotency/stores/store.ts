@@ -61,9 +61,10 @@ export interface IdempotencyStore<Tx> {
   checkpoint<T>(claim: OwnedClaim, point: string, lockTimeoutSeconds: number, step: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * Resumable records nobody is finishing: past a recovery point, with their lease run out, or
-   * released at least `graceSeconds` ago (time for the client's own retry to come first).
+   * released at least `graceSeconds` ago (time for the client's own retry to come first); only
+   * those first claimed less than `maxAgeSeconds` ago, when given.
    */
-  abandoned(limit: number, graceSeconds: number): Promise<Abandoned[]>;
+  abandoned(limit: number, graceSeconds: number, maxAgeSeconds?: number): Promise<Abandoned[]>;
   /**
    * Give the key back after a failure (owner only); no outcome is saved, recovery points are kept. False when the claim was no
    * longer this owner's (taken over, or completed by a commit whose answer was lost).
