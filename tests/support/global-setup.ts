@@ -5,11 +5,11 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { connect, identify } from "@/server/db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "@/server/db/redis";
-import { startProviderProcess, type ProviderProcess } from "./provider-process";
+import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
 import { expectReconciled, type LocalDatabase } from "./reconcile";
 import { deleteByPrefix } from "./redis-keys";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
-import { startServer, TEST_DIST_DIR, type ServerProcess } from "./server-process";
+import { startServer, TEST_DIST_DIR, type ServerProcess } from "@/fixtures/server-process";
 
 declare module "vitest" {
   export interface ProvidedContext {

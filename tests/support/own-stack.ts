@@ -1,9 +1,9 @@
 import getPort from "get-port";
 import { afterAll, beforeAll } from "vitest";
 import { apiClient, type ApiClient } from "./api";
-import { startProviderProcess, type ProviderProcess } from "./provider-process";
+import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
-import { startServer, type ServerProcess } from "./server-process";
+import { startServer, type ServerProcess } from "@/fixtures/server-process";
 
 export interface OwnStack {
   provider: ProviderProcess;
