@@ -96,6 +96,7 @@ async function checkout(run: RunContext, client: number, n: number, random: Rand
       amount: ok && typeof answer.body?.amount === "number" ? answer.body.amount : undefined,
       currency: ok && typeof answer.body?.currency === "string" ? answer.body.currency : undefined,
       replayed: answer.replayed,
+      waited: answer.waited,
       at,
       ms: Date.now() - at,
     });

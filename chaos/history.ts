@@ -29,6 +29,8 @@ export interface RequestRecord {
   amount?: number;
   currency?: string;
   replayed: boolean;
+  /** `Preference-Applied: wait=…`: the server waited for the original instead of a 409. */
+  waited?: boolean;
   at: number;
   ms: number;
 }

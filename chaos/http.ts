@@ -10,6 +10,8 @@ export interface Answer {
   /** Seconds, from `Retry-After`. */
   retryAfter?: number;
   replayed: boolean;
+  /** The server waited for the original (`Preference-Applied: wait=N`) rather than answering 409. */
+  waited?: boolean;
 }
 
 export interface Send {
@@ -43,6 +45,14 @@ function retryAfter(headers: Headers): number | undefined {
   return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
+function steering(headers: Headers): Pick<Answer, "retryAfter" | "replayed" | "waited"> {
+  return {
+    retryAfter: retryAfter(headers),
+    replayed: headers.get("idempotent-replayed") === "true",
+    waited: headers.get("preference-applied")?.startsWith("wait=") ?? false,
+  };
+}
+
 /** POST a JSON body with an Idempotency-Key, as `curl` or an SDK would. */
 export async function postJson(baseUrl: string, path: string, send: Send): Promise<Answer> {
   try {
@@ -64,7 +74,7 @@ export async function postJson(baseUrl: string, path: string, send: Send): Promi
     } catch {
       body = undefined;
     }
-    return { status: res.status, body, retryAfter: retryAfter(res.headers), replayed: res.headers.get("idempotent-replayed") === "true" };
+    return { status: res.status, body, ...steering(res.headers) };
   } catch (error) {
     if (isTimeout(error)) return { status: "timeout", replayed: false };
     return failure(send);
@@ -83,19 +93,18 @@ export async function createPaymentViaTrpc(baseUrl: string, send: Send): Promise
       }),
     ],
   });
-  const headersOf = (r: Response) => ({ retryAfter: retryAfter(r.headers), replayed: r.headers.get("idempotent-replayed") === "true" });
   try {
     const payment = await client.payment.create.mutate(
       { ...(send.body as { amount: number; currency: "usd" }), idempotencyKey: send.key },
       { signal: signalFor(send) },
     );
-    return { status: response?.status ?? 200, body: payment, ...(response ? headersOf(response) : { replayed: false }) };
+    return { status: response?.status ?? 200, body: payment, ...(response ? steering(response.headers) : { replayed: false }) };
   } catch (error) {
     if (isTimeout(error)) return { status: "timeout", replayed: false };
     // An HTTP answer (a problem, or the balancer's 502 whose body tRPC cannot read) has its status; no answer has none.
     if (error instanceof TRPCClientError && response) {
       const code = (error.data as { problem?: { code?: unknown } } | undefined)?.problem?.code;
-      return { status: response.status, body: { code }, ...headersOf(response) };
+      return { status: response.status, body: { code }, ...steering(response.headers) };
     }
     return failure(send);
   }

@@ -27,7 +27,7 @@ const optionsSchema = z.object({
       return kinds as FaultKind[];
     }),
   /** The longest wait for everything to drain after the faults stop. */
-  quiesceSeconds: z.coerce.number().min(5).max(600).default(120),
+  quiesceSeconds: z.coerce.number().min(5).max(600).default(60),
 });
 
 export type ChaosOptions = z.infer<typeof optionsSchema>;

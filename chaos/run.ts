@@ -11,12 +11,15 @@ import { Random } from "./random";
 import type { RunContext } from "./run-context";
 import { startServices, type Services } from "./services";
 import { summarize, type Summary } from "./summary";
+import { keepRecords } from "./records";
 import { readTruth } from "./truth";
 
 export interface ChaosResult {
   summary: Summary;
   findings: Finding[];
   history: History;
+  /** The directory holding each process's output, the histories, the findings and the summary. */
+  records: string;
   /** Still running when `keepServices` was asked for; the caller stops them. */
   services?: Services;
 }
@@ -66,7 +69,8 @@ export async function runChaos(options: ChaosOptions, settings: { keepServices?:
       ...faultLog.failures.map((f) => finding("recovery", f.split(":")[0]!, f)),
       ...(drain.drained ? [] : [finding("drain", "quiesce", `still waiting after ${Math.round(drain.ms / 1000)} s: ${drain.waiting.join("; ")}`)]),
     ];
-    const findings = check({ truth, history: run.history, logs: services.logs(), incidents });
+    const logs = services.logs();
+    const findings = check({ truth, history: run.history, logs, incidents });
     const summary = summarize({
       options,
       history: run.history,
@@ -77,9 +81,11 @@ export async function runChaos(options: ChaosOptions, settings: { keepServices?:
       drained: drain.drained,
       seconds: { setup: seconds(setupMs), run: seconds(runMs), quiesce: seconds(drain.ms), total: seconds(Date.now() - began) },
     });
-    if (settings.keepServices) return { summary, findings, history: run.history, services };
+    const records = keepRecords(options.seed, { logs, history: run.history, findings, summary });
+    log(`logs, histories and findings kept in ${records}`);
+    if (settings.keepServices) return { summary, findings, history: run.history, records, services };
     await services.stop();
-    return { summary, findings, history: run.history };
+    return { summary, findings, history: run.history, records };
   } catch (error) {
     await services.stop();
     throw error;

@@ -108,7 +108,7 @@ export async function startServices(options: { instances: number }): Promise<Ser
         rmSync(provider.dataDir, { recursive: true, force: true });
       },
     });
-    const eventEnv = { NATS_URL: nats.url, NATS_STREAM: stream, ...EVENT_TIMINGS };
+    const eventEnv = { NATS_URL: nats.url, NATS_STREAM: stream, LOG_LEVEL: "info", ...EVENT_TIMINGS };
     const appEnv: Record<string, string> = {
       ...APP_TIMINGS,
       ...eventEnv,
@@ -118,7 +118,8 @@ export async function startServices(options: { instances: number }): Promise<Ser
       EVENT_WORKERS: "none",
       ONCEPAY_DEMO: "1",
       DATABASE_POOL_SIZE: "5",
-      LOG_LEVEL: "warn",
+      // Info: one line per call, for the post-mortem in the records; the checker reads error and above.
+      LOG_LEVEL: "info",
     };
     const instances = ports.map((port, i) => restartable(`app-${i + 1}`, () => startServer({ port, databaseUrl: database.url, env: appEnv })));
     const workers = WORKERS.map((names) => restartable(names.join("+"), () => startWorker([...names], { ...eventEnv, DATABASE_URL: database.url })));

@@ -17,6 +17,8 @@ export interface Summary {
   faults: FaultCounts;
   /** Simulate-Failure modes the clients sent, by mode. */
   faultHeaders: Record<string, number>;
+  /** Requests sent with `Prefer: wait=5`, and answers that said they waited (`Preference-Applied`). */
+  prefer: { sent: number; applied: number };
   /** Requests the balancer answered 502 itself (the instance was down). */
   badGateways: number;
   /** Every status any client saw, with how often ("network", "timeout" and "dropped" for no answer). */
@@ -69,6 +71,7 @@ export function summarize(input: {
     disputes: history.providerActions.filter((a) => a.kind === "dispute" && a.id).length,
     faults: input.faults,
     faultHeaders: history.faultHeaders,
+    prefer: { sent: history.requests.filter((r) => r.prefer).length, applied: history.requests.filter((r) => r.waited).length },
     badGateways: input.badGateways,
     statuses,
     chargedTwice: count("charged-twice"),
@@ -101,6 +104,7 @@ export function summaryTable(s: Summary): string {
     ["disputes", String(s.disputes)],
     ["faults applied", list(s.faults)],
     ["Simulate-Failure sent", list(s.faultHeaders)],
+    ["Prefer: wait=5", `${s.prefer.sent} sent, ${s.prefer.applied} waited`],
     ["balancer 502s", String(s.badGateways)],
     ["statuses seen", list(s.statuses)],
     ["charged twice", String(s.chargedTwice)],
