@@ -67,6 +67,7 @@ export async function runChaos(options: ChaosOptions, settings: { keepServices?:
     const truth = await readTruth(services.provider.url, services.database.url);
     const incidents = [
       ...faultLog.failures.map((f) => finding("recovery", f.split(":")[0]!, f)),
+      ...[...services.instances, ...services.workers].flatMap((p) => p.deaths().map((d) => finding("process-died", p.name, d))),
       ...(drain.drained ? [] : [finding("drain", "quiesce", `still waiting after ${Math.round(drain.ms / 1000)} s: ${drain.waiting.join("; ")}`)]),
     ];
     const logs = services.logs();

@@ -22,6 +22,8 @@ export interface Restartable {
   start(): Promise<void>;
   /** Every incarnation's output, oldest first. */
   output(): string;
+  /** Incarnations that went without being killed (a crash, an exit on an error), each with its last lines. */
+  deaths(): string[];
 }
 
 export interface Services {
@@ -141,6 +143,7 @@ export async function startServices(options: { instances: number }): Promise<Ser
 function restartable(name: string, launch: () => Promise<ServerProcess> | WorkerProcess): Restartable {
   let current: ServerProcess | WorkerProcess | undefined;
   const past: string[] = [];
+  const deaths: string[] = [];
   return {
     name,
     async kill() {
@@ -152,8 +155,16 @@ function restartable(name: string, launch: () => Promise<ServerProcess> | Worker
     },
     async start() {
       if (current) return;
-      current = await launch();
+      const launched = await launch();
+      current = launched;
+      void launched.exited.then(() => {
+        if (current !== launched) return; // killed on purpose
+        current = undefined;
+        past.push(launched.output());
+        deaths.push(`${name} exited on its own: ${launched.output().trim().split("\n").slice(-5).join(" | ").slice(-800)}`);
+      });
     },
     output: () => [...past, current?.output() ?? ""].join("\n"),
+    deaths: () => [...deaths],
   };
 }
