@@ -124,7 +124,9 @@ export async function startServices(options: { instances: number }): Promise<Ser
       LOG_LEVEL: "info",
     };
     const instances = ports.map((port, i) => restartable(`app-${i + 1}`, () => startServer({ port, databaseUrl: database.url, env: appEnv })));
-    const workers = WORKERS.map((names) => restartable(names.join("+"), () => startWorker([...names], { ...eventEnv, DATABASE_URL: database.url })));
+    const workers = WORKERS.map((names) =>
+      restartable(names.join("+"), () => startWorker([...names], { ...APP_TIMINGS, ...eventEnv, DATABASE_URL: database.url })),
+    );
     for (const p of [...instances, ...workers]) started.push({ stop: () => p.kill() });
     await Promise.all([...instances, ...workers].map((p) => p.start()));
     const logs = () => [
