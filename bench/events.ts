@@ -13,10 +13,11 @@ import { JetStreamBroker } from "../server/events/jetstream";
 import { rebuildRevenue } from "../server/projections/rebuild";
 import { SqlPool } from "../server/db/sql";
 import { logger } from "../server/observability/logger";
-import { startWorker, testStream, NATS_URL } from "../tests/support/event-workers";
-import { startProviderProcess } from "../tests/support/provider-process";
+import { startWorker } from "../fixtures/worker-process";
+import { testStream, NATS_URL } from "../tests/support/event-workers";
+import { startProviderProcess } from "../fixtures/provider-process";
 import { createScratchDatabase } from "../tests/support/scratch-db";
-import { startServer, TEST_DIST_DIR } from "../tests/support/server-process";
+import { startServer, TEST_DIST_DIR } from "../fixtures/server-process";
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const RATE = number("BENCH_EVENTS_RATE", 20);

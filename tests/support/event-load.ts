@@ -1,6 +1,6 @@
 import { newKey, type MerchantName } from "@/fixtures";
 import type { ApiClient } from "./api";
-import type { WorkerProcess } from "./event-workers";
+import type { WorkerProcess } from "@/fixtures/worker-process";
 
 const MERCHANTS: MerchantName[] = ["alice", "bob"];
 const CURRENCIES = ["usd", "eur"];

@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import path from "node:path";
 import pg from "pg";
 import { poll } from "@/fixtures";
 
@@ -8,31 +6,6 @@ export const NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 /** A stream name no other suite uses: each test database gets its own. */
 export function testStream(name: string): string {
   return `TEST_${name.toUpperCase()}_${Date.now().toString(36).toUpperCase()}`;
-}
-
-export interface WorkerProcess {
-  names: string[];
-  /** kill -9: whatever it had in hand is left unacknowledged. */
-  kill(): Promise<void>;
-  stop(): Promise<void>;
-  output(): string;
-}
-
-/** `npm run events:worker -- <names>` as its own process; `node --import tsx` so a SIGKILL reaches the worker itself. */
-export function startWorker(names: string[], env: Record<string, string>): WorkerProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/events-worker.ts"), ...names], {
-    env: { ...process.env, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  child.stdout?.on("data", (d: Buffer) => (log += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const end = async (signal: NodeJS.Signals) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-    await exited;
-  };
-  return { names, kill: () => end("SIGKILL"), stop: () => end("SIGTERM"), output: () => log };
 }
 
 /** What the event path's tables say, read straight from the database. */

@@ -1,15 +1,14 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { connect, identify } from "@/server/db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "@/server/db/redis";
-import { startProviderProcess, type ProviderProcess } from "./provider-process";
+import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
 import { expectReconciled, type LocalDatabase } from "./reconcile";
 import { deleteByPrefix } from "./redis-keys";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
-import { startServer, TEST_DIST_DIR, type ServerProcess } from "./server-process";
+import { ensureTestBuild, startServer, type ServerProcess } from "@/fixtures/server-process";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -48,12 +47,7 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6
  * path in front. Builds the app first if `npm test` has not.
  */
 export default async function setup(project: TestProject) {
-  if (!existsSync(path.join(TEST_DIST_DIR, "BUILD_ID"))) {
-    execFileSync("npx", ["next", "build", "--webpack"], {
-      stdio: "inherit",
-      env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR },
-    });
-  }
+  ensureTestBuild();
   const started: ServerProcess[] = [];
   const databases: ScratchDatabase[] = [];
   let provider: ProviderProcess | undefined;

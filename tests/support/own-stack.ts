@@ -4,10 +4,10 @@ import path from "node:path";
 import getPort from "get-port";
 import { afterAll, beforeAll } from "vitest";
 import { apiClient, type ApiClient } from "./api";
-import { startProviderProcess, type ProviderProcess } from "./provider-process";
+import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
 import type { LocalDatabase } from "./reconcile";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
-import { startServer, type ServerProcess } from "./server-process";
+import { startServer, type ServerProcess } from "@/fixtures/server-process";
 
 /** Where a suite's server keeps its data: a scratch database of the local PostgreSQL, or the embedded one. */
 export type StackKind = "postgres" | "embedded";

@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
-import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/tests/support/provider-process";
+import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/fixtures/provider-process";
 import { chargeParams, marker, raw } from "./http";
 
 let provider: ProviderProcess;

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
-import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/tests/support/provider-process";
+import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/fixtures/provider-process";
 import { chargeParams, raw } from "./http";
 
 const started: ProviderProcess[] = [];

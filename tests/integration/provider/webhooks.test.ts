@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
 import { newKey, poll, sleep } from "@/fixtures";
-import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/tests/support/provider-process";
+import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/fixtures/provider-process";
 import { startWebhookSink, type Received, type WebhookSink } from "@/tests/support/webhook-sink";
 import { chargeParams, marker, raw } from "./http";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startServer } from "@/tests/support/server-process";
+import { startServer } from "@/fixtures/server-process";
 
 /** Settings that could charge twice together stop the server before it listens (contract: "Retention"). */
 describe("the server's configuration", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { apiClient, expectProblemShape } from "@/tests/support/api";
-import { startServer } from "@/tests/support/server-process";
+import { startServer } from "@/fixtures/server-process";
 
 describe.each(["postgres", "embedded", "redis"] as const)("GET /api/health on %s", (database) => {
   const api = apiClient(inject("servers")[database]);

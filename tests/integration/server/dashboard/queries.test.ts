@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, type ApiClient } from "@/tests/support/api";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
-import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { startServer, type ServerProcess } from "@/fixtures/server-process";
 import { inFlight, trpcClient, type TrpcClient } from "@/tests/support/trpc";
 
 // A known mix of requests against a server with a database of its own, then the dashboard's numbers.

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
 import { apiClient } from "@/tests/support/api";
-import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { startServer, type ServerProcess } from "@/fixtures/server-process";
 
 describe("the embedded database", () => {
   // Stopped here rather than in the test, so a test that times out leaves no server behind.

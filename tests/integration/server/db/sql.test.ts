@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DatabaseUnavailableError } from "@/server/db/errors";
 import { SqlPool, statement } from "@/server/db/sql";
 import { sleep } from "@/fixtures";
-import { createScratchCluster, type ScratchCluster } from "@/tests/support/scratch-cluster";
+import { createScratchCluster, type ScratchCluster } from "@/fixtures/scratch-cluster";
 
 const SLEEP = statement("sql_outage_sleep", "SELECT pg_sleep(0.002)");
 const BACKEND = statement("sql_outage_backend", "SELECT pg_backend_pid() AS pid");

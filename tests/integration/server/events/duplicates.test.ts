@@ -8,7 +8,8 @@ import { Sql } from "@/server/db/sql";
 import { logger } from "@/server/observability/logger";
 import { expectAppliedOnce } from "../../../support/event-checks";
 import { payAndRefund } from "../../../support/event-load";
-import { NATS_URL, startWorker, testStream, waitCaughtUp, type WorkerProcess } from "../../../support/event-workers";
+import { startWorker, type WorkerProcess } from "@/fixtures/worker-process";
+import { NATS_URL, testStream, waitCaughtUp } from "../../../support/event-workers";
 import { useOwnStack } from "../../../support/own-stack";
 
 const shuffled = <T>(items: T[]) =>

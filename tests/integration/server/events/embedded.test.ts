@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { newKey, poll, type MerchantName } from "@/fixtures";
 import { apiClient } from "../../../support/api";
-import { startServer, type ServerProcess } from "../../../support/server-process";
+import { startServer, type ServerProcess } from "@/fixtures/server-process";
 
 const run = promisify(execFile);
 

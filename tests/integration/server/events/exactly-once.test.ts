@@ -3,7 +3,8 @@ import { JetStreamBroker } from "@/server/events/jetstream";
 import { logger } from "@/server/observability/logger";
 import { expectAppliedOnce } from "../../../support/event-checks";
 import { payAndRefund, killInTurns } from "../../../support/event-load";
-import { NATS_URL, startWorker, testStream, waitCaughtUp, type WorkerProcess } from "../../../support/event-workers";
+import { startWorker, type WorkerProcess } from "@/fixtures/worker-process";
+import { NATS_URL, testStream, waitCaughtUp } from "../../../support/event-workers";
 import { useOwnStack } from "../../../support/own-stack";
 
 // The relay and each consumer in processes of their own, killed -9 in turns while payments and

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { expectAppliedOnce } from "../../../support/event-checks";
 import { payAndRefund } from "../../../support/event-load";
 import { eventTotals, testStream, waitCaughtUp } from "../../../support/event-workers";
-import { privateNats, type PrivateNats } from "../../../support/nats-server";
+import { privateNats, type PrivateNats } from "@/fixtures/nats-server";
 import { useOwnStack } from "../../../support/own-stack";
 
 async function unpublished(databaseUrl: string) {

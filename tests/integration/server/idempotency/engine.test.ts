@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
 import { apiClient, expectProblemShape, type HttpResult } from "@/tests/support/api";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
-import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { startServer, type ServerProcess } from "@/fixtures/server-process";
 
 const LOCK_TIMEOUT = 2;
 const TTL = 3;

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
 import { apiClient, type ApiClient } from "@/tests/support/api";
 import { intentsFor } from "@/tests/support/provider-ledger";
-import { startProviderProcess, type ProviderProcess } from "@/tests/support/provider-process";
+import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
 import { expectReconciled } from "@/tests/support/reconcile";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
-import { startServer, type ServerProcess } from "@/tests/support/server-process";
+import { startServer, type ServerProcess } from "@/fixtures/server-process";
 
 const BODY = { amount: 2700, currency: "usd" };
 // A lease shorter than the SDK's retries (about 1.5 s) would let the completer finish the charge

@@ -6,10 +6,10 @@ import { newKey, poll } from "@/fixtures";
 import { PaymentPoint } from "@/server/payments/operation";
 import { apiClient } from "@/tests/support/api";
 import { intentsFor } from "@/tests/support/provider-ledger";
-import { startProviderProcess, type ProviderProcess } from "@/tests/support/provider-process";
+import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
 import { expectReconciled, type LocalDatabase } from "@/tests/support/reconcile";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
-import { startServer, type ServerOptions } from "@/tests/support/server-process";
+import { startServer, type ServerOptions } from "@/fixtures/server-process";
 
 const BODY = { amount: 3100, currency: "usd", description: "crash test" };
 // A short lease so the retry takes over quickly; the completer is off, so only the retry finishes it.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
 import { STACK_KINDS, useOwnStack } from "@/tests/support/own-stack";
-import { providerLedger, stripeFor } from "@/tests/support/provider-process";
+import { providerLedger, stripeFor } from "@/fixtures/provider-process";
 import { expectReconciled } from "@/tests/support/reconcile";
 
 /** Every event of the provider's outbox has had a 2xx from the receiver. */

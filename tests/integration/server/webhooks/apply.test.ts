@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
 import { useOwnStack } from "@/tests/support/own-stack";
-import { providerLedger, stripeFor } from "@/tests/support/provider-process";
+import { providerLedger, stripeFor } from "@/fixtures/provider-process";
 import { expectReconciled } from "@/tests/support/reconcile";
 import { trpcClient } from "@/tests/support/trpc";
 import { deliver, providerEvent } from "@/tests/support/webhooks";

@@ -5,7 +5,7 @@ import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { JetStreamBroker, subjectPrefix } from "@/server/events/jetstream";
 import type { OutboxEvent } from "@/server/events/schema";
-import { privateNats } from "../../../support/nats-server";
+import { privateNats } from "@/fixtures/nats-server";
 
 const URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const log = pino({ level: "silent" });

@@ -2,7 +2,7 @@ import { describe, expect, inject, it } from "vitest";
 import { newKey } from "@/fixtures";
 import { apiClient, expectProblemShape } from "@/tests/support/api";
 import { createScratchDatabase } from "@/tests/support/scratch-db";
-import { startServer } from "@/tests/support/server-process";
+import { startServer } from "@/fixtures/server-process";
 import { inFlight } from "@/tests/support/trpc";
 
 // Simulate-Failure over real HTTP: transient failures save nothing, a lost answer is replayed.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey, poll, sleep } from "@/fixtures";
 import { apiClient, expectProblemShape, type HttpResult } from "@/tests/support/api";
-import { createScratchCluster, type ScratchCluster } from "@/tests/support/scratch-cluster";
-import { alive, escapedErrors, startServer, type ServerProcess } from "@/tests/support/server-process";
+import { createScratchCluster, type ScratchCluster } from "@/fixtures/scratch-cluster";
+import { alive, escapedErrors, startServer, type ServerProcess } from "@/fixtures/server-process";
 
 const CLIENTS = 40;
 const RESTARTS = 2;
