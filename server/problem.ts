@@ -25,6 +25,8 @@ export const PROBLEMS = {
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   payload_too_large: { status: 413, title: "Request body too large" },
+  // nginx's status for it: nobody reads this answer, but logs and the request history do.
+  client_closed_request: { status: 499, title: "Client closed the request" },
   card_declined: { status: 402, title: "Card declined" },
   provider_no_charge: { status: 402, title: "Payment abandoned without a charge" },
   provider_no_refund: { status: 400, title: "Refund abandoned without a refund" },

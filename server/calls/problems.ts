@@ -40,7 +40,22 @@ export function mapError(error: unknown): MappedError {
     };
   }
   if (isDatabaseUnavailable(error)) return unavailable();
+  if (isClientAbort(error)) {
+    return { problem: problem("client_closed_request", "The client went away before its request was read."), headers: {}, outcome: "rejected", unexpected: false };
+  }
   return internal("An unexpected error occurred. Retry with the same key.");
+}
+
+/**
+ * The client closed its connection while its body was being read (a reload, a timeout of its own):
+ * Node's `abortIncoming`, raised through `request.text()` or tRPC's body reader. Nothing was read,
+ * so nothing ran; not a failure of ours.
+ */
+function isClientAbort(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    if (e.message === "aborted" && (e as NodeJS.ErrnoException).code === "ECONNRESET" && !(e as NodeJS.ErrnoException).syscall) return true;
+  }
+  return false;
 }
 
 function mapEngineError(error: IdempotencyError): MappedError {

@@ -33,6 +33,8 @@ const DEFAULT_MAX_ACK_PENDING = 256;
 const NAK_DELAY_MS = 1_000;
 /** Between attempts to re-open a consume loop the client gave up on (consumer or stream gone, server away). */
 const RESUBSCRIBE_DELAY_MS = 1_000;
+/** How often a consume loop checks that it still receives what the broker holds for it. */
+const WATCHDOG_MS = 10_000;
 
 /** `ONCEPAY_EVENTS` → `oncepay.events`: each event goes to `${prefix}.${type}`, the stream binds `${prefix}.>`. */
 export function subjectPrefix(stream: string): string {
@@ -114,6 +116,8 @@ export class JetStreamBroker {
     let stopped = false;
     let messages: ConsumerMessages | null = null;
     let wake: (() => void) | null = null;
+    let handling = false;
+    let lastProgress = Date.now();
 
     const handle = async (msg: JsMsg): Promise<void> => {
       const parsed = outboxEventSchema.safeParse(safeJson(msg));
@@ -150,7 +154,13 @@ export class JetStreamBroker {
           // One at a time: the next message waits for the previous one's ack, so a consumer sees the stream in order.
           for await (const msg of messages) {
             if (stopped) break;
-            await handle(msg);
+            handling = true;
+            try {
+              await handle(msg);
+            } finally {
+              handling = false;
+              lastProgress = Date.now();
+            }
           }
         } catch (error) {
           if (stopped || this.nc.isClosed()) break;
@@ -166,10 +176,28 @@ export class JetStreamBroker {
       }
     };
 
+    const ackWait = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    // Seen once in a chaos run after NATS and PostgreSQL restarts: a consume loop that received
+    // nothing more while the broker held messages for it. Should the client's own recovery ever miss
+    // again, the loop is closed, and opens a fresh one.
+    const watchdog = setInterval(() => {
+      if (stopped || handling || !messages || Date.now() - lastProgress < ackWait * 2) return;
+      void this.jsm.consumers.info(stream, durable).then(
+        (info) => {
+          if (info.num_pending + info.num_ack_pending === 0 || handling || Date.now() - lastProgress < ackWait * 2) return;
+          log.warn({ stream, durable, pending: info.num_pending, ackPending: info.num_ack_pending }, "jetstream consume loop stalled; reopening it");
+          lastProgress = Date.now();
+          void messages?.close();
+        },
+        () => undefined,
+      );
+    }, WATCHDOG_MS).unref();
+
     const done = run();
     return {
       stop: async () => {
         stopped = true;
+        clearInterval(watchdog);
         wake?.();
         // Buffered, unhandled messages are not acked: the broker delivers them again after ack_wait.
         await messages?.close();
