@@ -8,6 +8,7 @@ import { DEMO_MERCHANTS } from "../_trpc/merchants";
 import { LatencyChart, OutcomesChart, ReplayRateChart } from "./_components/charts";
 import { EventsPanel, RevenueChart } from "./_components/events";
 import { Headline } from "./_components/headline";
+import { JobsPanel } from "./_components/jobs";
 import { ProviderPanel } from "./_components/provider";
 import { KeyTimeline, Records, STATES, type RecordState, type SelectedKey } from "./_components/records";
 
@@ -71,6 +72,8 @@ export default function DashboardPage() {
 
       <EventsPanel />
       <RevenueChart merchant={merchant || undefined} />
+
+      <JobsPanel />
 
       <section className="card">
         <div className="row wrap">

@@ -41,7 +41,12 @@ export function mapError(error: unknown): MappedError {
   }
   if (isDatabaseUnavailable(error)) return unavailable();
   if (isClientAbort(error)) {
-    return { problem: problem("client_closed_request", "The client went away before its request was read."), headers: {}, outcome: "rejected", unexpected: false };
+    return {
+      problem: problem("client_closed_request", "The client went away before its request was read."),
+      headers: {},
+      outcome: "rejected",
+      unexpected: false,
+    };
   }
   return internal("An unexpected error occurred. Retry with the same key.");
 }

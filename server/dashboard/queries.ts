@@ -1,6 +1,7 @@
 import type { PrismaClient } from "../db/client";
 import { statement, type Sql } from "../db/sql";
 import { DISPLAY_STATE } from "../payments/timeline";
+import { REFUSALS } from "../webhooks/movements";
 import { providerSummarySchema, WINDOWS, type DashboardWindow, type ProviderSummary, type RECORD_STATES } from "./schema";
 
 export interface Summary {
@@ -166,6 +167,9 @@ const PROVIDER_REQUESTS = statement(
     WHERE via = 'webhook' AND at > now() - $1::int * interval '1 second'`,
 );
 
+// By the partial index of what is still waiting: a handful of rows, whatever the table's size.
+const PROVIDER_AWAITING = statement("dashboard_provider_awaiting", "SELECT count(*)::int AS count FROM webhook_events WHERE awaiting");
+
 const PROVIDER_EVENTS = statement(
   "dashboard_provider_events",
   `SELECT applied, note, count(*)::int AS count
@@ -187,15 +191,20 @@ const PROVIDER_REFUNDS = statement(
 /** The provider's webhooks over the window: not per merchant, as the provider signs for all of them. */
 export async function provider(db: Sql, window: DashboardWindow): Promise<ProviderSummary> {
   const seconds = WINDOWS[window].seconds;
-  const [[requests], events, refunds] = await Promise.all([
+  const [[requests], events, refunds, [awaiting]] = await Promise.all([
     db.rows<{ received: number; replayed: number; rejected: number }>(PROVIDER_REQUESTS, [seconds]),
     db.rows<{ applied: boolean; note: string | null; count: number }>(PROVIDER_EVENTS, [seconds]),
     db.rows<{ origin: string; count: number }>(PROVIDER_REFUNDS, [seconds]),
+    db.rows<{ count: number }>(PROVIDER_AWAITING),
   ]);
+  const notApplied = events.filter((e) => !e.applied);
+  const refusals: readonly string[] = REFUSALS;
   return providerSummarySchema.parse({
     ...requests,
     applied: events.filter((e) => e.applied).reduce((n, e) => n + e.count, 0),
-    notApplied: events.filter((e) => !e.applied).map(({ note, count }) => ({ note, count })),
+    notApplied: notApplied.map(({ note, count }) => ({ note, count })),
+    refused: notApplied.filter((e) => e.note !== null && refusals.includes(e.note)).reduce((n, e) => n + e.count, 0),
+    awaiting: awaiting?.count ?? 0,
     refunds,
   });
 }

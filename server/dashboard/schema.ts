@@ -47,6 +47,10 @@ export const providerSummarySchema = z.object({
   rejected: z.number().int(),
   /** Events that changed nothing (out of order, already counted, ignored), by note. */
   notApplied: z.array(z.object({ note: z.string().nullable(), count: z.number().int() })),
+  /** Of those, the ones refused by the checks against the payment (an amount, a currency, more than was paid). */
+  refused: z.number().int(),
+  /** Refunds and disputes received before their payment settled, still kept for it (whenever received). */
+  awaiting: z.number().int(),
   /** Succeeded refunds by origin: api or provider. */
   refunds: z.array(z.object({ origin: z.string(), count: z.number().int() })),
 });

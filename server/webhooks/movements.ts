@@ -5,6 +5,20 @@ import { appendEntry, LedgerSource } from "../ledger/entries";
 import { learnRefundedTotal } from "../refunds/refund-payment";
 import { chargeSchema, disputeSchema, EventType } from "./event";
 
+/**
+ * The notes of events refused by the checks against the payment: what they claimed does not fit it
+ * (another amount or currency, more refunded or disputed than was paid, a payment that failed or
+ * was charged by another PaymentIntent). Recorded, never applied; the dashboard counts them.
+ */
+export const REFUSALS = [
+  "amount_mismatch",
+  "currency_mismatch",
+  "refund_exceeds_payment",
+  "dispute_exceeds_payment",
+  "payment_intent_mismatch",
+  "payment_not_succeeded",
+] as const;
+
 /** What applying an event did, as `webhook_events` keeps it and the dashboard counts it. */
 export interface Applied {
   paymentId: string | null;

@@ -21,6 +21,8 @@ export function ProviderPanel({ window }: { window: "5m" | "1h" | "24h" }) {
         ["applied", "Applied", String(data.applied)],
         ["replayed", "Duplicates dropped (replayed)", String(data.replayed)],
         ["not-applied", "Changed nothing", String(data.notApplied.reduce((n, e) => n + e.count, 0))],
+        ["refused", "Refused by the checks against the payment", String(data.refused)],
+        ["awaiting", "Waiting for their payment to settle", String(data.awaiting)],
         ["rejected", "Rejected signatures", String(data.rejected)],
         ...ORIGINS.map((o): [string, string, string] => [
           `refunds-${o}`,

@@ -1,6 +1,8 @@
 import { provider, records, summary, timeseries } from "../../dashboard/queries";
 import { keyTimelineInput, providerInput, providerSummarySchema, recordsInput, summaryInput } from "../../dashboard/schema";
 import { keyTimeline, keyTimelineSchema } from "../../payments/timeline";
+import { z } from "zod";
+import { jobStats, jobStatsSchema } from "../../jobs/stats";
 import { publicProcedure, router } from "../init";
 
 /**
@@ -16,6 +18,8 @@ export const dashboardRouter = router({
     .output(providerSummarySchema)
     .query(({ ctx, input }) => provider(ctx.db.sql, input.window)),
   records: publicProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.db.prisma, input)),
+  /** The scheduled jobs: who runs each, its runs and failures, and what it did (the cleanup's rows deleted per table). */
+  jobs: publicProcedure.output(z.array(jobStatsSchema)).query(({ ctx }) => jobStats(ctx.db.sql)),
   /** A key's record and requests: its recovery points, the executions resumed from them, and completer runs. */
   keyTimeline: publicProcedure
     .input(keyTimelineInput)
