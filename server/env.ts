@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_BOUNDS } from "./db/bounds";
 import { DEMO_MERCHANTS } from "./demo-merchants";
 
 // The demo merchants are always seeded; `ONCEPAY_MERCHANTS` adds more ("id:apiKey,id:apiKey").
@@ -30,6 +31,10 @@ const envSchema = z.object({
   ONCEPAY_DATA_DIR: z.string().min(1).default(".data"),
   ONCEPAY_MERCHANTS: merchantList.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
+  // How long anything waits on the database (server/db/bounds.ts): a hung one is answered 503, not waited for.
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_BOUNDS.connectMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_BOUNDS.statementMs),
+  DATABASE_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_BOUNDS.transactionMs),
   REDIS_URL: z.string().url().optional(),
   FAULT_INJECTION: flag.default(false),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
@@ -77,6 +82,16 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
+// The outbox's safe point passes events older than the grace period, trusting that no transaction
+// (nor autocommit statement) of ours is open that long: the bounds must enforce it.
+const checkedSchema = envSchema.superRefine((e, ctx) => {
+  for (const name of ["DATABASE_TRANSACTION_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS"] as const) {
+    if (e[name] >= e.EVENTS_GRACE_SECONDS * 1000) {
+      ctx.addIssue({ code: "custom", path: [name], message: `must be below EVENTS_GRACE_SECONDS (${e.EVENTS_GRACE_SECONDS} s): see server/events/inbox.ts` });
+    }
+  }
+});
+
 export type Env = z.infer<typeof envSchema> & {
   merchants: { id: string; name: string; apiKey: string }[];
 };
@@ -84,7 +99,7 @@ export type Env = z.infer<typeof envSchema> & {
 function load(): Env {
   // Empty strings count as unset: `FOO= npm start` should mean the default, not a parse error.
   const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
-  const parsed = envSchema.safeParse(raw);
+  const parsed = checkedSchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(`Invalid environment:\n${z.prettifyError(parsed.error)}`);
   }

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -22,6 +22,14 @@ export interface ScratchCluster {
   destroy(): Promise<void>;
   /** Resolves once a connection succeeds, or throws after `ms`. */
   waitUntilAccepting(ms?: number): Promise<void>;
+  /**
+   * SIGSTOP to the postmaster and every process under it: the cluster still accepts TCP connections
+   * (the kernel completes the handshake into the listen backlog) and answers nothing, as a hung
+   * server does. Returns the processes it stopped.
+   */
+  freeze(): number[];
+  /** SIGCONT to what `freeze` stopped. */
+  thaw(): void;
 }
 
 /**
@@ -47,6 +55,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
   await tool("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"]);
   await pgCtl("start", "-o", serverOptions);
   const url = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  let frozen: number[] = [];
   const cluster: ScratchCluster = {
     url,
     port,
@@ -54,6 +63,7 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
     stop: async () => void (await pgCtl("stop", "-m", "fast")),
     start: async () => void (await pgCtl("start", "-o", serverOptions)),
     async destroy() {
+      cluster.thaw(); // a stopped postmaster would not stop
       await pgCtl("stop", "-m", "immediate").catch(() => undefined);
       rmSync(root, { recursive: true, force: true });
     },
@@ -72,6 +82,24 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
         }
       }
     },
+    freeze() {
+      // The postmaster first, so that it forks nothing new while its children are being stopped.
+      const postmaster = Number(readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+      process.kill(postmaster, "SIGSTOP");
+      frozen = [postmaster, ...descendants(postmaster)];
+      for (const pid of frozen.slice(1)) process.kill(pid, "SIGSTOP");
+      return frozen;
+    },
+    thaw() {
+      for (const pid of frozen) {
+        try {
+          process.kill(pid, "SIGCONT");
+        } catch {
+          // gone: nothing to wake
+        }
+      }
+      frozen = [];
+    },
   };
   try {
     await migrate(url);
@@ -80,6 +108,30 @@ export async function createScratchCluster(): Promise<ScratchCluster> {
     throw error;
   }
   return cluster;
+}
+
+/** Every process under `root`, from /proc (Linux): PostgreSQL's backends and auxiliary processes are the postmaster's children. */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
+    // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  for (let queue = [root]; queue.length;) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
 }
 
 async function postgresUser(): Promise<{ uid: number; gid: number }> {
