@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import { newKey, poll, sleep } from "@/fixtures";
-import { apiClient } from "@/tests/support/api";
+import { apiClient, type HttpResult } from "@/tests/support/api";
 import { createScratchCluster, type ScratchCluster } from "@/tests/support/scratch-cluster";
 import { alive, escapedErrors, startServer, type ServerProcess } from "@/tests/support/server-process";
 import { trpcClient } from "@/tests/support/trpc";
@@ -305,4 +305,76 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
       }),
     );
   }, 240_000);
+
+  it("an instance started while PostgreSQL is frozen answers 503 within 5 s, then serves once it wakes", async () => {
+    const client = 0;
+    const headers = { authorization: `Bearer ${merchants[client]!.apiKey}` };
+    const key = newKey();
+    const body = { amount: 4242, currency: "usd" as const };
+    let late: ServerProcess | undefined;
+    cluster.freeze();
+    try {
+      // Its first request opens the database (seeding the merchants), which hangs: bounded too.
+      late = await startServer({ databaseUrl: cluster.url, env, readyWhenListening: true });
+      const api = apiClient(late.url);
+      const requests: [string, () => Promise<HttpResult>][] = [
+        ["GET /api/health", () => api.request("/api/health", { merchant: null })],
+        [
+          "POST /api/v1/payments",
+          () =>
+            api.request("/api/v1/payments", {
+              method: "POST",
+              merchant: null,
+              headers: { ...headers, "content-type": "application/json", "idempotency-key": key },
+              body: JSON.stringify(body),
+            }),
+        ],
+        [
+          "tRPC payment.create",
+          () =>
+            api.request("/api/trpc/payment.create", {
+              method: "POST",
+              merchant: null,
+              headers: { ...headers, "content-type": "application/json" },
+              body: JSON.stringify({ ...body, idempotencyKey: key }),
+            }),
+        ],
+      ];
+      for (const [name, request] of requests) {
+        const started = performance.now();
+        const res = await request();
+        const ms = performance.now() - started;
+        console.info(`${name} on an instance started frozen: ${res.status} in ${Math.round(ms)} ms`);
+        expect(ms, `${name}: answered within 5 s`).toBeLessThan(ANSWER_WITHIN_MS);
+        expect(res.status, name).toBe(503);
+        // tRPC with no app yet is answered before tRPC is involved (server/trpc/handler.ts): a REST problem.
+        const problem = res.body?.error?.data?.problem ?? res.body;
+        expect(problem?.code, name).toBe("database_unavailable");
+        const retry = problem.retryAfterSeconds === undefined ? res.headers.get("retry-after") : String(problem.retryAfterSeconds);
+        expect(retry, `${name}: its retry delay`).toMatch(/^[1-9]\d*$/);
+      }
+    } finally {
+      cluster.thaw();
+    }
+    try {
+      const api = apiClient(late.url);
+      await poll(async () => (await api.request("/api/health", { merchant: null })).status === 200, { timeoutMs: 15_000, message: "healthy after the thaw" });
+      let last = 0;
+      await poll(
+        async () =>
+          (last = (
+            await api.request("/api/v1/payments", {
+              method: "POST",
+              merchant: null,
+              headers: { ...headers, "content-type": "application/json", "idempotency-key": key },
+              body: JSON.stringify(body),
+            })
+          ).status) === 201,
+        { timeoutMs: 15_000, message: () => `the payment after the thaw (last: ${last})` },
+      );
+      expect(escapedErrors([late])).toEqual([]);
+    } finally {
+      await late.stop();
+    }
+  }, 180_000);
 });
