@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_BOUNDS } from "./db/bounds";
 import { DEMO_MERCHANTS } from "./demo-merchants";
 
 // The demo merchants are always seeded; `ONCEPAY_MERCHANTS` adds more ("id:apiKey,id:apiKey").
@@ -30,6 +31,10 @@ const envSchema = z.object({
   ONCEPAY_DATA_DIR: z.string().min(1).default(".data"),
   ONCEPAY_MERCHANTS: merchantList.optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
+  // How long anything waits on the database (server/db/bounds.ts): a hung one is answered 503, not waited for.
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_BOUNDS.connectMs),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_BOUNDS.statementMs),
+  DATABASE_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(DEFAULT_BOUNDS.transactionMs),
   REDIS_URL: z.string().url().optional(),
   FAULT_INJECTION: flag.default(false),
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).default(86_400),
@@ -86,44 +91,50 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
+/** How many times the longest a key may stay unsettled its retention must be: "comfortably above". */
+export const TTL_MARGIN = 2;
+
+/** Settings each valid alone that together would break a promise; the server refuses to start with them. */
+const checkedSchema = envSchema.superRefine((e, ctx) => {
+  // The outbox's safe point passes events older than the grace period, trusting that no transaction
+  // (nor autocommit statement) of ours is open that long: the bounds must enforce it.
+  for (const name of ["DATABASE_TRANSACTION_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS"] as const) {
+    if (e[name] >= e.EVENTS_GRACE_SECONDS * 1000) {
+      ctx.addIssue({ code: "custom", path: [name], message: `must be below EVENTS_GRACE_SECONDS (${e.EVENTS_GRACE_SECONDS} s): see server/events/inbox.ts` });
+    }
+  }
+  // Could charge twice: a record past a recovery point outlives its TTL until it settles, but the
+  // rest of a key's life is judged by the TTL. Kept well beyond the lease and the processing
+  // timeout, a retry or the reaper always finds the record, never a fresh key that would charge
+  // again under a new provider key.
+  const longest = Math.max(e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS, e.PROCESSING_TIMEOUT_SECONDS);
+  if (e.IDEMPOTENCY_TTL_SECONDS < TTL_MARGIN * longest) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["IDEMPOTENCY_TTL_SECONDS"],
+      message: `IDEMPOTENCY_TTL_SECONDS (${e.IDEMPOTENCY_TTL_SECONDS}) must be at least ${TTL_MARGIN} × max(IDEMPOTENCY_LOCK_TIMEOUT_SECONDS, PROCESSING_TIMEOUT_SECONDS) = ${TTL_MARGIN * longest}`,
+    });
+  }
+  if (e.PROCESSING_TIMEOUT_SECONDS < e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["PROCESSING_TIMEOUT_SECONDS"],
+      message: `PROCESSING_TIMEOUT_SECONDS (${e.PROCESSING_TIMEOUT_SECONDS}) must be at least IDEMPOTENCY_LOCK_TIMEOUT_SECONDS (${e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS}): a payment is only abandoned once its lease has run out`,
+    });
+  }
+});
+
 export type Env = z.infer<typeof envSchema> & {
   merchants: { id: string; name: string; apiKey: string }[];
 };
 
-/** How many times the longest a key may stay unsettled its retention must be: "comfortably above". */
-export const TTL_MARGIN = 2;
-
-/**
- * Settings that could charge twice together, though each is valid alone. A record past a recovery
- * point outlives its TTL until it settles, but the rest of the key's life is judged by the TTL:
- * kept well beyond the lease and the processing timeout, a retry or the reaper always finds the
- * record, never a fresh key that would charge again under a new provider key.
- */
-function unsafeCombinations(e: z.infer<typeof envSchema>): string[] {
-  const problems: string[] = [];
-  const longest = Math.max(e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS, e.PROCESSING_TIMEOUT_SECONDS);
-  if (e.IDEMPOTENCY_TTL_SECONDS < TTL_MARGIN * longest) {
-    problems.push(
-      `IDEMPOTENCY_TTL_SECONDS (${e.IDEMPOTENCY_TTL_SECONDS}) must be at least ${TTL_MARGIN} × max(IDEMPOTENCY_LOCK_TIMEOUT_SECONDS, PROCESSING_TIMEOUT_SECONDS) = ${TTL_MARGIN * longest}`,
-    );
-  }
-  if (e.PROCESSING_TIMEOUT_SECONDS < e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS) {
-    problems.push(
-      `PROCESSING_TIMEOUT_SECONDS (${e.PROCESSING_TIMEOUT_SECONDS}) must be at least IDEMPOTENCY_LOCK_TIMEOUT_SECONDS (${e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS}): a payment is only abandoned once its lease has run out`,
-    );
-  }
-  return problems;
-}
-
 function load(): Env {
   // Empty strings count as unset: `FOO= npm start` should mean the default, not a parse error.
   const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
-  const parsed = envSchema.safeParse(raw);
+  const parsed = checkedSchema.safeParse(raw);
   if (!parsed.success) {
     throw new Error(`Invalid environment:\n${z.prettifyError(parsed.error)}`);
   }
-  const unsafe = unsafeCombinations(parsed.data);
-  if (unsafe.length) throw new Error(`Invalid environment:\n${unsafe.map((p) => `✖ ${p}`).join("\n")}`);
   const extra = parsed.data.ONCEPAY_MERCHANTS ?? [];
   const providerUrl = parsed.data.PROVIDER_URL ?? (raw.STRIPE_SECRET_KEY ? undefined : DEFAULT_PROVIDER_URL);
   return { ...parsed.data, PROVIDER_URL: providerUrl, merchants: [...DEMO_MERCHANTS, ...extra] };

@@ -61,7 +61,17 @@ export interface App {
 
 export async function createApp(config: Env): Promise<App> {
   const db = await openDatabase(
-    { url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, dataDir: config.ONCEPAY_DATA_DIR, merchants: config.merchants },
+    {
+      url: config.DATABASE_URL,
+      poolSize: config.DATABASE_POOL_SIZE,
+      dataDir: config.ONCEPAY_DATA_DIR,
+      merchants: config.merchants,
+      bounds: {
+        connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+        statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+        transactionMs: config.DATABASE_TRANSACTION_TIMEOUT_MS,
+      },
+    },
     logger,
   );
   // Other instances on one PostgreSQL learn of each other's completions by NOTIFY (a waiting

@@ -15,15 +15,25 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/** A transaction still unfinished at its deadline (`SqlPool.transaction`): the cause of the DatabaseUnavailableError its caller gets. */
+export class TransactionDeadlineError extends Error {
+  constructor(readonly ms: number) {
+    super(`transaction unfinished after ${ms} ms`);
+    this.name = "TransactionDeadlineError";
+  }
+}
+
 /**
  * SQLSTATEs that say "not now" rather than "wrong": class 08 (connection exception), 53
- * (insufficient resources: too many connections, disk full, out of memory) and the three 57P0x
- * shutdown states (admin shutdown, crash shutdown, cannot connect now). Every other SQLSTATE is a
- * bug or a constraint doing its job, and must not be retried as if it were an outage.
+ * (insufficient resources: too many connections, disk full, out of memory), the three 57P0x
+ * shutdown states (admin shutdown, crash shutdown, cannot connect now), and our own bounds as the
+ * server enforces them: 57014 (statement_timeout, or a cancel) and 25P03
+ * (idle_in_transaction_session_timeout). Every other SQLSTATE is a bug or a constraint doing its
+ * job, and must not be retried as if it were an outage.
  */
 export function isUnavailableSqlState(code: string | undefined): boolean {
   if (!code) return false;
-  return code.startsWith("08") || code.startsWith("53") || code === "57P01" || code === "57P02" || code === "57P03";
+  return code.startsWith("08") || code.startsWith("53") || ["57P01", "57P02", "57P03", "57014", "25P03"].includes(code);
 }
 
 /** Node's errno codes for a peer that is gone, refuses, or cannot be found. */

@@ -1,6 +1,7 @@
-import type pg from "pg";
+import pg from "pg";
 import type { SqlRunner, SqlTransactor, Statement } from "../idempotency/stores/sql";
-import { fromDriver } from "./errors";
+import { DEFAULT_BOUNDS } from "./bounds";
+import { DatabaseUnavailableError, fromDriver, TransactionDeadlineError } from "./errors";
 
 // One definition of a statement for the whole server: the idempotency store's port owns it.
 export { statement, type Statement } from "../idempotency/stores/sql";
@@ -48,10 +49,19 @@ export class Sql implements SqlRunner {
  */
 const BEGIN_DURABLE = "BEGIN; SET LOCAL synchronous_commit TO on";
 
+/** One transaction's connection, whether its deadline has passed, and whether the connection went back to the pool. */
+interface Attempt {
+  client?: pg.PoolClient;
+  expired?: DatabaseUnavailableError;
+  released?: boolean;
+}
+
 export class SqlPool extends Sql implements SqlTransactor<Sql> {
   constructor(
     private readonly pool: pg.Pool,
     prepared: boolean,
+    /** The bound on a whole transaction, its checkout included; below EVENTS_GRACE_SECONDS (server/env.ts checks). */
+    private readonly transactionMs: number = DEFAULT_BOUNDS.transactionMs,
   ) {
     super(pool, prepared);
   }
@@ -60,27 +70,74 @@ export class SqlPool extends Sql implements SqlTransactor<Sql> {
    * BEGIN, `fn` on one connection, COMMIT; ROLLBACK if anything throws. What `fn` throws itself
    * passes through unchanged; the checkout, BEGIN and COMMIT fail as `fromDriver` says. A COMMIT
    * whose connection died leaves its outcome unknown: the idempotency engine settles that.
+   *
+   * Settles within `transactionMs` whatever the database does. Past it the caller gets a
+   * DatabaseUnavailableError (cause TransactionDeadlineError) and the connection is closed: a
+   * statement in flight fails, none can follow, and the server rolls the transaction back when it
+   * reads the close (a hung server: when it wakes), unless the COMMIT was already on its way: its
+   * outcome is then unknown, as after any lost connection. So no transaction of ours stays open
+   * past the deadline, which the outbox's safe point counts on (see server/env.ts).
    */
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    const attempt: Attempt = {};
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        attempt.expired = new DatabaseUnavailableError(new TransactionDeadlineError(this.transactionMs));
+        // Dropped now, not when `fn` gives up: its slot in the pool is free at once (the embedded
+        // database has only the one). The pool ends it, failing a statement in flight.
+        if (attempt.client && !attempt.released) {
+          attempt.released = true;
+          attempt.client.release(attempt.expired);
+        }
+        reject(attempt.expired);
+      }, this.transactionMs);
+    });
+    try {
+      // What `execute` does after the deadline only meets a closed connection; race() keeps its failure handled.
+      return await Promise.race([this.execute(fn, attempt), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async execute<T>(fn: (tx: Sql) => Promise<T>, attempt: Attempt): Promise<T> {
     // While a client is checked out the pool does not listen to it, and between two statements
     // nobody else does either: a connection killed then (a fast shutdown's 57P01) would be an
     // 'error' event without a listener, an uncaught exception. Remembered, it drops the client.
     let lost: Error | undefined;
     const onError = (error: Error) => void (lost ??= error);
     const client = await this.checkOut(onError);
+    attempt.client = client;
+    // The connection's own failures (a timeout, a drop), as against the server's answers: after one
+    // the connection is in an unknown state, and a ROLLBACK on it would only wait again.
     let broken: Error | undefined;
+    const wire: Queryable = {
+      query: <R extends pg.QueryResultRow>(config: pg.QueryConfig) =>
+        client.query<R>(config).catch((error: unknown) => {
+          if (!(error instanceof pg.DatabaseError)) broken ??= asError(error);
+          throw error;
+        }),
+    };
     try {
-      await this.control(client, BEGIN_DURABLE);
-      const result = await fn(new Sql(client, this.prepared));
-      await this.control(client, "COMMIT");
+      if (attempt.expired) throw attempt.expired; // it passed while we waited for the connection
+      await this.control(wire, BEGIN_DURABLE);
+      const result = await fn(new Sql(wire, this.prepared));
+      await this.control(wire, "COMMIT");
       return result;
     } catch (error) {
-      // A connection that cannot even roll back is dropped rather than handed to the next caller.
-      await client.query("ROLLBACK").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
+      // Closing a failed connection rolls back just as well, without waiting on it; one that cannot
+      // even roll back is dropped too.
+      if (!(lost ?? broken ?? attempt.expired)) await wire.query({ text: "ROLLBACK" }).catch((e: unknown) => (broken ??= asError(e)));
       throw error;
     } finally {
-      client.off("error", onError);
-      client.release(lost ?? broken);
+      // After the deadline the listener stays: the connection is closing, and nobody else listens.
+      if (!attempt.released) {
+        attempt.released = true;
+        client.off("error", onError);
+        // With an error the pool drops the connection rather than hand it to the next caller.
+        client.release(lost ?? broken ?? attempt.expired);
+      }
     }
   }
 
@@ -98,11 +155,15 @@ export class SqlPool extends Sql implements SqlTransactor<Sql> {
     });
   }
 
-  private async control(client: pg.PoolClient, text: string): Promise<void> {
+  private async control(target: Queryable, text: string): Promise<void> {
     try {
-      await client.query(text);
+      await target.query({ text });
     } catch (error) {
       throw fromDriver(error);
     }
   }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }

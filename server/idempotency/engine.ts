@@ -143,6 +143,9 @@ function slot(request: Pick<RunRequest<unknown, unknown>, "scope" | "operation" 
 /** Rounds of claim/decide before giving up with ContentionError; each lost round means progress elsewhere. */
 const MAX_ROUNDS = 8;
 
+/** How long a failed execution waits for its release before answering anyway. */
+const RELEASE_WITHIN_MS = 1_000;
+
 export class IdempotencyEngine<Tx> {
   /**
    * The keys this process is executing right now, with their fingerprints. A duplicate of one of
@@ -314,8 +317,9 @@ export class IdempotencyEngine<Tx> {
       return { outcome: "executed", response, recordId: claim.recordId, resumedFrom: context.resumedFrom };
     } catch (error) {
       if (error instanceof LostOwnershipError) return null;
-      // Best effort: if the database is gone too, the lease runs out and a retry takes over.
-      const stillOurs = await this.store.release(claim).catch(() => true);
+      // Best effort: if the database is gone too, the lease runs out and a retry takes over. Bounded
+      // apart, so that a hung database costs a request one timeout and not two.
+      const stillOurs = await within(this.store.release(claim), RELEASE_WITHIN_MS).catch(() => true);
       // Not ours any more: the failure was a symptom of a takeover (the new owner's effect won a
       // unique constraint), or a commit whose answer was lost. Look again and answer as a duplicate.
       if (!stillOurs) return null;
@@ -367,4 +371,11 @@ function lastPoint(checkpoints: Checkpoints): string | null {
   let last: [string, Checkpoint] | null = null;
   for (const entry of Object.entries(checkpoints)) if (!last || entry[1].at >= last[1].at) last = entry;
   return last?.[0] ?? null;
+}
+
+/** `promise`, or a rejection once `ms` have passed; it runs on regardless, its failure handled. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -14,11 +14,12 @@ function prismaError(code: string, cause?: Record<string, unknown>) {
 }
 
 describe("SQLSTATEs", () => {
-  it.each(["08000", "08003", "08006", "08P01", "53300", "53100", "57P01", "57P02", "57P03"])("%s is an outage", (code) => {
+  // 57014 and 25P03: the server enforcing our statement and idle-transaction bounds (server/db/bounds.ts).
+  it.each(["08000", "08003", "08006", "08P01", "53300", "53100", "57P01", "57P02", "57P03", "57014", "25P03"])("%s is an outage", (code) => {
     expect(isUnavailableSqlState(code)).toBe(true);
   });
 
-  it.each(["23505", "23503", "40001", "40P01", "57014", "42P01", "22001", "XX000", undefined])("%s is not", (code) => {
+  it.each(["23505", "23503", "40001", "40P01", "42P01", "22001", "XX000", undefined])("%s is not", (code) => {
     expect(isUnavailableSqlState(code)).toBe(false);
   });
 });
@@ -29,6 +30,8 @@ describe("fromDriver: an error thrown by a pg call", () => {
       new Error("Connection terminated unexpectedly"),
       new Error("Client has encountered a connection error and is not queryable"),
       new Error("timeout exceeded when trying to connect"),
+      new Error("Query read timeout"),
+      new Error("Connection terminated due to connection timeout"),
       Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED", errno: -111, syscall: "connect" }),
       serverError("57P01"),
     ]) {

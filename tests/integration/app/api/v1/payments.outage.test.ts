@@ -15,8 +15,8 @@ const ANSWER_WITHIN_MS = 5_000;
 /**
  * Under 40 clients on two cores a request can queue for seconds before and inside its handler
  * (measured: 201s up to 4.9 s, a 503's handler 2.7 s of its 4.3 s), so under load the bound only
- * catches a request stuck on a dead connection (the pool's timeout is 15 s). The 5 s of the
- * contract is asserted with PostgreSQL stopped, where nothing else competes.
+ * catches a request stuck on a dead connection. The 5 s of the contract is asserted with
+ * PostgreSQL stopped, where nothing else competes, and frozen (payments.frozen.test.ts).
  */
 const ANSWER_UNDER_LOAD_WITHIN_MS = 10_000;
 /** What the contract documents as a 503 (the simulated failure is not requested here). */
