@@ -4,9 +4,9 @@ import { versionInbox, VersionState } from "../projections/revenue";
 
 export const consumerStatsSchema = z.object({
   name: z.string(),
-  /** Events in its inbox: applied once each. */
+  /** Events it applied, each once (counted as it applies them: its inbox is cleaned up below its safe point). */
   applied: z.number(),
-  /** Copies dropped by its idempotency record or its inbox. */
+  /** Copies dropped by its idempotency record, its inbox or its safe point. */
   duplicates: z.number(),
   /** The highest sequence applied. */
   watermark: z.number(),
@@ -36,11 +36,12 @@ const OUTBOX = statement(
           count(*) FILTER (WHERE publish_duplicate)::float8 AS duplicates
      FROM events`,
 );
-// Lag from the consumer's safe point on: everything at or below it is applied.
+// Lag from the consumer's safe point on: everything at or below it is applied. Applied is the
+// consumer's own count: its inbox loses rows to the cleanup once they are below the safe point.
 const CONSUMER = statement(
   "events_consumer_stats",
   `SELECT coalesce(s.duplicates, 0)::float8 AS duplicates, coalesce(s.watermark, 0)::float8 AS watermark, s.applied_at,
-          (SELECT count(*) FROM consumer_inbox i WHERE i.consumer = $1)::float8 AS applied,
+          coalesce(s.applied, 0)::float8 AS applied,
           lag.events::float8 AS lag_events, coalesce(extract(epoch FROM clock_timestamp() - lag.oldest), 0)::float8 AS lag_seconds
      FROM (SELECT 1) one
      LEFT JOIN consumer_state s ON s.consumer = $2
