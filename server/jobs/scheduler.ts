@@ -138,8 +138,9 @@ export class Scheduler {
       }
       pending.finishedAt = new Date();
     } else {
-      // A standby looks again once the holder's lease could have run out.
-      next = Math.min(job.intervalMs, this.options.leaseMs);
+      // A standby looks again now and then: a quarter lease, or the job's own interval if longer (a
+      // job that runs every minute may wait a minute to be taken over, one every 200 ms not).
+      next = Math.max(job.intervalMs, this.options.leaseMs / 4);
     }
     this.schedule(job, next);
   }
