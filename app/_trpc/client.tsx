@@ -9,6 +9,8 @@ import { browserDropLink, faultHeaders } from "./fault-link";
 import { apiKeyOf, isDemoMerchant, type DemoMerchantId } from "./merchants";
 
 const MERCHANT_STORAGE_KEY = "oncepay.merchant";
+/** How long a checkout's payment waits for a copy of itself already in flight (contract: "Waiting instead of 409"). */
+const CHECKOUT_WAIT_SECONDS = 10;
 import { makeQueryClient } from "./query-client";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -37,7 +39,12 @@ export function Providers({ children }: { children: ReactNode }) {
           condition: (op) => op.type === "mutation",
           true: httpLink({
             url: "/api/trpc",
-            headers: ({ op }) => ({ authorization: `Bearer ${apiKeyOf(activeMerchant)}`, ...faultHeaders(op.context) }),
+            headers: ({ op }) => ({
+              authorization: `Bearer ${apiKeyOf(activeMerchant)}`,
+              // A double click or a second tab holding the same attempt waits for the first and gets its outcome, not a 409.
+              ...(op.path === "payment.create" && { prefer: `wait=${CHECKOUT_WAIT_SECONDS}` }),
+              ...faultHeaders(op.context),
+            }),
           }),
           false: httpBatchLink({
             url: "/api/trpc",
