@@ -51,9 +51,12 @@ export const APP_TIMINGS = {
   COMPLETER_INTERVAL_SECONDS: "1",
   PROCESSING_TIMEOUT_SECONDS: "10",
   REAPER_INTERVAL_SECONDS: "2",
-  CLEANUP_INTERVAL_SECONDS: "5",
+  CLEANUP_INTERVAL_SECONDS: "2",
+  // The cleanup deletes request history older than about 20 s throughout the run. Inbox rows and
+  // webhook events are kept: the checker counts every event in every inbox (the cleanup of those,
+  // and the safe point that stands in for a deleted inbox row, have their own integration test).
   EVENTS_RETENTION_DAYS: "1",
-  REQUEST_LOG_RETENTION_DAYS: "1",
+  REQUEST_LOG_RETENTION_DAYS: "0.00025",
   // timeout × (retries + 1) under the 3 s lease: a slow provider call is not taken over while it runs.
   PROVIDER_TIMEOUT_MS: "1200",
   PROVIDER_MAX_NETWORK_RETRIES: "1",
