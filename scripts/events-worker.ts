@@ -13,7 +13,13 @@ async function main() {
   const app = await createApp({ ...env, EVENT_WORKERS: new Set(names.length ? names : env.EVENT_WORKERS) });
   app.start("events");
   logger.info({ workers: names, mode: app.events.mode }, "event workers started");
-  const stop = () => void app.close().finally(() => process.exit(0));
+  // The jobs' timers do not hold the process open (a server's would exit with them otherwise), and
+  // with NATS and PostgreSQL both away no socket does either: this one timer keeps the worker alive.
+  const alive = setInterval(() => undefined, 60_000);
+  const stop = () => {
+    clearInterval(alive);
+    void app.close().finally(() => process.exit(0));
+  };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 }

@@ -138,7 +138,8 @@ export async function createApp(config: Env): Promise<App> {
     operations,
     events,
     start(only = "all") {
-      listener?.start();
+      // Only requests wait for one another: an event worker needs no news of completions.
+      if (only === "all") listener?.start();
       running = scheduler(only === "events" ? events.jobs() : [...jobs, ...events.jobs()]);
       running.start();
       events.start();

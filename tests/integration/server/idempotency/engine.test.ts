@@ -6,7 +6,8 @@ import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scr
 import { startServer, type ServerProcess } from "@/fixtures/server-process";
 
 const LOCK_TIMEOUT = 2;
-const TTL = 3;
+// The least the configuration allows: twice the lock timeout and the processing timeout.
+const TTL = 4;
 
 // App instances on one PostgreSQL with short leases: crash recovery, takeover, expiry.
 describe("several instances on one PostgreSQL", () => {
@@ -108,7 +109,10 @@ describe("several instances on one PostgreSQL", () => {
   });
 
   it("after the retention period the key may be used again", async () => {
-    const brief = await startServer({ databaseUrl: db.url, env: { ...env, IDEMPOTENCY_TTL_SECONDS: String(TTL) } });
+    const brief = await startServer({
+      databaseUrl: db.url,
+      env: { ...env, IDEMPOTENCY_TTL_SECONDS: String(TTL), PROCESSING_TIMEOUT_SECONDS: String(LOCK_TIMEOUT) },
+    });
     try {
       const key = newKey();
       const api = apiClient(brief.url);
