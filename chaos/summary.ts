@@ -30,6 +30,8 @@ export interface Summary {
   pendingLeft: number;
   /** Provider events recorded but not applied, by the reason noted. */
   unappliedWebhooks: Record<string, number>;
+  /** The scheduled jobs that ran throughout: runs, and what they did. */
+  jobs: Record<string, { runs: number; totals: Record<string, number> }>;
   findings: Record<string, number>;
   seconds: { setup: number; run: number; quiesce: number; total: number };
   drained: boolean;
@@ -80,6 +82,7 @@ export function summarize(input: {
     processingLeft: count("processing-left"),
     pendingLeft: count("pending-left"),
     unappliedWebhooks: truth.local.unappliedWebhooks,
+    jobs: truth.local.jobs,
     findings: byCheck,
     seconds: input.seconds,
     drained: input.drained,
@@ -111,6 +114,10 @@ export function summaryTable(s: Summary): string {
     ["ledger = provider", s.ledgerEqualsProvider ? "yes" : `no (${s.mismatchedPayments} payments differ)`],
     ["processing / pending left", `${s.processingLeft} / ${s.pendingLeft}`],
     ["webhooks not applied", list(s.unappliedWebhooks)],
+    ...["completer", "reaper", "cleanup"].map((name): [string, string] => [
+      name,
+      s.jobs[name] ? `${s.jobs[name].runs} runs; ${list(s.jobs[name].totals)}` : "never ran",
+    ]),
     ["drained", s.drained ? "yes" : "no"],
     ["findings", list(s.findings)],
     ["duration", `setup ${s.seconds.setup} s, run ${s.seconds.run} s, quiesce ${s.seconds.quiesce} s, total ${s.seconds.total} s`],

@@ -67,6 +67,8 @@ export interface LocalTruth {
   revenue: RevenueRow[];
   /** Provider events recorded and not applied, by the reason noted (unknown_payment_intent, …). */
   unappliedWebhooks: Record<string, number>;
+  /** What each scheduled job did over the run (the cleanup's rows per table, the reaper's settlements), and its runs. */
+  jobs: Record<string, { runs: number; totals: Record<string, number> }>;
 }
 
 export interface Truth {
@@ -115,7 +117,9 @@ export async function readLocal(databaseUrl: string): Promise<LocalTruth> {
     const unapplied = await rows<{ note: string; n: number }>(
       "SELECT coalesce(note, '') AS note, count(*)::int AS n FROM webhook_events WHERE NOT applied GROUP BY 1",
     );
+    const jobs = await rows<{ name: string; runs: number; totals: Record<string, number> }>("SELECT name, runs::int AS runs, totals FROM jobs ORDER BY name");
     return {
+      jobs: Object.fromEntries(jobs.map((j) => [j.name, { runs: j.runs, totals: j.totals }])),
       payments,
       refunds,
       entries,

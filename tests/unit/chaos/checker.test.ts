@@ -92,6 +92,7 @@ function consistent(): CheckInput {
       ],
       revenue: [{ merchant_id: "alice", currency: "usd", gross: 1000, net: 700, count: 1 }],
       unappliedWebhooks: {},
+      jobs: {},
     },
   };
   const history = new History();
