@@ -179,10 +179,10 @@ export class IdempotencyEngine<Tx> {
       try {
         return { ...(await this.runOnce(request, waited)), waited };
       } catch (error) {
-        if (!(error instanceof ConflictError) || error.recordId === undefined || Date.now() >= deadline) throw error;
+        if (!(error instanceof ConflictError) || !error.inFlight || Date.now() >= deadline) throw error;
         conflict = error;
       }
-      await this.waitFor(conflict.recordId!, slot(request), deadline - Date.now());
+      await this.waitFor(conflict.inFlight!.recordId, slot(request), deadline - Date.now());
     }
   }
 
@@ -234,7 +234,7 @@ export class IdempotencyEngine<Tx> {
     const local = this.executing.get(key);
     if (local !== undefined) {
       if (local.fingerprint !== request.fingerprint) throw new MismatchError(request.key);
-      throw new ConflictError(request.key, 1, local.recordId);
+      throw new ConflictError(request.key, 1, local);
     }
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const claimRequest = this.claimRequest(request);
@@ -254,7 +254,7 @@ export class IdempotencyEngine<Tx> {
         case "mismatch":
           throw new MismatchError(request.key);
         case "conflict":
-          throw new ConflictError(request.key, 1, record.id);
+          throw new ConflictError(request.key, 1, { recordId: record.id });
         case "expired":
           await this.store.deleteIfExpired(record);
           continue;

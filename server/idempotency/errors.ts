@@ -18,7 +18,7 @@ export class ConflictError extends IdempotencyError {
     /** Seconds after which a retry is worth trying. */
     readonly retryAfterSeconds: number,
     /** The record in flight, for a duplicate that waits for it. */
-    readonly recordId?: string,
+    readonly inFlight?: { recordId: string },
   ) {
     super(`A request with idempotency key "${key}" is still being processed`, key);
   }

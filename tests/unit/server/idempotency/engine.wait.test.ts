@@ -104,6 +104,22 @@ describe("IdempotencyEngine.run with waitMs", () => {
     expect((await engine.run(request({ execute: payment("retry").execute }))).outcome).toBe("executed");
   });
 
+  it("a duplicate that joined the original's claim is answered as soon as the original ends, however quick", async () => {
+    // Both arrive together and share one claim; the original finishes within a few awaits, perhaps
+    // before the duplicate has registered to wait: it must still be answered at once, not at its deadline.
+    for (let i = 0; i < 20; i++) {
+      ({ store, engine } = freshMemoryEngine());
+      const started = Date.now();
+      const [first, second] = await Promise.all([
+        engine.run(request({ execute: payment("quick").execute })),
+        engine.run(request({ execute: payment("dup").execute, waitMs: 20_000 })),
+      ]);
+      expect(first.outcome).toBe("executed");
+      expect(second).toMatchObject({ outcome: "replayed", waited: true });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    }
+  });
+
   it("no wait asked: a duplicate gets the conflict at once", async () => {
     const slow = held("slow");
     const original = engine.run(request({ execute: slow.execute }));
