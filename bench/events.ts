@@ -4,9 +4,6 @@
  * relay's and each consumer's throughput on a backlog, and the projection rebuild's time. Prints a
  * table and one JSON line.
  */
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import path from "node:path";
 import pg from "pg";
 import { newKey, API_KEYS } from "../fixtures";
 import { JetStreamBroker } from "../server/events/jetstream";
@@ -17,7 +14,7 @@ import { startWorker } from "../fixtures/worker-process";
 import { testStream, NATS_URL } from "../tests/support/event-workers";
 import { startProviderProcess } from "../fixtures/provider-process";
 import { createScratchDatabase } from "../tests/support/scratch-db";
-import { startServer, TEST_DIST_DIR } from "../fixtures/server-process";
+import { ensureTestBuild, startServer } from "../fixtures/server-process";
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const RATE = number("BENCH_EVENTS_RATE", 20);
@@ -54,9 +51,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
 }
 
 async function main() {
-  if (!existsSync(path.join(TEST_DIST_DIR, "BUILD_ID"))) {
-    execFileSync("npx", ["next", "build", "--webpack"], { stdio: "inherit", env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR } });
-  }
+  ensureTestBuild();
   const stream = testStream("bench");
   const [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase("oncepay_bench")]);
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });

@@ -8,8 +8,7 @@
  * the provider; runs the engine micro-benchmark; prints a table and, last, one JSON line (`schema`
  * versions its shape).
  */
-import { execFileSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -20,7 +19,7 @@ import { statement } from "../server/db/sql";
 import { API_KEYS, newKey } from "../fixtures";
 import { providerLedger, startProviderProcess, type ProviderProcess } from "../fixtures/provider-process";
 import { createScratchDatabase } from "../tests/support/scratch-db";
-import { startServer, TEST_DIST_DIR, type ServerProcess } from "../fixtures/server-process";
+import { ensureTestBuild, startServer, type ServerProcess } from "../fixtures/server-process";
 import type { CpuTarget } from "./cpu";
 import { engineBenchmark } from "./engine";
 import { load, warm, type LoadResult, type LoadSettings } from "./load";
@@ -107,9 +106,7 @@ function post(url: string, key: string): Promise<number> {
 }
 
 async function main() {
-  if (!existsSync(path.join(TEST_DIST_DIR, "BUILD_ID"))) {
-    execFileSync("npx", ["next", "build", "--webpack"], { stdio: "inherit", env: { ...process.env, NEXT_DIST_DIR: TEST_DIST_DIR } });
-  }
+  ensureTestBuild();
   const redisUrl = (await redisAnswers(REDIS_URL)) ? REDIS_URL : null;
   const db = await createScratchDatabase("oncepay_bench");
   const probe = connect(db.url, 2, false);
