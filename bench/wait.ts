@@ -47,9 +47,9 @@ async function main() {
   const env = { LOG_LEVEL: "warn", FAULT_INJECTION: "1", PROVIDER_URL: provider.url };
   const servers = await Promise.all([startServer({ databaseUrl: db.url, env }), startServer({ databaseUrl: db.url, env })]);
   try {
-    await gaps(servers[0]!.url, servers[1]!.url); // warm both
-    const same = await gaps(servers[0]!.url, servers[0]!.url);
-    const across = await gaps(servers[0]!.url, servers[1]!.url);
+    await gaps(servers[0].url, servers[1].url); // warm both
+    const same = await gaps(servers[0].url, servers[0].url);
+    const across = await gaps(servers[0].url, servers[1].url);
     const row = (values: number[]) => ({ p50: percentile(values, 50), p99: percentile(values, 99), max: percentile(values, 100) });
     console.table({ "same instance": row(same), "across instances (NOTIFY)": row(across) });
     console.log(
