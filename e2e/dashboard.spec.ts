@@ -66,3 +66,13 @@ test("the webhook chaos box sits right beside its label text, on its line, wide 
     expect(gap, `at ${width}px the gap between box and text`).toBeLessThanOrEqual(12);
   }
 });
+
+test("the Jobs panel shows the completer, the reaper and the cleanup, each running on an instance", async ({ page }) => {
+  await page.goto("/dashboard");
+  const panel = page.getByTestId("jobs-panel");
+  for (const job of ["completer", "reaper", "cleanup"]) {
+    await expect(panel.getByTestId(`job-${job}`)).toBeVisible();
+    // The lease's holder, once the scheduler has written its first renewal.
+    await expect(panel.getByTestId(`job-${job}`).locator("td").nth(1)).not.toHaveText("—", { timeout: 15_000 });
+  }
+});
