@@ -3,12 +3,18 @@ import type { Job } from "./scheduler";
 
 export const CLEANUP = "cleanup";
 
+const MIN_PAUSE_MS = 20;
+
 export interface CleanupOptions {
   intervalMs: number;
   /** Rows per statement: each batch is one short statement, so requests interleave between them. */
   batch: number;
-  /** Between batches while more is left: room for requests (on the embedded database, its one connection). */
-  pauseMs: number;
+  /**
+   * While more is left, the share of the time it works: after each run, it leaves (1 / share − 1)
+   * times as long as the run took before the next, so a backlog costs requests a bounded share of
+   * the database (on the embedded one, of its one connection) however large it is.
+   */
+  share: number;
   requestLogRetentionDays: number;
   eventsRetentionDays: number;
 }
@@ -62,8 +68,8 @@ export function cleanupJob(sql: Sql, options: CleanupOptions): Job {
   return {
     name: CLEANUP,
     intervalMs: options.intervalMs,
-    pauseMs: options.pauseMs,
     async run() {
+      const started = performance.now();
       const counts: Record<string, number> = {
         idempotency_records: await sql.count(RECORDS, [batch]),
         request_log: await sql.count(REQUEST_LOG, [batch, options.requestLogRetentionDays]),
@@ -77,7 +83,8 @@ export function cleanupJob(sql: Sql, options: CleanupOptions): Job {
         inboxFull ||= deleted === batch;
       }
       const more = inboxFull || [counts.idempotency_records, counts.request_log, counts.webhook_events].some((n) => n === batch);
-      return { more, counts };
+      const pauseMs = Math.max(MIN_PAUSE_MS, (performance.now() - started) * (1 / options.share - 1));
+      return { more, counts, pauseMs };
     },
   };
 }

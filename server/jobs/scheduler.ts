@@ -7,14 +7,14 @@ export interface JobRun {
   more?: boolean;
   /** What it did, by kind (rows deleted per table, payments settled…): summed into the job's totals. */
   counts?: Record<string, number>;
+  /** With `more`: how long to leave before the next run (room for requests; the cleanup's pacing). At once by default. */
+  pauseMs?: number;
 }
 
 /** A recurring job: one run at a time per job, on one instance at a time. */
 export interface Job {
   name: string;
   intervalMs: number;
-  /** Between runs of a job with more to do: room for requests (the cleanup's bounded batches). */
-  pauseMs?: number;
   run(): Promise<JobRun | void>;
 }
 
@@ -129,7 +129,7 @@ export class Scheduler {
         pending.runs++;
         pending.error = null;
         this.options.onRun?.(job.name, "ok", counts);
-        if (result.more) next = job.pauseMs ?? 0;
+        if (result.more) next = result.pauseMs ?? 0;
       } catch (error) {
         pending.failures++;
         pending.error = error instanceof Error ? error.message.slice(0, 500) : String(error);
