@@ -74,6 +74,7 @@ export class Scheduler {
   private readonly held = new Map<string, number>();
   private readonly pending = new Map<string, Pending>();
   private stopped = false;
+  private heartbeat: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly sql: Sql,
@@ -84,10 +85,14 @@ export class Scheduler {
   start(): void {
     this.stopped = false;
     for (const job of this.jobs) this.schedule(job, 0);
+    // The jobs this process holds stay its own while it lives, however long their intervals: a
+    // cleanup that runs every minute keeps one holder, rather than whoever looks first each time.
+    this.heartbeat = setInterval(() => void this.renewHeld(), this.options.leaseMs / 3).unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await Promise.allSettled([...this.running]);
@@ -121,20 +126,26 @@ export class Scheduler {
       this.options.log.warn({ err: error, job: job.name }, "job lease failed");
     }
     if (mine) {
-      const pending = this.pendingOf(job.name);
+      let ended: { result: JobRun } | { error: unknown };
       try {
-        const result = (await job.run()) ?? {};
-        const counts = result.counts ?? {};
+        ended = { result: (await job.run()) ?? {} };
+      } catch (error) {
+        ended = { error };
+      }
+      // Taken after the run: a renewal meanwhile has written (and dropped) what was pending before.
+      const pending = this.pendingOf(job.name);
+      if ("result" in ended) {
+        const counts = ended.result.counts ?? {};
         for (const [kind, n] of Object.entries(counts)) pending.totals[kind] = (pending.totals[kind] ?? 0) + n;
         pending.runs++;
         pending.error = null;
         this.options.onRun?.(job.name, "ok", counts);
-        if (result.more) next = result.pauseMs ?? 0;
-      } catch (error) {
+        if (ended.result.more) next = ended.result.pauseMs ?? 0;
+      } else {
         pending.failures++;
-        pending.error = error instanceof Error ? error.message.slice(0, 500) : String(error);
+        pending.error = ended.error instanceof Error ? ended.error.message.slice(0, 500) : String(ended.error);
         this.options.onRun?.(job.name, "failed", {});
-        this.options.log.warn({ err: error, job: job.name }, "job run failed");
+        this.options.log.warn({ err: ended.error, job: job.name }, "job run failed");
       }
       pending.finishedAt = new Date();
     } else {
@@ -145,6 +156,12 @@ export class Scheduler {
     this.schedule(job, next);
   }
 
+  private async renewHeld(): Promise<void> {
+    for (const name of [...this.held.keys()]) {
+      await this.lease(name).catch((error: unknown) => this.options.log.warn({ err: error, job: name }, "job lease renewal failed"));
+    }
+  }
+
   /** Whether this process holds the job's lease, renewing it once half of it is gone. */
   private async hold(name: string): Promise<boolean> {
     const until = this.held.get(name);
@@ -152,26 +169,47 @@ export class Scheduler {
     return this.lease(name);
   }
 
+  /**
+   * Takes or renews the lease, carrying the figures pending since the last write. They are taken
+   * out first (a renewal and a run's own check may ask at once: each writes only its own), and
+   * put back if they were not written.
+   */
   private async lease(name: string): Promise<boolean> {
     const asked = Date.now();
     const pending = this.pendingOf(name);
-    const [row] = await this.sql.rows<{ name: string }>(LEASE, [
-      name,
-      this.options.owner,
-      this.options.leaseMs,
-      pending.runs,
-      pending.failures,
-      pending.finishedAt,
-      pending.error,
-      JSON.stringify(pending.totals),
-    ]);
+    this.pending.delete(name);
+    let row: { name: string } | undefined;
+    try {
+      [row] = await this.sql.rows<{ name: string }>(LEASE, [
+        name,
+        this.options.owner,
+        this.options.leaseMs,
+        pending.runs,
+        pending.failures,
+        pending.finishedAt,
+        pending.error,
+        JSON.stringify(pending.totals),
+      ]);
+    } catch (error) {
+      this.putBack(name, pending);
+      throw error;
+    }
     if (!row) {
+      this.putBack(name, pending);
       this.held.delete(name);
       return false;
     }
     this.held.set(name, asked + this.options.leaseMs);
-    this.pending.delete(name);
     return true;
+  }
+
+  private putBack(name: string, unwritten: Pending): void {
+    const pending = this.pendingOf(name);
+    pending.runs += unwritten.runs;
+    pending.failures += unwritten.failures;
+    // The last run's ending wins: one that finished since then has the newer word.
+    if (pending.finishedAt === null) Object.assign(pending, { finishedAt: unwritten.finishedAt, error: unwritten.error });
+    for (const [kind, n] of Object.entries(unwritten.totals)) pending.totals[kind] = (pending.totals[kind] ?? 0) + n;
   }
 
   private pendingOf(name: string): Pending {
