@@ -149,9 +149,9 @@ export class Scheduler {
       }
       pending.finishedAt = new Date();
     } else {
-      // A standby looks again now and then: a quarter lease, or the job's own interval if longer (a
-      // job that runs every minute may wait a minute to be taken over, one every 200 ms not).
-      next = Math.max(job.intervalMs, this.options.leaseMs / 4);
+      // A standby looks again every half lease: a holder that died is replaced within a lease and a
+      // half, whatever the job's interval.
+      next = this.options.leaseMs / 2;
     }
     this.schedule(job, next);
   }
