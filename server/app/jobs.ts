@@ -6,13 +6,13 @@ import type { Env } from "../env";
 import type { IdempotencyEngine } from "../idempotency/engine";
 import { cleanupJob } from "../jobs/cleanup";
 import { Completer, type Resume } from "../jobs/completer";
-import { reap, reaperJob } from "../jobs/reaper";
+import { reap, reaperJob, reapThrough } from "../jobs/reaper";
 import type { Job } from "../jobs/scheduler";
-import { CREATE_PAYMENT, type CreatePaymentOperation } from "../payments/operation";
+import { CREATE_PAYMENT, type CreatePaymentOperation, type Prepared } from "../payments/operation";
 import { reapSteps, stalePayments, type StalePayment } from "../payments/reap";
 import { createPaymentInput, type CreatePaymentInput } from "../payments/schema";
 import type { PaymentProvider } from "../provider/provider";
-import { CREATE_REFUND, type CreateRefundOperation } from "../refunds/operation";
+import { CREATE_REFUND, type CreateRefundOperation, type PreparedRefund } from "../refunds/operation";
 import { reapRefundSteps, staleRefunds, type StaleRefund } from "../refunds/reap";
 import { createRefundInput } from "../refunds/schema";
 import { sweepAwaiting } from "../webhooks/awaiting";
@@ -58,58 +58,21 @@ export function backgroundJobs({ config, sql, engine, calls, provider, operation
   // Past the processing timeout a payment is the reaper's, not the completer's: see CompleterOptions.
   const timeout = config.PROCESSING_TIMEOUT_SECONDS;
   // Through the record that was executing it, taken over like any retry, so nobody else can finish
-  // it meanwhile; a payment whose record is gone (an older version deleted it) under a key of its own.
-  const reapPayment = (payment: StalePayment) => {
-    const steps = reapSteps(provider, payment.id);
-    const effect: CreatePaymentOperation["effect"] = (tx, args) => operations.createPayment.effect(tx, args);
-    if (payment.record_key && payment.record_scope && payment.record_input && payment.record_state !== "completed") {
-      const { record_scope: scope, record_key: key, record_input: input } = payment;
-      return calls.run({
-        operation: CREATE_PAYMENT,
-        via: "job",
-        scope: () => scope,
-        key: () => key,
-        input: () => createPaymentInput.parse(input),
-        value: money,
-        steps,
-        effect,
-      });
-    }
-    return calls.run({
-      operation: REAP_PAYMENT,
+  // it meanwhile; one whose record is gone (an older version deleted it) under a key of its own.
+  const reapPayment = (payment: StalePayment) =>
+    calls.run<unknown, Prepared>({
+      ...reapThrough(payment, { operation: CREATE_PAYMENT, parse: (input) => createPaymentInput.parse(input) }, REAP_PAYMENT),
       via: "job",
-      scope: () => payment.merchant_id,
-      key: () => payment.id,
-      input: () => ({ payment: payment.id }),
-      steps,
-      effect,
+      steps: reapSteps(provider, payment.id),
+      effect: (tx, args) => operations.createPayment.effect(tx, args),
     });
-  };
-  const reapRefund = (refund: StaleRefund) => {
-    const steps = reapRefundSteps(provider, { refundId: refund.id, paymentIntent: refund.payment_intent, amount: refund.amount });
-    const effect: CreateRefundOperation["effect"] = (tx, args) => operations.createRefund.effect(tx, args);
-    if (refund.record_key && refund.record_scope && refund.record_input && refund.record_state !== "completed") {
-      const { record_scope: scope, record_key: key, record_input: input } = refund;
-      return calls.run({
-        operation: CREATE_REFUND,
-        via: "job",
-        scope: () => scope,
-        key: () => key,
-        input: () => createRefundInput.parse(input),
-        steps,
-        effect,
-      });
-    }
-    return calls.run({
-      operation: REAP_REFUND,
+  const reapRefund = (refund: StaleRefund) =>
+    calls.run<unknown, PreparedRefund>({
+      ...reapThrough(refund, { operation: CREATE_REFUND, parse: (input) => createRefundInput.parse(input) }, REAP_REFUND),
       via: "job",
-      scope: () => refund.merchant_id,
-      key: () => refund.id,
-      input: () => ({ refund: refund.id }),
-      steps,
-      effect,
+      steps: reapRefundSteps(provider, { refundId: refund.id, paymentIntent: refund.payment_intent, amount: refund.amount }),
+      effect: (tx, args) => operations.createRefund.effect(tx, args),
     });
-  };
   const reaper = reaperJob(
     [
       reap({ kind: "payments", stale: (limit) => stalePayments(sql, timeout, limit), settle: reapPayment, describe: (p) => ({ payment: p.id }) }),

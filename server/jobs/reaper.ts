@@ -4,6 +4,29 @@ import type { Job } from "./scheduler";
 
 export const REAPER = "reaper";
 
+/** Something left unsettled, with the record that was executing it, if that is still there. */
+export interface StaleRecord {
+  id: string;
+  merchant_id: string;
+  record_scope: string | null;
+  record_key: string | null;
+  record_input: unknown;
+  record_state: string | null;
+}
+
+/**
+ * Where a stale item's settlement runs: the record that was executing it, taken over like any retry
+ * (so that nobody else can finish it meanwhile, and a late retry gets the outcome), or, when that
+ * record is gone or has no input, a key of its own: the item's id, under operation `own`.
+ */
+export function reapThrough(item: StaleRecord, original: { operation: string; parse: (input: unknown) => unknown }, own: string) {
+  const { record_scope: scope, record_key: key, record_input: input } = item;
+  if (scope && key && input && item.record_state !== "completed") {
+    return { operation: original.operation, scope: () => scope, key: () => key, input: () => original.parse(input) };
+  }
+  return { operation: own, scope: () => item.merchant_id, key: () => item.id, input: () => ({ [own]: item.id }) };
+}
+
 /** One kind of thing the reaper settles: what is stale, and how to settle one (a call through the pipeline). */
 export interface Reapable<T> {
   /** The count's name in the job's totals (`payments`, `refunds`). */

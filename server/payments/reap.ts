@@ -1,17 +1,11 @@
 import { statement, type Sql } from "../db/sql";
 import type { Steps } from "../idempotency/engine";
+import type { StaleRecord } from "../jobs/reaper";
 import { chargeSchema, NO_CHARGE, type PaymentProvider } from "../provider/provider";
 import { PaymentPoint, type Prepared } from "./operation";
 
 /** A payment processing for too long, with the record that was executing it (if it is still there). */
-export interface StalePayment {
-  id: string;
-  merchant_id: string;
-  record_scope: string | null;
-  record_key: string | null;
-  record_input: unknown;
-  record_state: string | null;
-}
+export type StalePayment = StaleRecord;
 
 const STALE = statement(
   "payment_stale",

@@ -1,19 +1,14 @@
 import { statement, type Sql } from "../db/sql";
 import type { Steps } from "../idempotency/engine";
+import type { StaleRecord } from "../jobs/reaper";
 import { NO_REFUND, refundAnswerSchema, type PaymentProvider } from "../provider/provider";
 import { RefundPoint, type PreparedRefund } from "./operation";
 import type { ReservedRefund } from "./refund-payment";
 
 /** An API refund pending for too long, with what the provider was asked and its record (if still there). */
-export interface StaleRefund {
-  id: string;
-  merchant_id: string;
+export interface StaleRefund extends StaleRecord {
   amount: number;
   payment_intent: string;
-  record_scope: string | null;
-  record_key: string | null;
-  record_input: unknown;
-  record_state: string | null;
 }
 
 const STALE = statement(

@@ -1,3 +1,4 @@
+import { allDelivered } from "@/tests/support/provider-ledger";
 import { describe, expect, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
 import { useOwnStack } from "@/tests/support/own-stack";
@@ -5,16 +6,6 @@ import { providerLedger, stripeFor } from "@/fixtures/provider-process";
 import { expectReconciled } from "@/tests/support/reconcile";
 import { trpcClient } from "@/tests/support/trpc";
 import { deliver, providerEvent } from "@/tests/support/webhooks";
-
-/** Every event of the provider's outbox has had a 2xx from the receiver. */
-async function allDelivered(providerUrl: string): Promise<boolean> {
-  const [ledger, attempts] = await Promise.all([
-    providerLedger(providerUrl),
-    fetch(`${providerUrl}/_simulator/deliveries`).then((r) => r.json() as Promise<{ data: { event_id: string; status: number | null }[] }>),
-  ]);
-  const done = new Set(attempts.data.filter((a) => a.status !== null && a.status < 300).map((a) => a.event_id));
-  return ledger.events.every((e) => done.has(e.id));
-}
 
 /**
  * The provider's real webhooks, in chaos mode (each event one to three times, concurrently, shuffled),

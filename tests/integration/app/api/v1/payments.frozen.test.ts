@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TRPCClientError } from "@trpc/client";
 import { newKey, poll, sleep } from "@/fixtures";
+import { useClusterStack } from "@/tests/support/cluster-stack";
 import { apiClient, type HttpResult } from "@/tests/support/api";
-import { createScratchCluster, type ScratchCluster } from "@/fixtures/scratch-cluster";
 import { alive, escapedErrors, startServer, type ServerProcess } from "@/fixtures/server-process";
 import { trpcClient } from "@/tests/support/trpc";
 
@@ -41,22 +41,7 @@ interface Answer {
 }
 
 describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then recovery on its own", () => {
-  let cluster: ScratchCluster;
-  let servers: ServerProcess[] = [];
-  const env = {
-    IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: String(LOCK_TIMEOUT_SECONDS),
-    ONCEPAY_MERCHANTS: merchants.map((m) => `${m.id}:${m.apiKey}`).join(","),
-  };
-
-  beforeAll(async () => {
-    cluster = await createScratchCluster();
-    servers = await Promise.all([startServer({ databaseUrl: cluster.url, env }), startServer({ databaseUrl: cluster.url, env })]);
-  });
-  afterAll(async () => {
-    cluster?.thaw();
-    await Promise.all(servers.map((s) => s.stop()));
-    await cluster?.destroy();
-  });
+  const stack = useClusterStack({ merchants, lockTimeoutSeconds: LOCK_TIMEOUT_SECONDS });
 
   it("answers are 201, 409 or 503 database_unavailable with Retry-After, all within 5 s; health follows; each key pays once", async () => {
     const began = performance.now();
@@ -68,7 +53,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
 
     async function rest(client: number, server: number, key: string, body: object): Promise<Answer> {
       const at = now();
-      const api = apiClient(servers[server]!.url);
+      const api = apiClient(stack.servers[server]!.url);
       try {
         const res = await api.request("/api/v1/payments", {
           method: "POST",
@@ -97,7 +82,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
 
     async function trpc(client: number, server: number, key: string, body: { amount: number; currency: "usd" }): Promise<Answer> {
       const at = now();
-      const api = trpcClient(servers[server]!.url, { merchant: null, headers: { authorization: `Bearer ${merchants[client]!.apiKey}` } });
+      const api = trpcClient(stack.servers[server]!.url, { merchant: null, headers: { authorization: `Bearer ${merchants[client]!.apiKey}` } });
       try {
         const payment = await api.payment.create.mutate({ ...body, idempotencyKey: key }, { signal: signal() });
         return { via: "trpc", server, client, key, status: 201, paymentId: payment.id, at, ms: now() - at };
@@ -123,7 +108,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
     async function health(server: number): Promise<Answer> {
       const at = now();
       try {
-        const res = await apiClient(servers[server]!.url).request("/api/health", { merchant: null, signal: signal() });
+        const res = await apiClient(stack.servers[server]!.url).request("/api/health", { merchant: null, signal: signal() });
         return {
           via: "health",
           server,
@@ -149,7 +134,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
         const body = { amount: 100 + client * 1000 + n, currency: "usd" as const };
         keys.push({ client, key, body });
         for (let attempt = 0; attempt < 3; attempt++) {
-          const server = (client + n + attempt) % servers.length;
+          const server = (client + n + attempt) % stack.servers.length;
           const answer = (client + n) % 2 === 0 ? await rest(client, server, key, body) : await trpc(client, server, key, body);
           answers.push(answer);
           if (answer.status !== 503 && answer.status !== 409) break;
@@ -158,7 +143,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
         await sleep(20);
       }
     });
-    const healthChecks = servers.map(async (_, server) => {
+    const healthChecks = stack.servers.map(async (_, server) => {
       while (running) {
         answers.push(await health(server));
         await sleep(250);
@@ -175,14 +160,14 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
       await poll(() => created() >= 30, { timeoutMs: 30_000, message: () => `30 payments before the freeze (${created()})` });
       lap("warm");
       frozeAt = now();
-      const stopped = cluster.freeze();
+      const stopped = stack.cluster.freeze();
       lap(`froze ${stopped.length} processes`);
       await sleep(FREEZE_MS);
-      cluster.thaw();
+      stack.cluster.thaw();
       thawedAt = now();
       lap("thawed");
       // Nobody restarts anything: both instances are healthy and paying again on their own.
-      for (let s = 0; s < servers.length; s++) {
+      for (let s = 0; s < stack.servers.length; s++) {
         await poll(() => answers.some((a) => a.via === "health" && a.server === s && a.at >= thawedAt && a.status === 200), {
           timeoutMs: RECOVER_WITHIN_MS,
           message: () => `instance ${s} healthy after the thaw`,
@@ -194,7 +179,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
       lap("paying");
     } finally {
       running = false;
-      cluster.thaw();
+      stack.cluster.thaw();
       await Promise.all([...clients, ...healthChecks]);
     }
 
@@ -207,7 +192,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
       open.map(async ({ client, key, body }, i) => {
         const deadline = Date.now() + (LOCK_TIMEOUT_SECONDS + 15) * 1000;
         for (let attempt = 0; Date.now() < deadline; attempt++) {
-          const answer = await rest(client, (i + attempt) % servers.length, key, body);
+          const answer = await rest(client, (i + attempt) % stack.servers.length, key, body);
           settling.push(answer);
           if (answer.status !== 503 && answer.status !== 409) return void finals.set(key, answer);
           await sleep(250);
@@ -219,14 +204,14 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
     const all = [...answers, ...settling];
     const slowest = (list: Answer[]) => Math.round(Math.max(0, ...list.map((a) => a.ms)));
     const firstAfterThaw = (pick: (a: Answer) => boolean) =>
-      servers.map((_, s) => {
+      stack.servers.map((_, s) => {
         const first = answers.filter((a) => a.server === s && a.at >= thawedAt && pick(a)).sort((x, y) => x.at + x.ms - (y.at + y.ms))[0];
         return first ? Math.round(first.at + first.ms - thawedAt) : null;
       });
     const byStatus: Record<string, number> = {};
     for (const a of all)
       byStatus[`${a.via} ${a.status}${a.code ? ` ${a.code}` : ""}`] = (byStatus[`${a.via} ${a.status}${a.code ? ` ${a.code}` : ""}`] ?? 0) + 1;
-    const escaped = escapedErrors(servers);
+    const escaped = escapedErrors(stack.servers);
     const summary = {
       phases,
       keys: keys.length,
@@ -269,12 +254,12 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
       `answers late, or other than 201/409/503 database_unavailable with Retry-After (${faults.length}): ${JSON.stringify(summary)}`,
     ).toEqual([]);
     expect(escaped.slice(0, 5), `uncaught exceptions or unhandled rejections in the servers' output (${escaped.length})`).toEqual([]);
-    expect(servers.map(alive), "both servers still up").toEqual([true, true]);
+    expect(stack.servers.map(alive), "both servers still up").toEqual([true, true]);
     // The freeze must have been felt by every way in, or this test proves nothing.
     for (const via of ["rest", "trpc", "health"] as const) {
       expect(all.filter((a) => a.via === via && a.status === 503 && during(a)).length, `${via} 503s during the freeze`).toBeGreaterThan(0);
     }
-    for (let s = 0; s < servers.length; s++) {
+    for (let s = 0; s < stack.servers.length; s++) {
       expect(
         all.filter((a) => a.via === "health" && a.server === s && a.status === 503 && during(a)).length,
         `instance ${s}: health 503 while frozen`,
@@ -288,7 +273,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
     // Money: exactly one payment per key, the one its final answer named, and nothing else.
     await Promise.all(
       merchants.map(async (merchant, client) => {
-        const list = await apiClient(servers[client % servers.length]!.url).request("/api/v1/payments?limit=100", {
+        const list = await apiClient(stack.servers[client % stack.servers.length]!.url).request("/api/v1/payments?limit=100", {
           merchant: null,
           headers: { authorization: `Bearer ${merchant.apiKey}` },
         });
@@ -312,10 +297,10 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
     const key = newKey();
     const body = { amount: 4242, currency: "usd" as const };
     let late: ServerProcess | undefined;
-    cluster.freeze();
+    stack.cluster.freeze();
     try {
       // Its first request opens the database (seeding the merchants), which hangs: bounded too.
-      late = await startServer({ databaseUrl: cluster.url, env, readyWhenListening: true });
+      late = await startServer({ databaseUrl: stack.cluster.url, env: stack.env, readyWhenListening: true });
       const api = apiClient(late.url);
       const requests: [string, () => Promise<HttpResult>][] = [
         ["GET /api/health", () => api.request("/api/health", { merchant: null })],
@@ -354,7 +339,7 @@ describe("PostgreSQL frozen (SIGSTOP) under load: every answer within 5 s, then 
         expect(retry, `${name}: its retry delay`).toMatch(/^[1-9]\d*$/);
       }
     } finally {
-      cluster.thaw();
+      stack.cluster.thaw();
     }
     try {
       const api = apiClient(late.url);

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { newKey, poll, sleep } from "@/fixtures";
+import { useClusterStack } from "@/tests/support/cluster-stack";
 import { apiClient, expectProblemShape, type HttpResult } from "@/tests/support/api";
-import { createScratchCluster, type ScratchCluster } from "@/fixtures/scratch-cluster";
-import { alive, escapedErrors, startServer, type ServerProcess } from "@/fixtures/server-process";
+import { alive, escapedErrors } from "@/fixtures/server-process";
 
 const CLIENTS = 40;
 const RESTARTS = 2;
@@ -40,24 +40,10 @@ interface Answer {
 }
 
 describe("PostgreSQL restarted under load (a cluster of its own, two instances)", () => {
-  let cluster: ScratchCluster;
-  let servers: ServerProcess[] = [];
-  const env = {
-    IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: String(LOCK_TIMEOUT_SECONDS),
-    ONCEPAY_MERCHANTS: merchants.map((m) => `${m.id}:${m.apiKey}`).join(","),
-  };
-
-  beforeAll(async () => {
-    cluster = await createScratchCluster();
-    servers = await Promise.all([startServer({ databaseUrl: cluster.url, env }), startServer({ databaseUrl: cluster.url, env })]);
-  });
-  afterAll(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-    await cluster?.destroy();
-  });
+  const stack = useClusterStack({ merchants, lockTimeoutSeconds: LOCK_TIMEOUT_SECONDS });
 
   function as(client: number, server: number) {
-    const api = apiClient(servers[server % servers.length]!.url);
+    const api = apiClient(stack.servers[server % stack.servers.length]!.url);
     const headers = { authorization: `Bearer ${merchants[client]!.apiKey}` };
     return {
       async pay(key: string, body: unknown): Promise<Answer> {
@@ -117,7 +103,7 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
       await poll(() => created() >= 100, { timeoutMs: 30_000, message: () => `100 payments before the first restart (${created()})` });
       lap("warm");
       for (let i = 1; i <= RESTARTS; i++) {
-        await cluster.restart();
+        await stack.cluster.restart();
         lap(`restarted${i}`);
         // Service resumes on its own, under load: new payments succeed after each restart.
         const atRestart = created();
@@ -153,7 +139,7 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
     const all = [...answers, ...settling];
     const byStatus: Record<number, number> = {};
     for (const a of all) byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
-    const escaped = escapedErrors(servers);
+    const escaped = escapedErrors(stack.servers);
     const summary = {
       phases,
       keys: keys.length,
@@ -175,7 +161,7 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
     const faults = all.map(fault).filter((f): f is string => f !== null);
     expect(faults, `answers other than 201, 409 and documented 503s with Retry-After: ${JSON.stringify(summary)}`).toEqual([]);
     expect(escaped.slice(0, 5), `uncaught exceptions or unhandled rejections in the servers' output (${escaped.length})`).toEqual([]);
-    expect(servers.map(alive), "both servers still up").toEqual([true, true]);
+    expect(stack.servers.map(alive), "both servers still up").toEqual([true, true]);
     // The restarts must have been felt, or this test proves nothing.
     expect(byStatus[503] ?? 0, "503s while PostgreSQL restarted").toBeGreaterThan(0);
     expect(summary.slowestMs[503] ?? 0, "no 503 stuck on a dead connection").toBeLessThan(ANSWER_UNDER_LOAD_WITHIN_MS);
@@ -209,13 +195,13 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
   it("with PostgreSQL stopped every endpoint answers 503 with Retry-After within 5 s, then recovers by itself", async () => {
     const key = newKey();
     const body = { amount: 4242, currency: "usd" };
-    const outputBefore = servers.map((s) => s.output().length);
+    const outputBefore = stack.servers.map((s) => s.output().length);
     const known = await as(0, 0).pay(newKey(), { amount: 1, currency: "usd" });
     expect(known.status).toBe(201);
     expect((await as(0, 1).get("/api/v1/balance")).status).toBe(200);
-    await cluster.stop();
+    await stack.cluster.stop();
     try {
-      for (let s = 0; s < servers.length; s++) {
+      for (let s = 0; s < stack.servers.length; s++) {
         // Client 0's API key is known to both instances (cached for a minute); UNSEEN's is
         // not, so authenticating it needs the database.
         for (const client of [0, UNSEEN]) {
@@ -250,10 +236,10 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
         }
       }
     } finally {
-      await cluster.start();
+      await stack.cluster.start();
     }
     // Nobody restarts the app: each instance comes back once PostgreSQL does.
-    for (let s = 0; s < servers.length; s++) {
+    for (let s = 0; s < stack.servers.length; s++) {
       let last: Answer | undefined;
       await poll(async () => (last = await as(0, s).pay(key, body)).status === 201, {
         timeoutMs: 15_000,
@@ -264,6 +250,6 @@ describe("PostgreSQL restarted under load (a cluster of its own, two instances)"
     }
     const list = await as(0, 0).get("/api/v1/payments?limit=100");
     expect((list.body.data as { idempotencyKey: string }[]).filter((p) => p.idempotencyKey === key)).toHaveLength(1);
-    expect(escapedErrors(servers, outputBefore)).toEqual([]);
+    expect(escapedErrors(stack.servers, outputBefore)).toEqual([]);
   }, 60_000);
 });
