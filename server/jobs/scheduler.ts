@@ -57,8 +57,9 @@ const RELEASE = statement("job_release", "UPDATE jobs SET lease_until = NULL WHE
 
 /**
  * The one scheduler for the recurring jobs. Each job has a lease on its row of `jobs`: the instance
- * holding it runs the job on its interval, renewing as it goes; the others look again once a lease
- * could have run out, and the first to find it so takes over. One small loop per job and a lease row,
+ * holding it runs the job on its interval and renews the lease every third of it, whatever the
+ * job's interval; the others look again every half lease, and the first to find it run out (its
+ * holder dead or stopped) takes the job over. One small loop per job and a lease row,
  * rather than a job library: graphile-worker and pg-boss each want connections of their own (a
  * LISTEN connection, a pool), and the embedded database has exactly one, shared with requests.
  *
