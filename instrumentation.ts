@@ -1,5 +1,7 @@
 /**
- * Next calls `register` once when a server starts. Two duties:
+ * Next calls `register` once when a server starts. Three duties:
+ * - Every request gets its socket's address in a header a client cannot forge
+ *   (server/http/client-address.ts).
  * - A configuration that could charge twice (server/env.ts) stops the server here, before it
  *   listens, rather than failing every request later.
  * - The jobs must run even if no request ever comes, but this file is bundled apart from the routes
@@ -9,6 +11,8 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Per-address limits need the socket's address, which Next does not hand to route handlers.
+  (await import("./server/http/client-address")).installPeerAddress();
   try {
     await import("./server/env");
   } catch (error) {

@@ -88,6 +88,8 @@ const envSchema = z.object({
   EVENTS_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(200),
   // Longer than any transaction stays open after writing its event: see server/events/inbox.ts.
   EVENTS_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
+  // How many reverse proxies in front append to X-Forwarded-For: the client address for per-address limits.
+  TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
