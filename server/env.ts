@@ -30,6 +30,7 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   ONCEPAY_DATA_DIR: z.string().min(1).default(".data"),
   ONCEPAY_MERCHANTS: merchantList.optional(),
+  ONCEPAY_DEMO: flag.default(false),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).optional(),
   // How long anything waits on the database (server/db/bounds.ts): a hung one is answered 503, not waited for.
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(DEFAULT_BOUNDS.connectMs),
@@ -59,6 +60,12 @@ const envSchema = z.object({
   // During a rotation, the secret being retired: events signed with either verify.
   PROVIDER_WEBHOOK_SECRET_PREVIOUS: z.string().min(1).optional(),
   COMPLETER_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
+  // Operators' token (server/operators/): the message never echoes the value.
+  ONCEPAY_OPERATOR_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters: a long random string (openssl rand -hex 32)")
+    .max(1024, "must be at most 1024 characters")
+    .optional(),
   // Test only, honoured with FAULT_INJECTION: kill -9 this process at a recovery point ("charged"),
   // or just before it commits ("before:charged").
   ONCEPAY_CRASH_AT: z

@@ -14,6 +14,10 @@ export interface Problem {
 export const PROBLEMS = {
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
+  operator_unauthorized: { status: 401, title: "Operator access required" },
+  cross_site_request: { status: 403, title: "Cross-site request refused" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  too_many_failed_authentications: { status: 429, title: "Too many failed authentications" },
   idempotency_key_missing: { status: 400, title: "Idempotency-Key header required" },
   idempotency_key_invalid: { status: 400, title: "Invalid Idempotency-Key" },
   invalid_json: { status: 400, title: "Request body is not valid JSON" },

@@ -13,6 +13,14 @@ const MERCHANT_STORAGE_KEY = "oncepay.merchant";
 const CHECKOUT_WAIT_SECONDS = 10;
 import { makeQueryClient } from "./query-client";
 
+/**
+ * The operators' procedures: their credential is the session cookie, never a merchant's key (which
+ * the server would count as a wrong operator token).
+ */
+function isOperatorPath(path: string): boolean {
+  return /^(dashboard|events|simulator)\./.test(path);
+}
+
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
 const MerchantContext = createContext<{ merchant: DemoMerchantId; setMerchant: (m: DemoMerchantId) => void }>({
@@ -40,7 +48,7 @@ export function Providers({ children }: { children: ReactNode }) {
           true: httpLink({
             url: "/api/trpc",
             headers: ({ op }) => ({
-              authorization: `Bearer ${apiKeyOf(activeMerchant)}`,
+              ...(!isOperatorPath(op.path) && { authorization: `Bearer ${apiKeyOf(activeMerchant)}` }),
               // A double click or a second tab holding the same attempt waits for the first and gets its outcome, not a 409.
               ...(op.path === "payment.create" && { prefer: `wait=${CHECKOUT_WAIT_SECONDS}` }),
               ...faultHeaders(op.context),
@@ -48,7 +56,8 @@ export function Providers({ children }: { children: ReactNode }) {
           }),
           false: httpBatchLink({
             url: "/api/trpc",
-            headers: () => ({ authorization: `Bearer ${apiKeyOf(activeMerchant)}` }),
+            // No page mixes the two kinds in one batch: operator calls carry the session cookie only.
+            headers: ({ opList }) => (opList.every((op) => isOperatorPath(op.path)) ? {} : { authorization: `Bearer ${apiKeyOf(activeMerchant)}` }),
           }),
         }),
       ],

@@ -25,6 +25,8 @@ import { Listener } from "../db/listener";
 import { newId } from "../ids";
 import { backgroundJobs } from "./jobs";
 import { crashHook } from "./crash";
+import { createOperators, operators } from "./operators";
+import type { OperatorGate } from "../operators/gate";
 
 /** Where completions of records a duplicate waits on are announced (see PostgresStore). */
 const WAKE_CHANNEL = "oncepay_idempotency";
@@ -50,6 +52,8 @@ export interface App {
   operations: { createPayment: CreatePaymentOperation; createRefund: CreateRefundOperation };
   /** The relay and the consumers this process runs; started with the app. */
   events: EventWorkers;
+  /** Who may use the operator surfaces (server/operators/). */
+  operators: OperatorGate;
   /**
    * Starts what runs in the background: the wake-up listener, the scheduler with its jobs
    * (completer, reaper, cleanup, and the event path's), JetStream's consumers. `events`: the event
@@ -137,6 +141,8 @@ export async function createApp(config: Env): Promise<App> {
     provider,
     operations,
     events,
+    // The process's configuration shares the gate pages and /api/metrics use; any other, its own.
+    operators: config === env ? operators() : createOperators(config),
     start(only = "all") {
       // Only requests wait for one another: an event worker needs no news of completions.
       if (only === "all") listener?.start();

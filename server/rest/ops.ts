@@ -1,4 +1,5 @@
 import { app } from "../app";
+import { operators } from "../app/operators";
 import { DatabaseUnavailableError } from "../db/errors";
 import { statement } from "../db/sql";
 import { logger } from "../observability/logger";
@@ -26,8 +27,10 @@ export async function healthRoute(): Promise<Response> {
   }
 }
 
-/** GET /api/metrics: Prometheus text exposition. */
-export async function metricsRoute(): Promise<Response> {
+/** GET /api/metrics: Prometheus text exposition, for operators (a scraper sends the token as a bearer token). */
+export async function metricsRoute(request: Request): Promise<Response> {
+  const access = await operators().authorize(request.headers);
+  if (!access.ok) return problemResponse(access.problem, access.headers);
   return new Response(await metrics.registry.metrics(), {
     headers: { "content-type": metrics.registry.contentType },
   });

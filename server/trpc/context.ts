@@ -19,6 +19,8 @@ export interface Context {
   operations: App["operations"];
   /** The event path's workers: their mode, and replays. */
   events: App["events"];
+  /** Who may call the operator procedures. */
+  operators: App["operators"];
   faultInjection: boolean;
   /** The payment provider's base URL (the simulator in development), if one is configured. */
   providerUrl: string | undefined;
@@ -40,6 +42,7 @@ export function createContext(opts: { headers: Headers; app: App; requestId?: st
     calls: opts.app.calls,
     operations: opts.app.operations,
     events: opts.app.events,
+    operators: opts.app.operators,
     faultInjection: opts.app.config.FAULT_INJECTION,
     providerUrl: opts.app.config.PROVIDER_URL,
     replays: { count: 0 },

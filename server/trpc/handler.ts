@@ -4,6 +4,8 @@ import { mapError } from "../calls/problems";
 import { REPLAYED_HEADER } from "../idempotency/adapters/http";
 import { PREFERENCE_APPLIED_HEADER } from "../idempotency/adapters/prefer";
 import { logger } from "../observability/logger";
+import { crossSiteProblem, jsonOnlyProblem } from "../http/same-origin";
+import { ProblemError } from "../problem";
 import { problemResponse } from "../rest/respond";
 import { createContext } from "./context";
 import { appRouter } from "./routers/_app";
@@ -12,6 +14,12 @@ export const TRPC_ENDPOINT = "/api/trpc";
 
 /** The tRPC endpoint over fetch; sets Idempotent-Replayed when any call of the batch was a replay. */
 export async function handleTrpc(req: Request): Promise<Response> {
+  // CSRF, before tRPC reads anything: a POST (tRPC's mutations, and batches) only as JSON (no HTML
+  // form can send that), and only from this site's own pages or from programs.
+  if (req.method === "POST") {
+    const refused = jsonOnlyProblem(req) ?? crossSiteProblem(req);
+    if (refused) return problemResponse(refused);
+  }
   let current;
   try {
     current = await app();
@@ -26,8 +34,13 @@ export async function handleTrpc(req: Request): Promise<Response> {
     req,
     router: appRouter,
     createContext: () => createContext({ headers: req.headers, app: current }),
-    responseMeta: ({ ctx }) => {
+    responseMeta: ({ ctx, errors }) => {
       const headers = new Headers();
+      // A problem that says when to retry (a 429, a 503) says it in Retry-After too, as over REST.
+      const retryAfter = errors
+        .map((e) => (e.cause instanceof ProblemError ? e.cause.problem.retryAfterSeconds : undefined))
+        .find((s) => typeof s === "number");
+      if (retryAfter !== undefined) headers.set("retry-after", String(retryAfter));
       if (ctx && ctx.replays.count > 0) headers.set(REPLAYED_HEADER, "true");
       if (ctx?.preferenceApplied.value) headers.set(PREFERENCE_APPLIED_HEADER, ctx.preferenceApplied.value);
       return { headers };

@@ -6,6 +6,7 @@ import type { Context } from "./context";
 import type { Meta } from "./meta";
 import { idempotent } from "./middleware/idempotent";
 import { merchant } from "./middleware/merchant";
+import { operator } from "./middleware/operator";
 import { outage } from "./middleware/outage";
 
 const t = initTRPC
@@ -25,9 +26,12 @@ const t = initTRPC
   });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(outage);
 /** Authenticated with `Authorization: Bearer <api key>`, like the REST API. */
 export const merchantProcedure = publicProcedure.use(merchant);
+/** For operators (the dashboard, the event path, the simulator's toggles): see server/operators/. */
+export const operatorProcedure = publicProcedure.use(operator);
 /** For mutations that run at most once per key: the resolver hands its call to `ctx.call`. */
 export const idempotentProcedure = merchantProcedure.use(idempotent);

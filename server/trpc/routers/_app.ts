@@ -1,16 +1,15 @@
-import { router } from "../init";
+import { mergeRouters, router } from "../init";
 import { balanceRouter } from "./balance";
-import { dashboardRouter } from "./dashboard";
-import { eventsRouter } from "./events";
+import { operatorRouter } from "./operator";
 import { paymentRouter } from "./payment";
-import { simulatorRouter } from "./simulator";
 
-export const appRouter = router({
-  payment: paymentRouter,
-  balance: balanceRouter,
-  dashboard: dashboardRouter,
-  simulator: simulatorRouter,
-  events: eventsRouter,
-});
+/** The checkout's procedures (merchants, by API key) and the operators' (server/operators/). */
+export const appRouter = mergeRouters(
+  router({
+    payment: paymentRouter,
+    balance: balanceRouter,
+  }),
+  operatorRouter,
+);
 
 export type AppRouter = typeof appRouter;

@@ -3,25 +3,22 @@ import { keyTimelineInput, providerInput, providerSummarySchema, recordsInput, s
 import { keyTimeline, keyTimelineSchema } from "../../payments/timeline";
 import { z } from "zod";
 import { jobStats, jobStatsSchema } from "../../jobs/stats";
-import { publicProcedure, router } from "../init";
+import { operatorProcedure, router } from "../init";
 
-/**
- * The dashboard's reads. Public in this demo, where every merchant's key is public too; a real
- * deployment puts them behind operator authentication.
- */
+/** The dashboard's reads: every merchant's history, so for operators only. */
 export const dashboardRouter = router({
-  summary: publicProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.db.prisma, input.window, input.merchant)),
-  timeseries: publicProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.db.prisma, input.window, input.merchant)),
+  summary: operatorProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.db.prisma, input.window, input.merchant)),
+  timeseries: operatorProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.db.prisma, input.window, input.merchant)),
   /** The provider's webhooks: received, applied, duplicates dropped, changed nothing (by note), rejected signatures; refunds by origin. */
-  provider: publicProcedure
+  provider: operatorProcedure
     .input(providerInput)
     .output(providerSummarySchema)
     .query(({ ctx, input }) => provider(ctx.db.sql, input.window)),
-  records: publicProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.db.prisma, input)),
+  records: operatorProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.db.prisma, input)),
   /** The scheduled jobs: who runs each, its runs and failures, and what it did (the cleanup's rows deleted per table). */
-  jobs: publicProcedure.output(z.array(jobStatsSchema)).query(({ ctx }) => jobStats(ctx.db.sql)),
+  jobs: operatorProcedure.output(z.array(jobStatsSchema)).query(({ ctx }) => jobStats(ctx.db.sql)),
   /** A key's record and requests: its recovery points, the executions resumed from them, and completer runs. */
-  keyTimeline: publicProcedure
+  keyTimeline: operatorProcedure
     .input(keyTimelineInput)
     .output(keyTimelineSchema)
     .query(({ ctx, input }) => keyTimeline(ctx.db.sql, input.merchant, input.operation, input.key)),

@@ -3,7 +3,7 @@ import { eventsSummary, eventsSummarySchema } from "../../events/stats";
 import { rebuildRevenue } from "../../projections/rebuild";
 import { liveRevenue, REVENUE } from "../../projections/revenue";
 import { RECEIPTS } from "../../receipts/consumer";
-import { publicProcedure, router } from "../init";
+import { operatorProcedure, router } from "../init";
 
 const revenueDaySchema = z.object({
   merchant: z.string(),
@@ -18,21 +18,20 @@ const revenueDaySchema = z.object({
 
 /**
  * The event path for the dashboard and the operator commands (`npm run events:replay`,
- * `npm run projections:rebuild` reach the embedded database through these). Public like the rest of
- * the demo's dashboard; both commands are safe to repeat: consumers shrug, a rebuild swaps whole.
+ * `npm run projections:rebuild` reach the embedded database through these, with the operator token). Both commands are safe to repeat: consumers shrug, a rebuild swaps whole.
  */
 export const eventsRouter = router({
-  summary: publicProcedure.output(eventsSummarySchema).query(({ ctx }) => eventsSummary(ctx.db.sql, ctx.events.mode, [RECEIPTS, REVENUE], REVENUE)),
+  summary: operatorProcedure.output(eventsSummarySchema).query(({ ctx }) => eventsSummary(ctx.db.sql, ctx.events.mode, [RECEIPTS, REVENUE], REVENUE)),
   /** The live revenue projection, per merchant, currency and day. */
-  revenue: publicProcedure
+  revenue: operatorProcedure
     .input(z.object({ merchant: z.string().max(64).optional(), days: z.number().int().min(1).max(366).default(30) }))
     .output(z.array(revenueDaySchema))
     .query(({ ctx, input }) => liveRevenue(ctx.db.sql, input.merchant ?? null, input.days)),
-  replay: publicProcedure
+  replay: operatorProcedure
     .input(z.object({ from: z.number().int().min(0) }))
     .output(z.object({ events: z.number(), mode: z.enum(["jetstream", "outbox"]) }))
     .mutation(({ ctx, input }) => ctx.events.replay(input.from)),
-  rebuild: publicProcedure
+  rebuild: operatorProcedure
     .output(z.object({ version: z.number(), events: z.number(), ms: z.number() }))
     .mutation(({ ctx }) => rebuildRevenue(ctx.db.sql, { batch: 1000, graceSeconds: ctx.events.graceSeconds, log: ctx.log })),
 });

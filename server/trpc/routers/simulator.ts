@@ -2,19 +2,21 @@ import { z } from "zod";
 import { problemToTRPCError } from "../../idempotency/adapters/trpc";
 import { problem } from "../../problem";
 import { webhookChaos, webhookChaosSchema } from "../../provider/chaos";
-import { publicProcedure, router } from "../init";
+import { operatorProcedure, router } from "../init";
 
 /** The toggle's state, and whether this server lets it be switched (FAULT_INJECTION). */
 const chaosStateSchema = z.intersection(webhookChaosSchema, z.object({ faultInjection: z.boolean() }));
 
 /**
- * The provider simulator's dev toggles, for the dashboard. Reading is public like the dashboard;
+ * The provider simulator's dev toggles, for the dashboard. For operators, like the dashboard;
  * switching is refused unless FAULT_INJECTION is on, as for every other injected fault.
  */
 export const simulatorRouter = router({
   /** Webhook chaos mode: duplicates, concurrent and shuffled deliveries. */
-  chaos: publicProcedure.output(chaosStateSchema).query(async ({ ctx }) => ({ ...(await webhookChaos(ctx.providerUrl)), faultInjection: ctx.faultInjection })),
-  setChaos: publicProcedure
+  chaos: operatorProcedure
+    .output(chaosStateSchema)
+    .query(async ({ ctx }) => ({ ...(await webhookChaos(ctx.providerUrl)), faultInjection: ctx.faultInjection })),
+  setChaos: operatorProcedure
     .input(z.object({ enabled: z.boolean() }))
     .output(chaosStateSchema)
     .mutation(async ({ ctx, input }) => {

@@ -29,3 +29,22 @@ describe("the database bounds in the environment", () => {
     });
   });
 });
+
+describe("the operator settings in the environment", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("default to no token and demo mode off", async () => {
+    const env = await load({});
+    expect(env.ONCEPAY_OPERATOR_TOKEN).toBeUndefined();
+    expect(env.ONCEPAY_DEMO).toBe(false);
+    expect((await load({ ONCEPAY_DEMO: "1" })).ONCEPAY_DEMO).toBe(true);
+  });
+
+  it("refuse a short token without printing it", async () => {
+    const refused = load({ ONCEPAY_OPERATOR_TOKEN: "hunter2-secret" });
+    await expect(refused).rejects.toThrow(/ONCEPAY_OPERATOR_TOKEN/);
+    await expect(refused).rejects.not.toThrow(/hunter2-secret/);
+  });
+});

@@ -1,0 +1,22 @@
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { env, type Env } from "../env";
+import { logger } from "../observability/logger";
+import { MAX_FAILURES_PER_MINUTE, OperatorGate } from "../operators/gate";
+
+/** The operator gate of a configuration, with its counter of wrong tokens. */
+export function createOperators(config: Env): OperatorGate {
+  // limits: shared store chosen at merge
+  const failures = new RateLimiterMemory({ keyPrefix: "oncepay:operator-auth", points: MAX_FAILURES_PER_MINUTE, duration: 60 });
+  return new OperatorGate({ token: config.ONCEPAY_OPERATOR_TOKEN, demo: config.ONCEPAY_DEMO, trustedProxies: config.TRUSTED_PROXIES, failures, log: logger });
+}
+
+const holder = globalThis as typeof globalThis & { __oncepayOperators?: OperatorGate };
+
+/**
+ * The process's one gate. Apart from the App because it needs no database: pages, `/api/metrics`
+ * and the App's procedures share it (and so one count of wrong tries) even while the database is down.
+ */
+export function operators(): OperatorGate {
+  holder.__oncepayOperators ??= createOperators(env);
+  return holder.__oncepayOperators;
+}

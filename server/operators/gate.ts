@@ -1,0 +1,119 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Logger } from "pino";
+import { clientAddress } from "../http/client-address";
+import { problem, type Problem } from "../problem";
+import { readCookie, sealSession, SESSION_COOKIE, sessionPassword, validSession } from "./session";
+
+/** How operator surfaces are reached: with the token; open (demo mode, no token); or not at all. */
+export type OperatorMode = "token" | "demo" | "closed";
+
+export type OperatorAccess = { ok: true; via: "cookie" | "bearer" | "open" } | { ok: false; problem: Problem; headers: Record<string, string> };
+
+export type SignIn = { ok: true; seal: string } | { ok: false; problem: Problem; headers: Record<string, string> };
+
+/** Wrong tries a minute one address gets before 429 (contract: "Operators"). */
+export const MAX_FAILURES_PER_MINUTE = 10;
+
+export interface OperatorGateOptions {
+  token: string | undefined;
+  demo: boolean;
+  trustedProxies: number;
+  /** Counts wrong tries per address: `MAX_FAILURES_PER_MINUTE` points a minute. */
+  failures: RateLimiterAbstract;
+  log: Pick<Logger, "warn">;
+  now?: () => number;
+}
+
+const CLOSED_DETAIL =
+  "Operator access is closed: no operator token is configured. Set ONCEPAY_OPERATOR_TOKEN on the server, then sign in at /login or send Authorization: Bearer <operator token>.";
+const REQUIRED_DETAIL = "Operator access requires a session (sign in at /login) or Authorization: Bearer <operator token>.";
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/**
+ * Who may use the operator surfaces (the dashboard, its procedures, /api/metrics, the operator
+ * commands): the decision, in one place. Wrong tokens are counted per client address; an address
+ * over the limit is refused from memory alone, so the right token does not help it guess and a
+ * request that authenticates pays no round trip to the counter's store.
+ */
+export class OperatorGate {
+  readonly mode: OperatorMode;
+  private readonly password: string | null;
+  private readonly tokenDigest: Buffer | null;
+  private readonly now: () => number;
+  /** Addresses over the limit, until when (ms). Bounded: a flood of addresses evicts the oldest. */
+  private readonly blocked = new LRUCache<string, number>({ max: 10_000 });
+
+  constructor(private readonly options: OperatorGateOptions) {
+    this.mode = options.token ? "token" : options.demo ? "demo" : "closed";
+    this.password = options.token ? sessionPassword(options.token) : null;
+    this.tokenDigest = options.token ? digest(options.token) : null;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** For procedures and /api/metrics: a valid session cookie, or the token as a bearer token. */
+  async authorize(headers: Headers): Promise<OperatorAccess> {
+    if (this.mode === "demo") return { ok: true, via: "open" };
+    if (this.mode === "closed") return this.refuse(CLOSED_DETAIL);
+    if (await this.hasSession(headers)) return { ok: true, via: "cookie" };
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.get("authorization") ?? "")?.[1];
+    if (bearer === undefined) return this.refuse(REQUIRED_DETAIL);
+    const tried = await this.attempt(bearer, headers);
+    return tried.ok ? { ok: true, via: "bearer" } : tried;
+  }
+
+  /** For pages: open in demo mode, otherwise a valid session cookie. Never counts a try. */
+  async hasSession(headers: Headers): Promise<boolean> {
+    if (this.mode === "demo") return true;
+    const seal = readCookie(headers, SESSION_COOKIE);
+    return this.password !== null && seal !== undefined && (await validSession(this.password, seal, this.now()));
+  }
+
+  /** `/login`: the token in, a sealed session out. */
+  async signIn(token: string, headers: Headers): Promise<SignIn> {
+    if (this.mode !== "token") {
+      return this.refuse(this.mode === "demo" ? "No operator token is configured (demo mode): the operator pages are open without signing in." : CLOSED_DETAIL);
+    }
+    const tried = await this.attempt(token, headers);
+    return tried.ok ? { ok: true, seal: await sealSession(this.password!, this.now()) } : tried;
+  }
+
+  private async attempt(token: string, headers: Headers): Promise<{ ok: true } | { ok: false; problem: Problem; headers: Record<string, string> }> {
+    const address = clientAddress(headers, this.options.trustedProxies);
+    const until = this.blocked.get(address);
+    if (until !== undefined && until > this.now()) return tooMany(until - this.now());
+    // Digests of equal length: the comparison takes as long whatever the token's length or content.
+    if (timingSafeEqual(digest(token), this.tokenDigest!)) return { ok: true };
+    try {
+      await this.options.failures.consume(address);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) {
+        // The counter's store failing must not open the door, nor hide that the token was wrong.
+        this.options.log.warn({ err: error }, "operator failed-authentication counter unavailable");
+        return this.refuse("The operator token is wrong.");
+      }
+      this.blocked.set(address, this.now() + error.msBeforeNext, { ttl: Math.max(1, error.msBeforeNext) });
+      return tooMany(error.msBeforeNext);
+    }
+    return this.refuse("The operator token is wrong.");
+  }
+
+  private refuse(detail: string): { ok: false; problem: Problem; headers: Record<string, string> } {
+    return { ok: false, problem: problem("operator_unauthorized", detail), headers: { "www-authenticate": 'Bearer realm="oncepay-operators"' } };
+  }
+}
+
+function tooMany(ms: number): { ok: false; problem: Problem; headers: Record<string, string> } {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return {
+    ok: false,
+    problem: problem("too_many_failed_authentications", `Too many wrong operator tokens from this address; retry in ${seconds} s.`, {
+      retryAfterSeconds: seconds,
+    }),
+    headers: { "retry-after": String(seconds) },
+  };
+}
