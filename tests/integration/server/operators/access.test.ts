@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type ServerProcess } from "@/fixtures/server-process";
 
@@ -200,6 +202,29 @@ describe("operators in production with a token", () => {
     const answer = await surfaces(stack.server.url).signIn(TOKEN, { ...from(), "x-forwarded-proto": "https" });
     expect(answer.status).toBe(200);
     expect(answer.headers.get("set-cookie")).toMatch(/;\s*Secure/);
+  });
+
+  it("lets the operator commands in with ONCEPAY_OPERATOR_TOKEN, and says what to set without it", async () => {
+    const command = async (token: string | undefined) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, ONCEPAY_URL: stack.server.url, LOG_LEVEL: "silent" };
+      delete env.DATABASE_URL; // the embedded database's way: through the running app
+      delete env.ONCEPAY_OPERATOR_TOKEN;
+      if (token) env.ONCEPAY_OPERATOR_TOKEN = token;
+      return promisify(execFile)("npx", ["tsx", "scripts/events-replay.ts", "--from", "0"], { env }).then(
+        ({ stdout, stderr }) => ({ code: 0, out: stdout + stderr }),
+        (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, out: error.stdout + error.stderr }),
+      );
+    };
+    const without = await command(undefined);
+    expect(without.code).toBe(1);
+    expect(without.out).toMatch(/events:replay failed: .*401.*set ONCEPAY_OPERATOR_TOKEN/);
+    const wrong = await command(`${TOKEN}-but-wrong`);
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toMatch(/refused ONCEPAY_OPERATOR_TOKEN \(401\)/);
+    expect(wrong.out).not.toContain(TOKEN);
+    const right = await command(TOKEN);
+    expect(right.out).toMatch(/events:replay: \{"events":\d+/);
+    expect(right.code).toBe(0);
   });
 
   it("refuses a sign-in another site's page sends, or one not in JSON", async () => {
