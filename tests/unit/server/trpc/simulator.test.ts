@@ -5,6 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Context } from "@/server/trpc/context";
 import { createCallerFactory } from "@/server/trpc/init";
 import { simulatorRouter } from "@/server/trpc/routers/simulator";
+import { OperatorGate } from "@/server/operators/gate";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+
+/** Operators' procedures: in demo mode without a token anyone may call them; with no token otherwise, nobody. */
+const gate = (demo: boolean) =>
+  new OperatorGate({
+    token: undefined,
+    demo,
+    trustedProxies: 0,
+    failures: new RateLimiterMemory({ points: 10, duration: 60 }),
+    log: { warn: () => undefined },
+  });
 
 // The dev toggle against a stand-in simulator: only the chaos endpoint, and what it answers.
 describe("simulator.chaos / simulator.setChaos", () => {
@@ -24,8 +36,13 @@ describe("simulator.chaos / simulator.setChaos", () => {
     });
   });
   let url = "";
-  const caller = (ctx: { providerUrl?: string; faultInjection?: boolean }) =>
-    createCallerFactory(simulatorRouter)({ providerUrl: ctx.providerUrl ?? url, faultInjection: ctx.faultInjection ?? true } as Context);
+  const caller = (ctx: { providerUrl?: string; faultInjection?: boolean; demo?: boolean }) =>
+    createCallerFactory(simulatorRouter)({
+      headers: new Headers(),
+      operators: gate(ctx.demo ?? true),
+      providerUrl: ctx.providerUrl ?? url,
+      faultInjection: ctx.faultInjection ?? true,
+    } as Context);
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -52,13 +69,30 @@ describe("simulator.chaos / simulator.setChaos", () => {
     expect(enabled).toBe(false);
   });
 
+  it("is for operators only: closed without a token outside demo mode", async () => {
+    answer = "ok";
+    for (const call of [caller({ demo: false }).chaos(), caller({ demo: false }).setChaos({ enabled: true })]) {
+      const error = await call.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe("UNAUTHORIZED");
+    }
+    expect(enabled).toBe(false);
+  });
+
   it("is unavailable, never an error, without a simulator, with its webhooks off, or with an answer it does not understand", async () => {
     answer = "disabled";
     expect(await caller({}).chaos()).toMatchObject({ available: false, reason: "webhooks_disabled" });
     expect(await caller({}).setChaos({ enabled: true })).toMatchObject({ available: false, reason: "webhooks_disabled" });
     answer = "garbage";
     expect(await caller({}).chaos()).toMatchObject({ available: false, reason: "unreachable" });
-    expect(await createCallerFactory(simulatorRouter)({ providerUrl: undefined, faultInjection: true } as Context).chaos()).toMatchObject({
+    expect(
+      await createCallerFactory(simulatorRouter)({
+        headers: new Headers(),
+        operators: gate(true),
+        providerUrl: undefined,
+        faultInjection: true,
+      } as Context).chaos(),
+    ).toMatchObject({
       available: false,
       reason: "no_provider",
     });
