@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
-    env: { LOG_LEVEL: "silent" },
+    // Demo mode: apps made in-process (server/env) act as the demo merchants, as the test servers do.
+    env: { LOG_LEVEL: "silent", ONCEPAY_DEMO: "1" },
     projects: [
       {
         extends: true,

@@ -14,6 +14,8 @@ export interface Problem {
 export const PROBLEMS = {
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
+  secret_key_required: { status: 403, title: "Secret key required" },
+  too_many_failed_authentications: { status: 429, title: "Too many failed authentications" },
   idempotency_key_missing: { status: 400, title: "Idempotency-Key header required" },
   idempotency_key_invalid: { status: 400, title: "Invalid Idempotency-Key" },
   invalid_json: { status: 400, title: "Request body is not valid JSON" },

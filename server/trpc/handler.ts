@@ -4,6 +4,7 @@ import { mapError } from "../calls/problems";
 import { REPLAYED_HEADER } from "../idempotency/adapters/http";
 import { PREFERENCE_APPLIED_HEADER } from "../idempotency/adapters/prefer";
 import { logger } from "../observability/logger";
+import { ProblemError } from "../problem";
 import { problemResponse } from "../rest/respond";
 import { createContext } from "./context";
 import { appRouter } from "./routers/_app";
@@ -26,9 +27,13 @@ export async function handleTrpc(req: Request): Promise<Response> {
     req,
     router: appRouter,
     createContext: () => createContext({ headers: req.headers, app: current }),
-    responseMeta: ({ ctx }) => {
+    responseMeta: ({ ctx, errors }) => {
       const headers = new Headers();
       if (ctx && ctx.replays.count > 0) headers.set(REPLAYED_HEADER, "true");
+      // An address refused for failed authentications is told when to come back, as over REST.
+      const refused = errors.find((e) => e.cause instanceof ProblemError && e.cause.problem.code === "too_many_failed_authentications");
+      const wait = refused?.cause instanceof ProblemError ? refused.cause.problem.retryAfterSeconds : undefined;
+      if (typeof wait === "number") headers.set("retry-after", String(wait));
       if (ctx?.preferenceApplied.value) headers.set(PREFERENCE_APPLIED_HEADER, ctx.preferenceApplied.value);
       return { headers };
     },
