@@ -38,7 +38,8 @@ const providerDataDir = freshDataDir("E2E_PROVIDER_DATA_DIR");
 // caller's environment: unset here (the webServer env is built from process.env) and again in the commands.
 delete process.env.DATABASE_URL;
 
-// Demo mode, as `npm run dev`: the dashboard's scenarios run without signing in (e2e/operators.spec.ts starts its own server with a token).
+// Demo mode, as `npm run dev`: the checkout acts as the demo merchants, the tests call the API with their
+// keys, and the dashboard's scenarios run without signing in (e2e/operators.spec.ts starts its own server with a token).
 const serverEnv = { NEXT_TELEMETRY_DISABLED: "1", FAULT_INJECTION: "1", ONCEPAY_DEMO: "1", LOG_LEVEL: "warn", PROVIDER_URL: providerURL };
 
 export default defineConfig({

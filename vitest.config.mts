@@ -1,6 +1,11 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 
+// Demo mode for what loads server/env in the runner (the global setup, in-process apps), as the test
+// servers run: the demo merchants, and the default webhook secret allowed. Set here, not in `test.env`,
+// which the global setup does not see.
+process.env.ONCEPAY_DEMO ??= "1";
+
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {

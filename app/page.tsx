@@ -1,8 +1,7 @@
 "use client";
 
-import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, useSyncExternalStore, type FormEvent } from "react";
 import { cartCount, cartDescription, cartTotal, CURRENCIES, formatMoney, type Cart, type Currency } from "./_checkout/catalog";
 import { DEFAULT_FAULTS, type FaultSettings } from "./_checkout/faults";
 import { MAX_RETRIES } from "./_checkout/retry";
@@ -11,15 +10,18 @@ import { useStoredState } from "./_checkout/use-stored-state";
 import { FaultToggle } from "./_components/fault-toggle";
 import { Receipt, TryList } from "./_components/receipt";
 import { Shop } from "./_components/shop";
-import { DEMO_MERCHANTS, type DemoMerchantId } from "./_trpc/merchants";
-import { useMerchant, useTRPC } from "./_trpc/client";
+import { useMerchant } from "./_trpc/client";
 
 const INITIAL_CART: Cart = { tee: 1 };
 
 export default function CheckoutPage() {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const { merchant, setMerchant } = useMerchant();
+  const { merchants, merchant, setMerchant } = useMerchant();
+  // False in the server's HTML, true once React runs in the browser (tests wait for it).
+  const hydrated = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
   const [cart, setCart] = useStoredState<Cart>("oncepay.cart", INITIAL_CART);
   const [currency, setCurrency] = useStoredState<Currency>("oncepay.currency", "usd");
   const [customer, setCustomer] = useStoredState("oncepay.customer", "");
@@ -27,10 +29,6 @@ export default function CheckoutPage() {
   const [faults, setFaults] = useStoredState<FaultSettings>("oncepay.faults", DEFAULT_FAULTS, "local");
 
   const { attempt, phase, runs, pay, startOver, busy } = useCheckout(faults);
-  const balance = useQuery(trpc.balance.get.queryOptions());
-  useEffect(() => {
-    if (phase.kind === "paid" || phase.kind === "declined") void queryClient.invalidateQueries(trpc.balance.get.queryFilter());
-  }, [phase.kind, queryClient, trpc]);
 
   const amount = cartTotal(cart, currency);
   const description = cartDescription(cart);
@@ -41,7 +39,6 @@ export default function CheckoutPage() {
   // Paid, and the cart not changed since: paying again needs an explicit new checkout, so a late
   // second click or Enter can never start a second payment.
   const paidThisCart = phase.kind === "paid" && attempt?.state === "paid" && attempt.signature === signature;
-  const balanceIn = (c: string) => balance.data?.available.find((b) => b.currency === c)?.amount ?? 0;
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -50,7 +47,7 @@ export default function CheckoutPage() {
   }
 
   return (
-    <main>
+    <main data-hydrated={hydrated}>
       <header className="top">
         <h1>Oncepay</h1>
         <Link href="/dashboard" className="nav">
@@ -58,8 +55,8 @@ export default function CheckoutPage() {
         </Link>
         <label className="merchant">
           <span>Merchant</span>
-          <select value={merchant} disabled={unresolved} onChange={(e) => setMerchant(e.target.value as DemoMerchantId)}>
-            {DEMO_MERCHANTS.map((m) => (
+          <select value={merchant} disabled={unresolved} onChange={(e) => setMerchant(e.target.value)}>
+            {merchants.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
               </option>
@@ -67,6 +64,11 @@ export default function CheckoutPage() {
           </select>
         </label>
       </header>
+      {merchants.length === 0 && (
+        <p className="card bad" role="alert">
+          No merchant has a publishable key: start with ONCEPAY_DEMO=1, or give one in ONCEPAY_MERCHANTS (id:sk_…:pk_…).
+        </p>
+      )}
 
       <form className="card checkout" onSubmit={submit} aria-label="Checkout">
         <div className="row head">
@@ -112,9 +114,7 @@ export default function CheckoutPage() {
       </form>
 
       <Status phase={phase} runs={runs} onStartOver={unresolved && !busy ? startOver : undefined} />
-      {phase.kind === "paid" && (
-        <Receipt payment={phase.payment} log={phase.log} balance={balance.isFetching ? undefined : balanceIn(phase.payment.currency)} />
-      )}
+      {phase.kind === "paid" && <Receipt payment={phase.payment} log={phase.log} />}
 
       <FaultToggle settings={faults} onChange={setFaults} />
       <details className="card advanced">
@@ -122,21 +122,11 @@ export default function CheckoutPage() {
         <label htmlFor="forced-key">Idempotency key for the next new attempt (empty: a fresh UUID)</label>
         <input id="forced-key" value={forcedKey} autoComplete="off" onChange={(e) => setForcedKey(e.target.value)} />
       </details>
-
-      <section className="card" data-testid="balance" aria-label="Balance">
-        <h2>{DEMO_MERCHANTS.find((m) => m.id === merchant)?.name} balance</h2>
-        {balance.data && balance.data.available.length === 0 && <p className="muted">No payments yet.</p>}
-        <ul className="balances">
-          {(balance.data?.available ?? []).map((b) => (
-            <li key={b.currency} data-testid={`balance-${b.currency}`}>
-              {formatMoney(b.amount, b.currency)}
-            </li>
-          ))}
-        </ul>
-      </section>
     </main>
   );
 }
+
+const noSubscription = () => () => undefined;
 
 function KeyLine({ attemptKey }: { attemptKey: string | undefined }) {
   if (!attemptKey) return <p className="key muted">A new idempotency key is made when you pay.</p>;

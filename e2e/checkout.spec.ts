@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { added, balanceOf, paymentsOf } from "./support/api";
-import { attemptKey, chooseFault, newCheckoutButton, openCheckout, outcome, paidId, payAndWait, payButton, status, totalMinor, usd } from "./support/checkout";
+import { attemptKey, chooseFault, newCheckoutButton, openCheckout, outcome, paidId, payAndWait, payButton, status, totalMinor } from "./support/checkout";
 import { AA, contrastOf } from "./support/contrast";
 
 test.beforeAll(async ({ request }) => {
@@ -21,7 +21,6 @@ test("happy path: one click, one payment, balance up by the total", async ({ pag
   const created = added(await paymentsOf(request), paymentsBefore);
   expect(created).toEqual([expect.objectContaining({ id: await paidId(page), amount: total, status: "succeeded" })]);
   expect(await balanceOf(request)).toBe(balanceBefore + total);
-  await expect(page.getByTestId("receipt-balance")).toHaveText(usd(balanceBefore + total));
 
   // A late Enter on the paid cart starts nothing; a new checkout is an explicit choice.
   await page.getByLabel("Customer").focus();

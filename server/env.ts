@@ -1,24 +1,21 @@
 import { z } from "zod";
 import { DEFAULT_BOUNDS } from "./db/bounds";
 import { DEMO_MERCHANTS } from "./demo-merchants";
+import { parseMerchants, type ConfiguredMerchant } from "./merchants-config";
 
-// The demo merchants are always seeded; `ONCEPAY_MERCHANTS` adds more ("id:apiKey,id:apiKey").
-
+// `ONCEPAY_MERCHANTS`: "id:secretKey[:publishableKey],…" (server/merchants-config.ts). Its errors
+// name an entry's position and id, never a key: they are printed when the server refuses to start.
 const merchantList = z.string().transform((raw, ctx) => {
-  const merchants = [];
-  for (const entry of raw
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const [id, apiKey] = entry.split(":");
-    if (!id || !apiKey || !/^[a-z0-9_-]{1,64}$/i.test(id)) {
-      ctx.addIssue({ code: "custom", message: `expected "id:apiKey", got "${entry}"` });
-      return z.NEVER;
-    }
-    merchants.push({ id, name: id, apiKey });
+  const parsed = parseMerchants(raw);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: "custom", message: parsed.error });
+    return z.NEVER;
   }
-  return merchants;
+  return parsed.merchants;
 });
+
+/** The public development default: accepted in demo mode only. */
+export const DEFAULT_WEBHOOK_SECRET = "whsec_oncepay_dev";
 
 /** The bundled simulator (`npm run provider`). */
 export const DEFAULT_PROVIDER_URL = "http://127.0.0.1:12111";
@@ -26,6 +23,8 @@ export const DEFAULT_PROVIDER_URL = "http://127.0.0.1:12111";
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");
 
 const envSchema = z.object({
+  // Set by Next: "phase-production-build" while `next build` loads the routes to read their settings.
+  NEXT_PHASE: z.string().optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.string().url().optional(),
   ONCEPAY_DATA_DIR: z.string().min(1).default(".data"),
@@ -56,7 +55,7 @@ const envSchema = z.object({
   // Timeout × (retries + 1) plus backoff stays under the 30 s lease, so a slow provider call is not taken over.
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
   PROVIDER_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-  PROVIDER_WEBHOOK_SECRET: z.string().min(1).default("whsec_oncepay_dev"),
+  PROVIDER_WEBHOOK_SECRET: z.string().min(1).default(DEFAULT_WEBHOOK_SECRET),
   // During a rotation, the secret being retired: events signed with either verify.
   PROVIDER_WEBHOOK_SECRET_PREVIOUS: z.string().min(1).optional(),
   COMPLETER_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(5),
@@ -105,6 +104,16 @@ export const TTL_MARGIN = 2;
 
 /** Settings each valid alone that together would break a promise; the server refuses to start with them. */
 const checkedSchema = envSchema.superRefine((e, ctx) => {
+  // Anyone could sign webhooks with a secret printed in the README: only a demo may keep it. Not
+  // refused by the build, which loads this module too but runs nothing (the server checks again).
+  if (!e.ONCEPAY_DEMO && e.PROVIDER_WEBHOOK_SECRET === DEFAULT_WEBHOOK_SECRET && e.NEXT_PHASE !== "phase-production-build") {
+    ctx.addIssue({
+      code: "custom",
+      path: ["PROVIDER_WEBHOOK_SECRET"],
+      message:
+        "PROVIDER_WEBHOOK_SECRET is the public development default: set PROVIDER_WEBHOOK_SECRET to your provider's webhook signing secret (or ONCEPAY_DEMO=1 for a demo)",
+    });
+  }
   // The outbox's safe point passes events older than the grace period, trusting that no transaction
   // (nor autocommit statement) of ours is open that long: the bounds must enforce it.
   for (const name of ["DATABASE_TRANSACTION_TIMEOUT_MS", "DATABASE_STATEMENT_TIMEOUT_MS"] as const) {
@@ -134,7 +143,8 @@ const checkedSchema = envSchema.superRefine((e, ctx) => {
 });
 
 export type Env = z.infer<typeof envSchema> & {
-  merchants: { id: string; name: string; apiKey: string }[];
+  /** Every merchant whose keys work: the demo ones in demo mode, then the configured ones (which win on the same id). */
+  merchants: ConfiguredMerchant[];
 };
 
 function load(): Env {
@@ -144,9 +154,13 @@ function load(): Env {
   if (!parsed.success) {
     throw new Error(`Invalid environment:\n${z.prettifyError(parsed.error)}`);
   }
-  const extra = parsed.data.ONCEPAY_MERCHANTS ?? [];
+  const configured = parsed.data.ONCEPAY_MERCHANTS ?? [];
+  const demo = parsed.data.ONCEPAY_DEMO ? DEMO_MERCHANTS.filter((d) => !configured.some((m) => m.id === d.id)) : [];
+  const demoKeys = new Set<string>(demo.flatMap((d) => [d.apiKey, d.publishableKey]));
+  const reused = configured.find((m) => demoKeys.has(m.apiKey) || (m.publishableKey !== undefined && demoKeys.has(m.publishableKey)));
+  if (reused) throw new Error(`Invalid environment:\nONCEPAY_MERCHANTS entry "${reused.id}": a key is also a demo merchant's`);
   const providerUrl = parsed.data.PROVIDER_URL ?? (raw.STRIPE_SECRET_KEY ? undefined : DEFAULT_PROVIDER_URL);
-  return { ...parsed.data, PROVIDER_URL: providerUrl, merchants: [...DEMO_MERCHANTS, ...extra] };
+  return { ...parsed.data, PROVIDER_URL: providerUrl, merchants: [...demo, ...configured] };
 }
 
 /** The validated configuration; the only reader of process.env in the app. */

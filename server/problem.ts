@@ -17,6 +17,7 @@ export const PROBLEMS = {
   operator_unauthorized: { status: 401, title: "Operator access required" },
   cross_site_request: { status: 403, title: "Cross-site request refused" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  secret_key_required: { status: 403, title: "Secret key required" },
   too_many_failed_authentications: { status: 429, title: "Too many failed authentications" },
   idempotency_key_missing: { status: 400, title: "Idempotency-Key header required" },
   idempotency_key_invalid: { status: 400, title: "Invalid Idempotency-Key" },

@@ -21,7 +21,7 @@ export function TryList({ log }: { log: TryLogEntry[] }) {
   );
 }
 
-export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: TryLogEntry[]; balance: number | undefined }) {
+export function Receipt({ payment, log }: { payment: PaidPayment; log: TryLogEntry[] }) {
   const replays = log.filter((e) => e.replayed).length;
   return (
     <section className="card receipt" data-testid="receipt" aria-labelledby="receipt-title">
@@ -47,8 +47,6 @@ export function Receipt({ payment, log, balance }: { payment: PaidPayment; log: 
         <dd data-testid="try-count">
           {log.length} ({replays} {replays === 1 ? "replay" : "replays"})
         </dd>
-        <dt>Merchant balance</dt>
-        <dd data-testid="receipt-balance">{balance === undefined ? "…" : formatMoney(balance, payment.currency)}</dd>
         <dt>Provider PaymentIntent</dt>
         <dd>
           <code data-testid="provider-payment-id">{payment.providerPaymentId ?? "—"}</code>

@@ -3,8 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { useTRPC } from "../_trpc/client";
-import { DEMO_MERCHANTS } from "../_trpc/merchants";
+import { useMerchant, useTRPC } from "../_trpc/client";
 import { LatencyChart, OutcomesChart, ReplayRateChart } from "./_components/charts";
 import { EventsPanel, RevenueChart } from "./_components/events";
 import { Headline } from "./_components/headline";
@@ -23,6 +22,7 @@ const LIVE = { refetchInterval: 1000 } as const;
 
 export default function DashboardPage() {
   const trpc = useTRPC();
+  const { merchants } = useMerchant();
   const [window, setWindow] = useState<(typeof WINDOWS)[number][0]>("5m");
   const [merchant, setMerchant] = useState<string>("");
   const [state, setState] = useState<RecordState | "">("");
@@ -51,7 +51,7 @@ export default function DashboardPage() {
           <span>Merchant</span>
           <select value={merchant} onChange={(e) => setMerchant(e.target.value)}>
             <option value="">All merchants</option>
-            {DEMO_MERCHANTS.map((m) => (
+            {merchants.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name}
               </option>

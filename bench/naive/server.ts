@@ -67,7 +67,7 @@ async function handle(req: IncomingMessage): Promise<Answer> {
 }
 
 async function pay(req: IncomingMessage): Promise<Answer> {
-  const merchant = await auth.authenticate(req.headers.authorization ?? null);
+  const merchant = (await auth.lookup(req.headers.authorization ?? null))?.merchant;
   if (!merchant) throw ProblemError.of("unauthorized", "A valid `Authorization: Bearer <api key>` header is required.");
   const rawKey = req.headers["idempotency-key"];
   if (rawKey === undefined) throw ProblemError.of("idempotency_key_missing", "The Idempotency-Key header is required.");

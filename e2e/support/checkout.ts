@@ -1,10 +1,9 @@
 import { expect, type Page } from "@playwright/test";
 
-/** Opens the checkout and waits until React has hydrated (the balance query runs only in the browser). */
+/** Opens the checkout and waits until React has hydrated (the page marks it: false in the server's HTML). */
 export async function openCheckout(page: Page, url = "/"): Promise<void> {
-  const balanceLoaded = page.waitForResponse((res) => res.url().includes("/api/trpc/balance.get") && res.ok());
   await page.goto(url);
-  await balanceLoaded;
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible({ timeout: 30_000 });
 }
 
 export async function chooseFault(page: Page, label: string): Promise<void> {

@@ -1,4 +1,6 @@
 import type { Redis } from "ioredis";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { FailedAuthentications, FAILED_AUTHENTICATIONS_PER_MINUTE } from "../auth/failures";
 import { Authenticator } from "../auth/merchant";
 import { CallPipeline } from "../calls/pipeline";
 import { openDatabase, type Database } from "../db/client";
@@ -39,7 +41,7 @@ import { callObserver } from "./observer";
 export interface App {
   config: Env;
   db: Database;
-  /** API key → merchant, known keys cached. */
+  /** API key → principal (merchant and key kind), known keys cached; failures counted per address. */
   auth: Authenticator;
   /** Null without `REDIS_URL`. */
   redis: Redis | null;
@@ -133,7 +135,11 @@ export async function createApp(config: Env): Promise<App> {
   return {
     config,
     db,
-    auth: new Authenticator(db.sql),
+    auth: new Authenticator(
+      db.sql,
+      // limits: shared store chosen at merge
+      new FailedAuthentications(new RateLimiterMemory({ keyPrefix: "oncepay_auth_failures", points: FAILED_AUTHENTICATIONS_PER_MINUTE, duration: 60 })),
+    ),
     redis,
     engine,
     calls,

@@ -21,7 +21,7 @@ export const listEventsRoute = route(async ({ request, app }) => {
 
 /** GET /api/v1/payments/{id}/receipt: where the newest receipt is, once the receipts consumer has run. */
 export const paymentReceiptRoute = route<{ id: string }>(async ({ request, app }, { id }) => {
-  const merchant = await merchantOf(app, request);
+  const merchant = await merchantOf(app, request, { publishable: true });
   const receipt = await latestReceipt(app.db.sql, merchant.id, id);
   if (!receipt) throw ProblemError.of("not_found", `No receipt for payment "${id}" yet.`);
   return json(receipt);

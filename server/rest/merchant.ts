@@ -1,14 +1,13 @@
 import type { App } from "../app";
-import type { Merchant } from "../auth/merchant";
-import { problem, ProblemError } from "../problem";
+import { requireAccess, type Merchant } from "../auth/merchant";
+import { clientAddress } from "../http/client-address";
 
-/** The merchant of `Authorization: Bearer <api key>`; a ProblemError (401) otherwise. */
-export async function merchantOf(app: App, request: Request): Promise<Merchant> {
-  const merchant = await app.auth.authenticate(request.headers.get("authorization"));
-  if (!merchant) {
-    throw new ProblemError(problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."), {
-      "www-authenticate": 'Bearer realm="oncepay"',
-    });
-  }
-  return merchant;
+/**
+ * The merchant of `Authorization: Bearer <api key>`; a ProblemError otherwise (401, 429 after too
+ * many failures from the address, 403 `secret_key_required` for a publishable key on a route not
+ * marked `publishable`: only the checkout's routes are).
+ */
+export async function merchantOf(app: App, request: Request, access: { publishable?: boolean } = {}): Promise<Merchant> {
+  const principal = await app.auth.authenticate(request.headers.get("authorization"), clientAddress(request.headers, app.config.TRUSTED_PROXIES));
+  return requireAccess(principal, access);
 }

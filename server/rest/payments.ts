@@ -17,7 +17,8 @@ export const createPaymentRoute = route(async ({ request, requestId, app }) => {
     operation: CREATE_PAYMENT,
     via: "rest",
     requestId,
-    scope: async () => (await merchantOf(app, request)).id,
+    // A checkout's publishable key may create payments.
+    scope: async () => (await merchantOf(app, request, { publishable: true })).id,
     key: () => idempotencyKeyFrom(request.headers),
     input: () => readJson(request, createPaymentInput),
     fault: () => parseFault(request.headers.get("simulate-failure"), app.config.FAULT_INJECTION),
@@ -37,7 +38,7 @@ export const listPaymentsRoute = route(async ({ request, app }) => {
 
 /** GET /api/v1/payments/{id} */
 export const getPaymentRoute = route<{ id: string }>(async ({ request, app }, { id }) => {
-  const merchant = await merchantOf(app, request);
+  const merchant = await merchantOf(app, request, { publishable: true });
   const payment = await getPayment(app.db.sql, merchant.id, id);
   if (!payment) throw ProblemError.of("not_found", `No payment with id "${id}".`);
   return json(payment);

@@ -5,11 +5,14 @@ import type { Authenticator } from "../auth/merchant";
 import type { Database } from "../db/client";
 import type { CallPipeline } from "../calls/pipeline";
 import type { Sql } from "../db/sql";
+import { clientAddress } from "../http/client-address";
 import { logger } from "../observability/logger";
 
 /** What every procedure gets: resolvers use `ctx.db` and `ctx.calls`, never a client of their own. */
 export interface Context {
   headers: Headers;
+  /** The client's address (server/http/client-address.ts), for per-address limits. */
+  clientAddress: string;
   requestId: string;
   log: Logger;
   db: Database;
@@ -35,6 +38,7 @@ export function createContext(opts: { headers: Headers; app: App; requestId?: st
   const requestId = opts.requestId ?? (opts.headers.get("x-request-id")?.slice(0, 128) || randomUUID());
   return {
     headers: opts.headers,
+    clientAddress: clientAddress(opts.headers, opts.app.config.TRUSTED_PROXIES),
     requestId,
     log: logger.child({ requestId, via: "trpc" }),
     db: opts.app.db,

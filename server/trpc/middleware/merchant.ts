@@ -1,13 +1,22 @@
 import { experimental_standaloneMiddleware } from "@trpc/server";
+import { requireAccess } from "../../auth/merchant";
 import { problemToTRPCError } from "../../idempotency/adapters/trpc";
-import { problem } from "../../problem";
+import { ProblemError } from "../../problem";
 import type { Context } from "../context";
 
-/** Puts the merchant of the API key on the context, or answers 401. */
-export const merchant = experimental_standaloneMiddleware<{ ctx: Context }>().create(async ({ ctx, next }) => {
-  const found = await ctx.auth.authenticate(ctx.headers.get("authorization"));
-  if (!found) {
-    throw problemToTRPCError(problem("unauthorized", "A valid API key is required: Authorization: Bearer <api key>."));
-  }
-  return next({ ctx: { merchant: found } });
-});
+/**
+ * Puts the merchant of the API key on the context, or answers as the REST API would: 401, 429
+ * after too many failures from the address, 403 `secret_key_required` for a publishable key unless
+ * `publishable` (the checkout's procedures).
+ */
+export const merchant = (access: { publishable?: boolean } = {}) =>
+  experimental_standaloneMiddleware<{ ctx: Context }>().create(async ({ ctx, next }) => {
+    let found;
+    try {
+      found = requireAccess(await ctx.auth.authenticate(ctx.headers.get("authorization"), ctx.clientAddress), access);
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      throw problemToTRPCError(error.problem);
+    }
+    return next({ ctx: { merchant: found } });
+  });

@@ -7,11 +7,11 @@ import { createPaymentInput, listPaymentsQuery, paymentSchema } from "../../paym
 import { keyTimelineSchema, paymentTimeline } from "../../payments/timeline";
 import { problem } from "../../problem";
 import { latestReceipt } from "../../receipts/queries";
-import { idempotentProcedure, merchantProcedure, router } from "../init";
+import { checkoutProcedure, idempotentCheckoutProcedure, merchantProcedure, router } from "../init";
 
 export const paymentRouter = router({
   /** POST /api/v1/payments, with the key in the input: same semantics, same stored outcomes. */
-  create: idempotentProcedure
+  create: idempotentCheckoutProcedure
     .meta({ operation: CREATE_PAYMENT })
     .input(createPaymentInput.extend({ idempotencyKey: idempotencyKeySchema }))
     .mutation(({ ctx, input: { idempotencyKey: _key, ...input } }) =>
@@ -25,14 +25,14 @@ export const paymentRouter = router({
 
   list: merchantProcedure.input(listPaymentsQuery.optional()).query(({ ctx, input }) => listPayments(ctx.db.sql, ctx.merchant.id, input?.limit ?? 10)),
 
-  byId: merchantProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
+  byId: checkoutProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
     const payment = await getPayment(ctx.db.sql, ctx.merchant.id, input.id);
     if (!payment) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
     return payment;
   }),
 
   /** The timeline of the key that created the payment: its recovery points, resumptions and completer runs. */
-  timeline: merchantProcedure
+  timeline: checkoutProcedure
     .input(z.object({ id: z.string().min(1).max(64) }))
     .output(keyTimelineSchema)
     .query(async ({ ctx, input }) => {
@@ -42,7 +42,7 @@ export const paymentRouter = router({
     }),
 
   /** Where the payment's newest receipt document is (GET /api/v1/receipts/{sha256}); null until the receipts consumer has run. */
-  receipt: merchantProcedure
+  receipt: checkoutProcedure
     .input(z.object({ id: z.string().min(1).max(64) }))
     .output(z.object({ sha256: z.string(), version: z.number(), url: z.string() }).nullable())
     .query(({ ctx, input }) => latestReceipt(ctx.db.sql, ctx.merchant.id, input.id)),

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-/** server/env.ts as a process with these variables would load it. */
+/** server/env.ts as a process with these variables would load it (in demo mode unless they say otherwise). */
 async function load(vars: Record<string, string>) {
-  for (const [name, value] of Object.entries(vars)) vi.stubEnv(name, value);
+  for (const [name, value] of Object.entries({ ONCEPAY_DEMO: "1", ...vars })) vi.stubEnv(name, value);
   vi.resetModules();
   return (await import("@/server/env")).env;
 }
@@ -46,5 +46,44 @@ describe("the operator settings in the environment", () => {
     const refused = load({ ONCEPAY_OPERATOR_TOKEN: "hunter2-secret" });
     await expect(refused).rejects.toThrow(/ONCEPAY_OPERATOR_TOKEN/);
     await expect(refused).rejects.not.toThrow(/hunter2-secret/);
+  });
+});
+
+describe("merchants and demo mode in the environment", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+  const SECRET = { PROVIDER_WEBHOOK_SECRET: "whsec_unit_test_x" };
+
+  it("demo mode seeds the demo merchants; the configured ones come after and win on the same id", async () => {
+    const env = await load({ ONCEPAY_DEMO: "1", ONCEPAY_MERCHANTS: "alice:sk_test_alice_rotated,carol:sk_test_carol_1:pk_test_carol_1" });
+    expect(env.merchants.map((m) => [m.id, m.apiKey])).toEqual([
+      ["bob", "sk_test_bob"],
+      ["alice", "sk_test_alice_rotated"],
+      ["carol", "sk_test_carol_1"],
+    ]);
+  });
+
+  it("without demo mode, only ONCEPAY_MERCHANTS", async () => {
+    const env = await load({ ...SECRET, ONCEPAY_DEMO: "0", ONCEPAY_MERCHANTS: "carol:sk_test_carol_1" });
+    expect(env.ONCEPAY_DEMO).toBe(false);
+    expect(env.merchants.map((m) => m.id)).toEqual(["carol"]);
+  });
+
+  it("refuses the default webhook secret outside demo mode, saying to set it", async () => {
+    // An empty variable counts as unset.
+    await expect(load({ ONCEPAY_DEMO: "" })).rejects.toThrow(/PROVIDER_WEBHOOK_SECRET[\s\S]*set PROVIDER_WEBHOOK_SECRET/);
+    await expect(load({ ONCEPAY_DEMO: "0", PROVIDER_WEBHOOK_SECRET: "whsec_oncepay_dev" })).rejects.toThrow(/PROVIDER_WEBHOOK_SECRET/);
+    await expect(load({ ONCEPAY_DEMO: "1" })).resolves.toMatchObject({ PROVIDER_WEBHOOK_SECRET: "whsec_oncepay_dev" });
+  });
+
+  it("refuses a bad ONCEPAY_MERCHANTS without printing its keys", async () => {
+    const error = await load({ ...SECRET, ONCEPAY_MERCHANTS: "carol:sk_test_carol_1,dave:sk_test_dave_1:sk_test_dave_public" }).catch((e: Error) => e.message);
+    expect(error).toMatch(/ONCEPAY_MERCHANTS entry 2 \("dave"\)/);
+    expect(error).not.toMatch(/sk_test_carol_1|sk_test_dave/);
+  });
+
+  it("refuses a configured key that is a demo merchant's in demo mode", async () => {
+    await expect(load({ ONCEPAY_DEMO: "1", ONCEPAY_MERCHANTS: "carol:sk_test_alice" })).rejects.toThrow(/"carol": a key is also a demo merchant's/);
   });
 });
