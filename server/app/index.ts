@@ -25,6 +25,7 @@ import { Listener } from "../db/listener";
 import { newId } from "../ids";
 import { backgroundJobs } from "./jobs";
 import { crashHook } from "./crash";
+import { createLimits, type Limits } from "../limits";
 
 /** Where completions of records a duplicate waits on are announced (see PostgresStore). */
 const WAKE_CHANNEL = "oncepay_idempotency";
@@ -39,6 +40,8 @@ export interface App {
   db: Database;
   /** API key → merchant, known keys cached. */
   auth: Authenticator;
+  /** Merchants' request rate and keys in flight, and the limiters of other limits, on one shared store. */
+  limits: Limits;
   /** Null without `REDIS_URL`. */
   redis: Redis | null;
   engine: IdempotencyEngine<Sql>;
@@ -103,7 +106,15 @@ export async function createApp(config: Env): Promise<App> {
       })
     : null;
   const requestLog = new RequestLogWriter(db.sql, { log: logger });
-  const calls = new CallPipeline(engine, callObserver(requestLog, logger));
+  // Counted across instances: in Redis, else in PostgreSQL; the embedded database is one process.
+  const limits = createLimits({
+    redis,
+    sql: db.embedded ? null : db.sql,
+    prefix: fastPathPrefix(db.identity),
+    ratePerSecond: config.MERCHANT_RATE_LIMIT,
+    maxInFlight: config.MERCHANT_MAX_IN_FLIGHT,
+  });
+  const calls = new CallPipeline(engine, callObserver(requestLog, logger), { merchantMaxInFlight: limits.maxInFlight });
   const provider = new StripeProvider({
     secretKey: config.STRIPE_SECRET_KEY,
     url: config.PROVIDER_URL,
@@ -130,6 +141,7 @@ export async function createApp(config: Env): Promise<App> {
     config,
     db,
     auth: new Authenticator(db.sql),
+    limits,
     redis,
     engine,
     calls,

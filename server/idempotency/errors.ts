@@ -77,6 +77,6 @@ export class CapacityError extends IdempotencyError {
     /** Seconds after which a retry is worth trying: most executions end well within it. */
     readonly retryAfterSeconds: number = 1,
   ) {
-    super(`Too many requests in flight (at most ${maxInFlight}); retry with the same key`, key);
+    super(`Too many requests in flight (at most ${maxInFlight} at once); retry later with the same key "${key}"`, key);
   }
 }

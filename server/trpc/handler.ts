@@ -30,6 +30,7 @@ export async function handleTrpc(req: Request): Promise<Response> {
       const headers = new Headers();
       if (ctx && ctx.replays.count > 0) headers.set(REPLAYED_HEADER, "true");
       if (ctx?.preferenceApplied.value) headers.set(PREFERENCE_APPLIED_HEADER, ctx.preferenceApplied.value);
+      for (const [name, value] of Object.entries(ctx?.limitHeaders ?? {})) headers.set(name, value);
       return { headers };
     },
   });
