@@ -27,7 +27,9 @@ describe.each(["redis", "postgres"] as const)("MERCHANT_RATE_LIMIT across two in
     const env = {
       PROVIDER_URL: provider.url,
       MERCHANT_RATE_LIMIT: String(RATE),
-      ONCEPAY_MERCHANTS: MERCHANTS.map((m) => `${m}:sk_test_${m}`).join(","), ...(store === "redis" ? { REDIS_URL: inject("redisUrl") } : {}) };
+      ONCEPAY_MERCHANTS: MERCHANTS.map((m) => `${m}:sk_test_${m}`).join(","),
+      ...(store === "redis" ? { REDIS_URL: inject("redisUrl") } : {}),
+    };
     servers = await Promise.all([startServer({ databaseUrl: database.url, env }), startServer({ databaseUrl: database.url, env })]);
   });
   afterAll(async () => {
