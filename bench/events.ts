@@ -56,7 +56,9 @@ async function main() {
   const [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase("oncepay_bench")]);
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const one = async <T>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows[0] as T;
-  const eventEnv: Record<string, string> = BROKERED ? { NATS_URL, NATS_STREAM: stream, EVENTS_POLL_MS: "50" } : { EVENTS_POLL_MS: "50" };
+  // An open-loop load: the merchant limits stay on but out of reach, so a slow moment queues rather than refuses.
+  const limits = { MERCHANT_RATE_LIMIT: "100000", MERCHANT_MAX_IN_FLIGHT: "10000" };
+  const eventEnv: Record<string, string> = BROKERED ? { NATS_URL, NATS_STREAM: stream, EVENTS_POLL_MS: "50", ...limits } : { EVENTS_POLL_MS: "50", ...limits };
   const report: Record<string, number> = {};
   try {
     // 1. Steady state: the app runs the relay and both consumers; payments arrive at RATE a second.

@@ -96,6 +96,10 @@ const envSchema = z.object({
   EVENTS_GRACE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(60),
   // How many reverse proxies in front append to X-Forwarded-For: the client address for per-address limits.
   TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
+  // Per merchant, across all instances (server/limits/): requests per second (bursts up to twice
+  // that) and keys in flight; 0 turns either off.
+  MERCHANT_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  MERCHANT_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1_000_000).default(100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

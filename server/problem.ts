@@ -37,6 +37,8 @@ export const PROBLEMS = {
   provider_no_refund: { status: 400, title: "Refund abandoned without a refund" },
   idempotency_key_in_use: { status: 409, title: "Request in progress" },
   idempotency_key_reused: { status: 422, title: "Idempotency key reused with a different request" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  too_many_in_flight: { status: 429, title: "Too many requests in flight" },
   internal_error: { status: 500, title: "Internal server error" },
   simulated_lost_response: { status: 502, title: "Response lost (simulated)" },
   simulated_failure: { status: 503, title: "Failure before commit (simulated)" },

@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { FailedAuthentications, FAILED_AUTHENTICATIONS_PER_MINUTE } from "../auth/failures";
 import { Authenticator } from "../auth/merchant";
 import { CallPipeline } from "../calls/pipeline";
@@ -29,6 +28,7 @@ import { backgroundJobs } from "./jobs";
 import { crashHook } from "./crash";
 import { createOperators, operators } from "./operators";
 import type { OperatorGate } from "../operators/gate";
+import { createLimits, type Limits } from "../limits";
 
 /** Where completions of records a duplicate waits on are announced (see PostgresStore). */
 const WAKE_CHANNEL = "oncepay_idempotency";
@@ -43,6 +43,8 @@ export interface App {
   db: Database;
   /** API key → principal (merchant and key kind), known keys cached; failures counted per address. */
   auth: Authenticator;
+  /** Merchants' request rate and keys in flight, and the limiters of other limits, on one shared store. */
+  limits: Limits;
   /** Null without `REDIS_URL`. */
   redis: Redis | null;
   engine: IdempotencyEngine<Sql>;
@@ -109,7 +111,15 @@ export async function createApp(config: Env): Promise<App> {
       })
     : null;
   const requestLog = new RequestLogWriter(db.sql, { log: logger });
-  const calls = new CallPipeline(engine, callObserver(requestLog, logger));
+  // Counted across instances: in Redis, else in PostgreSQL; the embedded database is one process.
+  const limits = createLimits({
+    redis,
+    sql: db.embedded ? null : db.sql,
+    prefix: fastPathPrefix(db.identity),
+    ratePerSecond: config.MERCHANT_RATE_LIMIT,
+    maxInFlight: config.MERCHANT_MAX_IN_FLIGHT,
+  });
+  const calls = new CallPipeline(engine, callObserver(requestLog, logger), { merchantMaxInFlight: limits.maxInFlight });
   const provider = new StripeProvider({
     secretKey: config.STRIPE_SECRET_KEY,
     url: config.PROVIDER_URL,
@@ -137,9 +147,9 @@ export async function createApp(config: Env): Promise<App> {
     db,
     auth: new Authenticator(
       db.sql,
-      // limits: shared store chosen at merge
-      new FailedAuthentications(new RateLimiterMemory({ keyPrefix: "oncepay_auth_failures", points: FAILED_AUTHENTICATIONS_PER_MINUTE, duration: 60 })),
+      new FailedAuthentications(limits.makeLimiter({ keyPrefix: "auth_failures", points: FAILED_AUTHENTICATIONS_PER_MINUTE, durationSeconds: 60 })),
     ),
+    limits,
     redis,
     engine,
     calls,

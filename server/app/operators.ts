@@ -5,7 +5,8 @@ import { MAX_FAILURES_PER_MINUTE, OperatorGate } from "../operators/gate";
 
 /** The operator gate of a configuration, with its counter of wrong tokens. */
 export function createOperators(config: Env): OperatorGate {
-  // limits: shared store chosen at merge
+  // Per process: the gate answers without the database (and so without its limiter store), so a
+  // guesser behind a balancer gets 10 tries a minute per instance, still far from a 256-bit token.
   const failures = new RateLimiterMemory({ keyPrefix: "oncepay:operator-auth", points: MAX_FAILURES_PER_MINUTE, duration: 60 });
   return new OperatorGate({ token: config.ONCEPAY_OPERATOR_TOKEN, demo: config.ONCEPAY_DEMO, trustedProxies: config.TRUSTED_PROXIES, failures, log: logger });
 }

@@ -2,7 +2,7 @@ import { faultHooks, type Fault } from "../faults";
 import type { IdempotencyEngine } from "../idempotency/engine";
 import { fingerprint } from "../idempotency/fingerprint";
 import { problem } from "../problem";
-import type { CallObservation, CallResult, IdempotentCall, ProblemResult } from "./call";
+import type { CallObservation, CallResult, IdempotentCall, ProblemResult, Via } from "./call";
 import { statusOf } from "./call";
 import { mapError } from "./problems";
 
@@ -19,10 +19,23 @@ export interface Seen {
  * input, fault), runs it through the engine, and turns every ending into a CallResult. Timing, the
  * log line, metrics and the request history happen here, once per call, through `observe`.
  */
+export interface PipelineOptions {
+  /**
+   * At most this many keys of one merchant in flight (MERCHANT_MAX_IN_FLIGHT): the engine's cap
+   * on a scope, for merchants' calls only (REST and tRPC). Webhooks, consumers and jobs are never
+   * capped: what they finish was already admitted.
+   */
+  merchantMaxInFlight?: number;
+}
+
+/** The ways in that carry a merchant's own requests. */
+const MERCHANT_VIAS: ReadonlySet<Via> = new Set<Via>(["rest", "trpc"]);
+
 export class CallPipeline<Tx> {
   constructor(
     private readonly engine: IdempotencyEngine<Tx>,
     private readonly observe: (observation: CallObservation) => void,
+    private readonly options: PipelineOptions = {},
   ) {}
 
   async run<I, S>(call: IdempotentCall<Tx, I, S>): Promise<CallResult> {
@@ -61,6 +74,7 @@ export class CallPipeline<Tx> {
       fingerprint: fingerprint(input),
       input,
       waitMs: call.waitMs,
+      maxInFlight: MERCHANT_VIAS.has(call.via) ? this.options.merchantMaxInFlight : undefined,
       beforeExecute: hooks.beforeExecute,
       steps: steps && ((s, execution) => steps(hooks.wrapSteps(s), { scope, input, execution, fault })),
       execute: hooks.wrap((tx: Tx, execution, prepared: S) => call.effect(tx, { scope, input, execution, fault, prepared })),

@@ -1,6 +1,6 @@
 import { DatabaseUnavailableError, isDatabaseUnavailable } from "../db/errors";
 import { SimulatedFailure } from "../faults";
-import { ConflictError, ContentionError, IdempotencyError, MismatchError, StoreError } from "../idempotency/errors";
+import { CapacityError, ConflictError, ContentionError, IdempotencyError, MismatchError, StoreError } from "../idempotency/errors";
 import { problem, ProblemError, type Problem } from "../problem";
 import { ProviderUnavailableError } from "../provider/provider";
 import type { Outcome } from "./call";
@@ -77,6 +77,14 @@ function mapEngineError(error: IdempotencyError): MappedError {
       problem: problem("idempotency_key_reused", error.message + "; use a new key for a new request.", { idempotencyKey: error.key }),
       headers: {},
       outcome: "mismatch",
+      unexpected: false,
+    };
+  }
+  if (error instanceof CapacityError) {
+    return {
+      problem: problem("too_many_in_flight", `${error.message}: nothing was saved under it.`, { idempotencyKey: error.key }),
+      headers: { "retry-after": String(error.retryAfterSeconds) },
+      outcome: "rejected",
       unexpected: false,
     };
   }

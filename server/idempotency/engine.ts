@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConflictError, ContentionError, LostOwnershipError, MismatchError } from "./errors";
+import { CapacityError, ConflictError, ContentionError, LostOwnershipError, MismatchError } from "./errors";
 import { RecordState, type Checkpoint, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "./record";
 import type { Abandoned, ClaimRequest, IdempotencyStore, InsertResult } from "./stores/store";
 
@@ -57,6 +57,12 @@ export interface RunRequest<Tx, S = void> {
    * 0 by default. It is woken by the original's completion or release, never by polling.
    */
   waitMs?: number;
+  /**
+   * At most this many keys of `scope` in flight at once (claimed, lease alive): a fresh claim beyond
+   * it throws CapacityError and leaves nothing behind. Replays, duplicates and mismatches of keys
+   * that have a record are answered as usual. Judged by the store inside the claim itself.
+   */
+  maxInFlight?: number;
   /** Runs after the claim and before the transaction opens, holding no connection (fault delays). */
   beforeExecute?: () => Promise<void>;
   /** Steps with recovery points, run before the final commit; what they return reaches `execute`. */
@@ -246,6 +252,7 @@ export class IdempotencyEngine<Tx> {
         if (result) return result;
         continue;
       }
+      if (inserted.record === null) throw new CapacityError(request.key, request.maxInFlight ?? 0);
       const record = inserted.record;
       switch (decide(record, request.fingerprint)) {
         case "replay":
@@ -263,6 +270,7 @@ export class IdempotencyEngine<Tx> {
           // is told so (409), as it would have been without waiting, rather than run in its place.
           if (waited && record.state === RecordState.Released) throw new ConflictError(request.key, 1);
           const claim = await this.store.takeOver(record, claimRequest);
+          if (claim === "at_capacity") throw new CapacityError(request.key, request.maxInFlight ?? 0);
           if (!claim) continue;
           const result = await this.execute(claim, request);
           if (result) return result;
@@ -362,6 +370,7 @@ export class IdempotencyEngine<Tx> {
       lockTimeoutSeconds: this.options.lockTimeoutSeconds,
       ttlSeconds: this.options.ttlSeconds,
       input: request.steps ? (request.input ?? null) : null,
+      maxInFlight: request.maxInFlight,
     };
   }
 }

@@ -1,6 +1,6 @@
 /** The root of every error the engine raises; adapters map each kind to their protocol. */
 export abstract class IdempotencyError extends Error {
-  abstract readonly kind: "conflict" | "mismatch" | "contention" | "lost_ownership" | "store";
+  abstract readonly kind: "conflict" | "mismatch" | "contention" | "lost_ownership" | "store" | "capacity";
   constructor(
     message: string,
     readonly key: string,
@@ -62,5 +62,21 @@ export class StoreError extends IdempotencyError {
   constructor(key: string, cause: unknown) {
     super(`The idempotency store failed while handling key "${key}"`, key);
     this.cause = cause;
+  }
+}
+
+/**
+ * A fresh claim would put more keys of its scope in flight than the run allowed (`maxInFlight`):
+ * nothing was claimed or saved, so the same key may be retried later and executes normally (HTTP 429).
+ */
+export class CapacityError extends IdempotencyError {
+  readonly kind = "capacity";
+  constructor(
+    key: string,
+    readonly maxInFlight: number,
+    /** Seconds after which a retry is worth trying: most executions end well within it. */
+    readonly retryAfterSeconds: number = 1,
+  ) {
+    super(`Too many requests in flight (at most ${maxInFlight} at once); retry later with the same key "${key}"`, key);
   }
 }

@@ -17,6 +17,10 @@ export interface Context {
   log: Logger;
   db: Database;
   auth: Authenticator;
+  /** Merchants' request rate (`admit`), counted right after authentication. */
+  limits: App["limits"];
+  /** Headers a limit adds to the HTTP response (Retry-After, RateLimit): the handler sets them. */
+  limitHeaders: Record<string, string>;
   /** The idempotent-call pipeline (the engine behind it). */
   calls: CallPipeline<Sql>;
   operations: App["operations"];
@@ -43,6 +47,8 @@ export function createContext(opts: { headers: Headers; app: App; requestId?: st
     log: logger.child({ requestId, via: "trpc" }),
     db: opts.app.db,
     auth: opts.app.auth,
+    limits: opts.app.limits,
+    limitHeaders: {},
     calls: opts.app.calls,
     operations: opts.app.operations,
     events: opts.app.events,

@@ -43,6 +43,7 @@ export async function handleTrpc(req: Request): Promise<Response> {
       if (retryAfter !== undefined) headers.set("retry-after", String(retryAfter));
       if (ctx && ctx.replays.count > 0) headers.set(REPLAYED_HEADER, "true");
       if (ctx?.preferenceApplied.value) headers.set(PREFERENCE_APPLIED_HEADER, ctx.preferenceApplied.value);
+      for (const [name, value] of Object.entries(ctx?.limitHeaders ?? {})) headers.set(name, value);
       return { headers };
     },
   });

@@ -65,6 +65,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     this.lookups++;
     const existing = this.rows.get(slot(r.scope, r.operation, r.key));
     if (existing) return Promise.resolve({ owned: false, record: this.toRecord(existing) });
+    if (this.atCapacity(r)) return Promise.resolve({ owned: false, record: null, refused: "at_capacity" });
     const row: Row = {
       id: `rec-${this.nextId++}`,
       scope: r.scope,
@@ -89,9 +90,10 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     return Promise.resolve({ owned: true, claim: toClaim(row, r.ownerToken) });
   }
 
-  takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
+  takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | "at_capacity" | null> {
     const row = this.byId(seen.id);
     if (!row || row.state !== seen.state || row.executions !== seen.executions) return Promise.resolve(null);
+    if (this.atCapacity(r)) return Promise.resolve("at_capacity");
     const leaseExpired = row.lockedUntil !== null && row.lockedUntil <= this.now;
     if (!(row.state === RecordState.Released || (row.state === RecordState.InProgress && leaseExpired))) return Promise.resolve(null);
     Object.assign(row, {
@@ -176,6 +178,16 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
     if (row) Object.assign(row, { state: RecordState.Released, ownerToken: null, lockedUntil: null, updatedAt: this.now });
     if (row) this.announced(row);
     return Promise.resolve(row !== undefined);
+  }
+
+  /** The scope already has `maxInFlight` records in progress with a live lease (PostgresStore's cap). */
+  private atCapacity(r: ClaimRequest): boolean {
+    if (r.maxInFlight === undefined) return false;
+    let live = 0;
+    for (const row of this.rows.values()) {
+      if (row.scope === r.scope && row.state === RecordState.InProgress && row.lockedUntil !== null && row.lockedUntil > this.now) live++;
+    }
+    return live >= r.maxInFlight;
   }
 
   /** As a NOTIFY is delivered after the commit: a moment later, never inside the caller's step. */

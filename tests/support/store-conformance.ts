@@ -58,7 +58,7 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
     async function holder(key: string): Promise<IdempotencyRecord> {
       // null: the record vanished between the insert and the read, as the store port allows.
       const found = await poll(() => sut.store.insertOrGet(request(key)), { timeoutMs: 2_000, message: `no answer for ${key}` });
-      if (found.owned) throw new Error(`expected a holder of ${key}, but the probe claimed it`);
+      if (found.owned || !found.record) throw new Error(`expected a holder of ${key}, but the probe ${found.owned ? "claimed it" : "was refused"}`);
       return found.record;
     }
 
@@ -159,7 +159,7 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
       const original = await claim(key, { lockTimeoutSeconds: 1 });
       const seen = await after(1, key, (r) => r.leaseExpired, "the lease never ran out");
       const takers = await Promise.all([1, 2, 3, 4].map(() => sut.store.takeOver(seen, request(key))));
-      const winners = takers.filter((t) => t !== null);
+      const winners = takers.filter((t) => t !== null && t !== "at_capacity");
       expect(winners).toHaveLength(1);
       expect(winners[0]!.executions).toBe(2);
       // The original executor wakes up: its completion is refused and its effect rolled back.
@@ -261,6 +261,7 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
       const stale = await after(1, key, (r) => r.leaseExpired, "the lease never ran out");
       expect(stale.recoveryPoint).toBe("created");
       const taker = await sut.store.takeOver(stale, request(key, { input: { amount: 1 } }));
+      if (taker === "at_capacity") throw new Error("no cap was asked for");
       expect(taker?.checkpoints).toMatchObject({ created: { value: { id: m } } });
       expect(taker?.checkpoints.created?.at).toEqual(expect.any(String));
     });
@@ -299,6 +300,60 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
       expect(await sut.store.release(await claim(plain, { input }))).toBe(true);
       if (sut.clock !== "real") sut.clock.advance(2);
       expect((await sut.store.abandoned(1000, 0)).some((a) => a.key === plain)).toBe(false);
+    });
+    describe("a cap on a scope's keys in flight (maxInFlight)", () => {
+      const AT_CAPACITY = { owned: false, record: null, refused: "at_capacity" };
+
+      it("a fresh claim beyond it is refused and writes nothing; other scopes and held keys are answered as usual", async () => {
+        const scope = `capped-${randomUUID()}`;
+        const capped = (key: string, over: Partial<ClaimRequest> = {}) => request(key, { scope, maxInFlight: 2, ...over });
+        const first = await claim(randomUUID(), { scope, maxInFlight: 2 });
+        const second = await claim(randomUUID(), { scope, maxInFlight: 2, operation: "other.op" });
+        const refused = randomUUID();
+        expect(await sut.store.insertOrGet(capped(refused))).toEqual(AT_CAPACITY);
+        // Nothing was written: with room again, the same key is a fresh claim, execution 1.
+        expect((await sut.store.insertOrGet(request(refused, { scope, maxInFlight: 3 })))?.owned).toBe(true);
+        expect((await sut.store.insertOrGet(request(randomUUID(), { scope: `${scope}-other`, maxInFlight: 2 })))?.owned).toBe(true);
+        // A duplicate of a key in flight is its holder's, cap or not.
+        expect(await sut.store.insertOrGet(capped(second.key, { operation: "other.op" }))).toMatchObject({ owned: false, record: { state: "in_progress" } });
+        // Without a cap, nothing is counted.
+        expect((await sut.store.insertOrGet(request(randomUUID(), { scope })))?.owned).toBe(true);
+        // A completed key is replayed at the cap: replays never count.
+        await sut.store.executeAndComplete(first, 3600, completing(marker()));
+        expect(await sut.store.insertOrGet(capped(first.key, { maxInFlight: 1 }))).toMatchObject({ owned: false, record: { state: "completed" } });
+      });
+
+      it("only live claims count: completed, released and lease-expired records free their place", async () => {
+        const scope = `capped-${randomUUID()}`;
+        const capped = (key: string, over: Partial<ClaimRequest> = {}) => request(key, { scope, maxInFlight: 1, ...over });
+        const done = await claim(randomUUID(), { scope, maxInFlight: 1 });
+        expect(await sut.store.insertOrGet(capped(randomUUID()))).toEqual(AT_CAPACITY);
+        await sut.store.executeAndComplete(done, 3600, completing(marker()));
+        const released = await claim(randomUUID(), { scope, maxInFlight: 1 });
+        expect(await sut.store.release(released)).toBe(true);
+        await claim(randomUUID(), { scope, maxInFlight: 1, lockTimeoutSeconds: 1 });
+        expect(await sut.store.insertOrGet(capped(randomUUID()))).toEqual(AT_CAPACITY);
+        // The released key, retried at the cap: its takeover is refused and the record left as it was.
+        const seen = await sut.store.insertOrGet(capped(released.key));
+        if (!seen || seen.owned || !seen.record) throw new Error("expected the released record");
+        expect(seen.record.state).toBe("released");
+        expect(await sut.store.takeOver(seen.record, capped(released.key))).toBe("at_capacity");
+        expect(await sut.store.insertOrGet(capped(released.key))).toMatchObject({ owned: false, record: { state: "released", executions: 1 } });
+        // The live claim's lease runs out: it no longer counts, by the store's clock.
+        if (sut.clock !== "real") sut.clock.advance(1);
+        const fresh = randomUUID();
+        const claimed = await poll(
+          async () => {
+            const result = await sut.store.insertOrGet(capped(fresh));
+            return result?.owned ? result.claim : null;
+          },
+          { timeoutMs: sut.clock === "real" ? 1000 + REAL_CLOCK_SLACK_MS : 0, intervalMs: 100, message: "an expired lease still counted" },
+        );
+        expect(claimed.executions).toBe(1);
+        // Now full again; the released key is taken over once there is room.
+        expect(await sut.store.takeOver(seen.record, capped(released.key))).toBe("at_capacity");
+        expect(await sut.store.takeOver(seen.record, capped(released.key, { maxInFlight: 2 }))).toMatchObject({ executions: 2 });
+      });
     });
   });
 }

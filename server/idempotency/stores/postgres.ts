@@ -5,7 +5,9 @@ import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResul
 
 interface RecordRow {
   claimed: boolean;
-  id: string;
+  /** The scope was at its cap and no record holds the key (then every record column is null). */
+  refused: boolean;
+  id: string | null;
   scope: string;
   operation: string;
   key: string;
@@ -26,46 +28,84 @@ interface RecordRow {
 /** Retention left in ms, by the database's clock. */
 const EXPIRES_IN_MS = `extract(epoch FROM expires_at - now())::float8 * 1000`;
 
-const RECORD_COLUMNS = `id, scope, operation, key, fingerprint, state, owner_token, executions,
-  response_status, response_headers, response_body, resource_id, recovery_point`;
+const COLUMN_NAMES = [
+  "id",
+  "scope",
+  "operation",
+  "key",
+  "fingerprint",
+  "state",
+  "owner_token",
+  "executions",
+  "response_status",
+  "response_headers",
+  "response_body",
+  "resource_id",
+  "recovery_point",
+];
+const RECORD_COLUMNS = COLUMN_NAMES.join(", ");
+const prefixed = (table: string) => COLUMN_NAMES.map((name) => `${table}.${name}`).join(", ");
+
+/**
+ * Whether the scope `$scope` already has `$cap` records in flight (in progress, lease alive), counting
+ * no further than the cap on the partial index of in-progress records; false without a cap (null).
+ */
+const atCapacity = (scope: string, cap: string) =>
+  `(${cap}::int IS NOT NULL AND (SELECT count(*) FROM (
+      SELECT 1 FROM idempotency_records
+       WHERE scope = ${scope} AND state = 'in_progress' AND locked_until > now()
+       LIMIT ${cap}::int) live) >= ${cap}::int)`;
 
 // One round trip: the INSERT claims against the unique constraint; if it loses, the SELECT returns
 // the holder. Both see the same snapshot, so a holder committed between the two is invisible to
-// the SELECT: the result is then empty and the engine simply tries again.
+// the SELECT: the result is then a row with no record, and the engine simply tries again. With a
+// cap ($9), a scope at capacity inserts nothing: a holder is still returned (a replay never counts),
+// and with none the row says `refused`.
 const CLAIM = statement(
   "idempotency_claim",
-  `WITH ins AS (
+  `WITH cap AS (SELECT ${atCapacity("$1", "$9")} AS full_up),
+   ins AS (
      INSERT INTO idempotency_records
        (id, scope, operation, key, fingerprint, state, owner_token, locked_until, expires_at, executions, input)
-     VALUES (gen_random_uuid(), $1, $2, $3, $4, 'in_progress', $5::uuid,
-             now() + $6::int * interval '1 second', now() + $7::int * interval '1 second', 1, $8::jsonb)
+     SELECT gen_random_uuid(), $1, $2, $3, $4, 'in_progress', $5::uuid,
+            now() + $6::int * interval '1 second', now() + $7::int * interval '1 second', 1, $8::jsonb
+       FROM cap WHERE NOT cap.full_up
      ON CONFLICT (scope, operation, key) DO NOTHING
      RETURNING ${RECORD_COLUMNS}, expires_at
    )
-   SELECT true AS claimed, ${RECORD_COLUMNS}, ${EXPIRES_IN_MS} AS expires_in_ms,
+   SELECT true AS claimed, false AS refused, ${RECORD_COLUMNS}, ${EXPIRES_IN_MS} AS expires_in_ms,
           false AS lease_expired, false AS expired
      FROM ins
    UNION ALL
-   SELECT false AS claimed, ${RECORD_COLUMNS}, ${EXPIRES_IN_MS} AS expires_in_ms,
-          coalesce(locked_until <= now(), false) AS lease_expired, expires_at <= now() AS expired
-     FROM idempotency_records
-    WHERE scope = $1 AND operation = $2 AND key = $3 AND NOT EXISTS (SELECT 1 FROM ins)`,
+   SELECT false AS claimed, cap.full_up AS refused, ${prefixed("r")}, extract(epoch FROM r.expires_at - now())::float8 * 1000 AS expires_in_ms,
+          coalesce(r.locked_until <= now(), false) AS lease_expired, r.expires_at <= now() AS expired
+     FROM cap LEFT JOIN idempotency_records r ON r.scope = $1 AND r.operation = $2 AND r.key = $3
+    WHERE NOT EXISTS (SELECT 1 FROM ins)`,
 );
 
 // Compare-and-swap on (state, executions): of all the takers that saw this version, one wins. The
-// recovery points stay: the new owner resumes from them.
+// recovery points stay: the new owner resumes from them. With a cap ($10), a scope at capacity
+// leaves the record as it was, and says so (`refused`) if it is still as seen.
 const TAKE_OVER = statement(
   "idempotency_take_over",
-  `UPDATE idempotency_records
-      SET state = 'in_progress', owner_token = $4::uuid, fingerprint = $5,
-          locked_until = now() + $6::int * interval '1 second',
-          expires_at = now() + $7::int * interval '1 second',
-          executions = executions + 1, updated_at = now(),
-          response_status = NULL, response_headers = NULL, response_body = NULL, resource_id = NULL,
-          input = coalesce($8::jsonb, input)
-    WHERE id = $1::uuid AND state = $2 AND executions = $3::int
-      AND (state = 'released' OR (state = 'in_progress' AND locked_until <= now()))
-   RETURNING executions, checkpoints`,
+  `WITH cap AS (SELECT ${atCapacity("$9", "$10")} AS full_up),
+   upd AS (
+     UPDATE idempotency_records
+        SET state = 'in_progress', owner_token = $4::uuid, fingerprint = $5,
+            locked_until = now() + $6::int * interval '1 second',
+            expires_at = now() + $7::int * interval '1 second',
+            executions = executions + 1, updated_at = now(),
+            response_status = NULL, response_headers = NULL, response_body = NULL, resource_id = NULL,
+            input = coalesce($8::jsonb, input)
+      WHERE id = $1::uuid AND state = $2 AND executions = $3::int
+        AND (state = 'released' OR (state = 'in_progress' AND locked_until <= now()))
+        AND NOT (SELECT full_up FROM cap)
+     RETURNING executions, checkpoints
+   )
+   SELECT false AS refused, executions, checkpoints FROM upd
+   UNION ALL
+   SELECT true AS refused, NULL, NULL FROM cap
+    WHERE cap.full_up AND EXISTS (SELECT 1 FROM idempotency_records WHERE id = $1::uuid AND state = $2 AND executions = $3::int)`,
 );
 
 // Never a record stopped past a recovery point without its outcome: see `unsettled` in the engine.
@@ -158,15 +198,18 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
         r.lockTimeoutSeconds,
         r.ttlSeconds,
         jsonOrNull(r.input),
+        r.maxInFlight ?? null,
       ]);
       if (!row) return null;
-      return row.claimed ? { owned: true, claim: claimOf({ ...row, checkpoints: {} }, r) } : { owned: false, record: toRecord(row) };
+      if (row.claimed) return { owned: true, claim: claimOf({ ...row, id: row.id!, checkpoints: {} }, r) };
+      if (row.id === null) return row.refused ? { owned: false, record: null, refused: "at_capacity" } : null;
+      return { owned: false, record: toRecord({ ...row, id: row.id }) };
     });
   }
 
-  takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | null> {
+  takeOver(seen: IdempotencyRecord, r: ClaimRequest): Promise<OwnedClaim | "at_capacity" | null> {
     return guard(r.key, async () => {
-      const [row] = await this.sql.rows<{ executions: number; checkpoints: Checkpoints }>(TAKE_OVER, [
+      const [row] = await this.sql.rows<{ refused: boolean; executions: number; checkpoints: Checkpoints }>(TAKE_OVER, [
         seen.id,
         seen.state,
         seen.executions,
@@ -175,8 +218,11 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
         r.lockTimeoutSeconds,
         r.ttlSeconds,
         jsonOrNull(r.input),
+        seen.scope,
+        r.maxInFlight ?? null,
       ]);
-      return row ? claimOf({ id: seen.id, ...row }, r) : null;
+      if (!row) return null;
+      return row.refused ? "at_capacity" : claimOf({ id: seen.id, ...row }, r);
     });
   }
 
@@ -274,7 +320,7 @@ function claimOf(row: { id: string; executions: number; checkpoints: Checkpoints
   };
 }
 
-function toRecord(row: RecordRow): IdempotencyRecord {
+function toRecord(row: RecordRow & { id: string }): IdempotencyRecord {
   return {
     id: row.id,
     scope: row.scope,

@@ -41,12 +41,13 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
     private readonly options: RedisFastPathOptions,
   ) {}
 
+  /** A cached outcome is answered before any cap: a replay never counts toward `maxInFlight`, which the inner store judges. */
   async insertOrGet(request: ClaimRequest): Promise<InsertResult> {
     const cached = await this.lookup(request.scope, request.operation, request.key);
     if (cached) return { owned: false, record: cached };
     const asked = Date.now();
     const result = await this.inner.insertOrGet(request);
-    if (result && !result.owned) {
+    if (result && !result.owned && result.record) {
       const { record } = result;
       if (record.state === RecordState.Completed && record.response && !record.expired) {
         this.remember(record, record.response, record.expiresInMs - (Date.now() - asked));
@@ -55,7 +56,7 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
     return result;
   }
 
-  takeOver(seen: IdempotencyRecord, request: ClaimRequest): Promise<OwnedClaim | null> {
+  takeOver(seen: IdempotencyRecord, request: ClaimRequest): Promise<OwnedClaim | "at_capacity" | null> {
     // Only released or abandoned records are taken over, and those are never cached.
     return this.inner.takeOver(seen, request);
   }

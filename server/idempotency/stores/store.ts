@@ -11,6 +11,13 @@ export interface ClaimRequest {
   ttlSeconds: number;
   /** The request as JSON, kept so that a resumer with no client (the completer) can finish it; null if not resumable. */
   input?: unknown;
+  /**
+   * At most this many records of `scope` in flight (in progress, lease alive) at once: a fresh claim
+   * (an insert or a takeover) beyond it is refused and leaves nothing behind. A key that already
+   * has a record is answered as usual (a replay never counts). Judged in the claim's own statement;
+   * concurrent claims may overshoot by their number. Unset: no cap.
+   */
+  maxInFlight?: number;
 }
 
 /** A record whose execution stopped after a recovery point and that nobody is finishing. */
@@ -24,7 +31,9 @@ export interface Abandoned {
 
 export type InsertResult =
   | { owned: true; claim: OwnedClaim }
-  | { owned: false; record: IdempotencyRecord }
+  | { owned: false; record: IdempotencyRecord; refused?: undefined }
+  /** No record holds the key, and the scope is at its `maxInFlight`: nothing was written. */
+  | { owned: false; record: null; refused: "at_capacity" }
   /** The record vanished between the insert and the read (expired and deleted): try again. */
   | null;
 
@@ -44,9 +53,10 @@ export interface IdempotencyStore<Tx> {
   insertOrGet(request: ClaimRequest): Promise<InsertResult>;
   /**
    * Compare-and-swap: take a released record, or one whose lease ran out, for a new owner. Returns
-   * null when the record is no longer as `seen` (someone else moved first).
+   * null when the record is no longer as `seen` (someone else moved first), "at_capacity" when the
+   * scope is at the request's `maxInFlight` (the record is left as it was).
    */
-  takeOver(seen: IdempotencyRecord, request: ClaimRequest): Promise<OwnedClaim | null>;
+  takeOver(seen: IdempotencyRecord, request: ClaimRequest): Promise<OwnedClaim | "at_capacity" | null>;
   /** Delete the record if it is still expired; a no-op when someone else already did. */
   deleteIfExpired(seen: IdempotencyRecord): Promise<void>;
   /**

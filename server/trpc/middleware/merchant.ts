@@ -3,6 +3,7 @@ import { requireAccess } from "../../auth/merchant";
 import { problemToTRPCError } from "../../idempotency/adapters/trpc";
 import { ProblemError } from "../../problem";
 import type { Context } from "../context";
+import { admit } from "./limits";
 
 /**
  * Puts the merchant of the API key on the context, or answers as the REST API would: 401, 429
@@ -18,5 +19,6 @@ export const merchant = (access: { publishable?: boolean } = {}) =>
       if (!(error instanceof ProblemError)) throw error;
       throw problemToTRPCError(error.problem);
     }
+    await admit(ctx, found.id);
     return next({ ctx: { merchant: found } });
   });

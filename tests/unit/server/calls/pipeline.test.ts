@@ -84,3 +84,31 @@ describe("CallPipeline", () => {
     expect(await calls.run(job())).toMatchObject({ outcome: "replayed", response: { status: 201 } });
   });
 });
+
+describe("CallPipeline: the merchant in-flight cap", () => {
+  it("applies to REST and tRPC calls only: a job, a webhook or a consumer is never refused", async () => {
+    const capped = new CallPipeline(new IdempotencyEngine(store, { ttlSeconds: 3600, lockTimeoutSeconds: 30 }), (o) => observed.push(o), {
+      merchantMaxInFlight: 1,
+    });
+    // One key of alice held in flight (claimed, never completed).
+    await store.insertOrGet({
+      scope: "alice",
+      operation: "payment.create",
+      key: "held",
+      fingerprint: "x",
+      ownerToken: crypto.randomUUID(),
+      lockTimeoutSeconds: 30,
+      ttlSeconds: 3600,
+    });
+    for (const via of ["job", "webhook", "consumer"] as const) {
+      expect(await capped.run(job({ via, key: () => `k-${via}` }))).toMatchObject({ outcome: "executed" });
+    }
+    for (const via of ["rest", "trpc"] as const) {
+      expect(await capped.run(job({ via, key: () => `k-${via}` }))).toMatchObject({
+        outcome: "rejected",
+        problem: { status: 429, code: "too_many_in_flight" },
+        headers: { "retry-after": "1" },
+      });
+    }
+  });
+});

@@ -122,7 +122,7 @@ describe("the Redis fast path in front of PostgreSQL", () => {
     await inRedis(key);
     // The record first, Redis second: if Redis lapses first, its later reading is the smaller.
     const holder = await postgres.insertOrGet({ ...claimOf(key), ownerToken: randomUUID() });
-    if (!holder || holder.owned) throw new Error("expected the completed record");
+    if (!holder || holder.owned || !holder.record) throw new Error("expected the completed record");
     const pttl = await redis.pttl(redisKey(key));
     expect(pttl).toBeGreaterThan(55_000);
     // Redis counts whole milliseconds and the database microseconds: one millisecond of rounding.
