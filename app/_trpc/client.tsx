@@ -48,6 +48,8 @@ export function Providers({ children }: { children: ReactNode }) {
           }),
           false: httpBatchLink({
             url: "/api/trpc",
+            // The server refuses a batch of more than 20 calls (server/trpc/limits.ts).
+            maxItems: 20,
             headers: () => ({ authorization: `Bearer ${apiKeyOf(activeMerchant)}` }),
           }),
         }),
