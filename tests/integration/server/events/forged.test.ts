@@ -86,5 +86,12 @@ describe("messages on the stream that the outbox does not hold as they say", () 
     expect(receipts.map((r) => r.payment_id).sort()).toEqual(events.map((e) => e.data.payment.id).sort());
     for (const receipt of receipts) expect(receipt.body).not.toContain("cus_forged");
     expect(receipts.some((r) => r.body.includes("pay_forged"))).toBe(false);
+
+    // A receipt names its customer: the browser may keep it for good, shared caches never.
+    const where = await stack.api.request(`/api/v1/payments/${first.data.payment.id}/receipt`);
+    expect(where.status).toBe(200);
+    const document = await stack.api.request(where.body.url as string, { merchant: null });
+    expect(document.status).toBe(200);
+    expect(document.headers.get("cache-control")).toBe("private, max-age=31536000, immutable");
   }, 180_000);
 });

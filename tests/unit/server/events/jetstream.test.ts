@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 // Runs against the real local NATS (nats://127.0.0.1:4222, JetStream enabled): each test gets its own stream, deleted afterwards.
 import { connect } from "@nats-io/transport-node";
 import { customAlphabet } from "nanoid";
@@ -279,9 +282,16 @@ describe("JetStreamBroker (real NATS)", () => {
   });
 
   it("signs in to a NATS server that requires a user and password, named in the URL", async () => {
-    const nats = await privateNats({ running: true, args: ["--user", "oncepay", "--pass", "s3cr@t"] });
+    // The README's configuration: a user allowed the stream's subjects and the JetStream API, nothing else.
+    const config = path.join(mkdtempSync(path.join(tmpdir(), "oncepay-nats-conf-")), "nats.conf");
+    writeFileSync(
+      config,
+      `authorization { users = [ { user: oncepay, password: "s3cr@t", permissions: { publish: ["oncepay.events.>", "$JS.API.>", "$JS.ACK.>"], subscribe: ["_INBOX.>"] } } ] }\n`,
+    );
+    const nats = await privateNats({ running: true, args: ["-c", config] });
     const [scheme, rest] = nats.url.split("://");
-    const stream = `TEST_${suffix()}`;
+    // The production stream's name (the server is this test's own): its subjects are oncepay.events.>.
+    const stream = "ONCEPAY_EVENTS";
     let b: JetStreamBroker | null = null;
     try {
       await expect(JetStreamBroker.connect({ url: nats.url, stream, duplicateWindowMs: 120_000, log })).rejects.toThrow();

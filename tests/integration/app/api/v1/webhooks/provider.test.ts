@@ -170,7 +170,12 @@ describe("POST /api/v1/webhooks/provider", () => {
       expect(await webhookNote(stack.database.url, event.id), reason).toMatchObject({ applied: false, note: reason });
     }
     expect(await stack.api.balance()).toBe(before);
-    expect((await stack.api.request(`/api/v1/payments/${payment.id}`)).body).toMatchObject({ status: "succeeded", amount: 1000, currency: "usd", amountRefunded: 0 });
+    expect((await stack.api.request(`/api/v1/payments/${payment.id}`)).body).toMatchObject({
+      status: "succeeded",
+      amount: 1000,
+      currency: "usd",
+      amountRefunded: 0,
+    });
     // Each reason counted on the dashboard's provider panel, once more than before.
     const countedAfter = await counted();
     for (const [, reason] of forged) expect(countedAfter.notes.get(reason), reason).toBe((countedBefore.notes.get(reason) ?? 0) + 1);
