@@ -156,7 +156,7 @@ function load(): Env {
   const raw = Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== ""));
   const parsed = checkedSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new Error(`Invalid environment:\n${z.prettifyError(parsed.error)}`);
+    throw new Error(`Invalid environment:\n${redact(z.prettifyError(parsed.error), raw)}`);
   }
   const configured = parsed.data.ONCEPAY_MERCHANTS ?? [];
   const demo = parsed.data.ONCEPAY_DEMO ? DEMO_MERCHANTS.filter((d) => !configured.some((m) => m.id === d.id)) : [];
@@ -165,6 +165,32 @@ function load(): Env {
   if (reused) throw new Error(`Invalid environment:\nONCEPAY_MERCHANTS entry "${reused.id}": a key is also a demo merchant's`);
   const providerUrl = parsed.data.PROVIDER_URL ?? (raw.STRIPE_SECRET_KEY ? undefined : DEFAULT_PROVIDER_URL);
   return { ...parsed.data, PROVIDER_URL: providerUrl, merchants: [...demo, ...configured] };
+}
+
+// Variables whose values are secrets, whole or in pieces ("id:key,id:key"); a URL's password too.
+const SENSITIVE = /SECRET|KEY|TOKEN|PASS|CREDS|MERCHANTS/;
+
+/** The message with every secret value of `raw` replaced: a refused setting must not print a key into the logs. */
+export function redact(message: string, raw: Record<string, string | undefined>): string {
+  const secrets = new Set<string>();
+  for (const [name, value] of Object.entries(raw)) {
+    if (!value) continue;
+    if (SENSITIVE.test(name)) {
+      secrets.add(value);
+      for (const piece of value.split(/[\s,:;=]+/)) if (piece.length >= 4) secrets.add(piece);
+    } else if (name.endsWith("_URL")) {
+      try {
+        const url = new URL(value);
+        // user:pass@, or a lone token@ (NATS): either way what precedes "@" is a credential.
+        for (const part of [url.password, url.username]) if (part) secrets.add(part).add(decodeURIComponent(part));
+      } catch {
+        // Not a URL: the schema says so without printing it.
+      }
+    }
+  }
+  let redacted = message;
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) redacted = redacted.replaceAll(secret, "[redacted]");
+  return redacted;
 }
 
 /** The validated configuration; the only reader of process.env in the app. */

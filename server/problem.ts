@@ -30,6 +30,7 @@ export const PROBLEMS = {
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   payload_too_large: { status: 413, title: "Request body too large" },
+  batch_too_large: { status: 400, title: "Too many calls in one batch" },
   // nginx's status for it: nobody reads this answer, but logs and the request history do.
   client_closed_request: { status: 499, title: "Client closed the request" },
   card_declined: { status: 402, title: "Card declined" },

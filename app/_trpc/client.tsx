@@ -66,6 +66,8 @@ export function Providers({ merchants, children }: { merchants: CheckoutMerchant
             url: "/api/trpc",
             // No page mixes the two kinds in one batch: operator calls carry the session cookie only.
             headers: ({ opList }) => (opList.every((op) => isOperatorPath(op.path)) ? {} : authorization(active.current)),
+            // The server refuses a batch of more than 20 calls (server/trpc/limits.ts).
+            maxItems: 20,
           }),
         }),
       ],

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { CallObservation } from "../calls/call";
+import { keyDigest } from "../observability/key-digest";
 import { recordOutcome } from "../observability/metrics";
 import type { RequestLogWriter } from "../observability/request-log";
 
@@ -12,7 +13,7 @@ export function callObserver(requestLog: RequestLogWriter, log: Logger): (o: Cal
       via: o.via,
       requestId: o.requestId,
       merchant: o.scope,
-      key: o.key,
+      keyDigest: keyDigest(o.key),
       operation: o.operation,
       outcome: o.outcome,
       status: o.status,

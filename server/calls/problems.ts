@@ -19,6 +19,14 @@ export function mapError(error: unknown): MappedError {
     const status = error.problem.status;
     return { problem: error.problem, headers: error.headers, outcome: status < 500 ? "rejected" : "failed", unexpected: false };
   }
+  if (isUnstorableText(error)) {
+    return {
+      problem: problem("validation_failed", "The request holds a character that cannot be stored (a NUL, \\u0000, or invalid UTF-8)."),
+      headers: {},
+      outcome: "rejected",
+      unexpected: false,
+    };
+  }
   // The store's one error: an outage when what it wraps is one, else a bug in the store.
   if (error instanceof StoreError) return isDatabaseUnavailable(error.cause) ? unavailable() : internal(error.message);
   if (error instanceof IdempotencyError) return mapEngineError(error);
@@ -49,6 +57,19 @@ export function mapError(error: unknown): MappedError {
     };
   }
   return internal("An unexpected error occurred. Retry with the same key.");
+}
+
+/**
+ * PostgreSQL's refusal of text it cannot hold: 22021 (a NUL, or bytes that are not UTF-8) and 22P05
+ * (`\u0000` in jsonb). Inputs are checked for control characters first (server/text.ts); this is the
+ * backstop for any text that reaches a query unchecked (an id in a path, say): a 400, never a 500.
+ */
+function isUnstorableText(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === "22021" || code === "22P05") return true;
+  }
+  return false;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../text";
 
 /** Dashboard windows: how far back, and the width of one chart bucket. */
 export const WINDOWS = {
@@ -10,7 +11,7 @@ export const WINDOWS = {
 export const windowSchema = z.enum(["5m", "1h", "24h"]);
 export type DashboardWindow = z.infer<typeof windowSchema>;
 
-const merchant = z.string().min(1).max(64).optional();
+const merchant = text().min(1).max(64).optional();
 
 export const summaryInput = z.object({ window: windowSchema.default("1h"), merchant });
 
@@ -20,14 +21,14 @@ export const RECORD_STATES = ["in_progress", "completed", "released", "expired"]
 export const recordsInput = z.object({
   merchant,
   state: z.enum(RECORD_STATES).optional(),
-  search: z.string().max(255).optional(),
+  search: text().max(255).optional(),
   limit: z.number().int().min(1).max(200).default(50),
 });
 
 export const keyTimelineInput = z.object({
-  merchant: z.string().min(1).max(64),
-  operation: z.string().min(1).max(100),
-  key: z.string().min(1).max(255),
+  merchant: text().min(1).max(64),
+  operation: text().min(1).max(100),
+  key: text().min(1).max(255),
 });
 
 export const providerInput = z.object({ window: windowSchema.default("1h") });

@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import type { ConsumerConfig, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
 import { connect, nanos } from "@nats-io/transport-node";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { ConnectionOptions, NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { outboxEventSchema, type OutboxEvent } from "./schema";
 
@@ -41,6 +41,28 @@ export function subjectPrefix(stream: string): string {
   return stream.toLowerCase().replaceAll("_", ".");
 }
 
+/**
+ * The client's options for `NATS_URL`. The NATS client ignores credentials in a URL, so they are
+ * taken out of it here: `nats://user:pass@host:4222` signs in with a user and password,
+ * `nats://token@host:4222` with a token. The server list keeps only the host, so no client error
+ * or log line can carry them.
+ */
+export function natsConnectOptions(url: string): Pick<ConnectionOptions, "servers" | "user" | "pass" | "token"> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { servers: url };
+  }
+  if (!parsed.username) return { servers: url };
+  const user = decodeURIComponent(parsed.username);
+  const pass = decodeURIComponent(parsed.password);
+  parsed.username = "";
+  parsed.password = "";
+  const servers = parsed.toString().replace(/\/$/, "");
+  return pass === "" ? { servers, token: user } : { servers, user, pass };
+}
+
 function isApiError(error: unknown, code: number): boolean {
   return error instanceof JetStreamApiError && error.code === code;
 }
@@ -65,7 +87,7 @@ export class JetStreamBroker {
 
   static async connect(options: BrokerOptions): Promise<JetStreamBroker> {
     // The client retries forever: a NATS restart must not end a long-lived process's consumers.
-    const nc = await connect({ servers: options.url, maxReconnectAttempts: -1, name: "oncepay" });
+    const nc = await connect({ ...natsConnectOptions(options.url), maxReconnectAttempts: -1, name: "oncepay" });
     try {
       const jsm = await jetstreamManager(nc);
       const broker = new JetStreamBroker(nc, jsm, options);

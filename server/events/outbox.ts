@@ -124,6 +124,14 @@ export async function markPublished(sql: Sql, published: { sequence: number; dup
   await sql.count(MARK, [published.map((p) => p.sequence), published.map((p) => p.duplicate)]);
 }
 
+const BY_ID = statement("outbox_by_id", `SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1`);
+
+/** The event as the outbox holds it; null for an id it never held (or the cleanup deleted). */
+export async function eventById(sql: Sql, id: string): Promise<OutboxEvent | null> {
+  const [row] = await sql.rows<EventRow>(BY_ID, [id]);
+  return row ? toEvent(row) : null;
+}
+
 const FROM_SEQUENCE = statement("outbox_from_sequence", `SELECT ${EVENT_COLUMNS} FROM events WHERE sequence >= $1::bigint ORDER BY sequence LIMIT $2::int`);
 
 /** Every event from `sequence` on, a page at a time (replays and rebuilds). */

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { currencySchema } from "../payments/schema";
+import { text } from "../text";
 
 /** The money movements that emit an event, as `GET /api/v1/events` and every consumer name them. */
 export const EventType = {
@@ -53,5 +54,5 @@ export type OutboxEvent = z.infer<typeof outboxEventSchema>;
 
 export const listEventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),
-  after: z.string().startsWith("evt_", "must be an event id (evt_…)").max(64).optional(),
+  after: text().startsWith("evt_", "must be an event id (evt_…)").max(64).optional(),
 });

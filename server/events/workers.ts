@@ -9,6 +9,8 @@ import { JetStreamBroker } from "./jetstream";
 import { eventsFrom } from "./outbox";
 import { readerPass } from "./outbox-reader";
 import { relayPass } from "./relay";
+import type { OutboxEvent } from "./schema";
+import { storedCopy } from "./stored-copy";
 
 export const RELAY = "relay";
 
@@ -157,6 +159,26 @@ export class EventWorkers {
     return (event: Parameters<typeof consume>[3]) => consume(this.calls, this.sql, consumer, event);
   }
 
+  /**
+   * A JetStream consumer applies the outbox's own copy of each message's event; a message the outbox
+   * does not hold as it says is dropped (acked: it would fail the same way on every delivery). A
+   * database away throws, and the message is delivered again.
+   */
+  private fromOutbox(consumer: Consumer) {
+    const handle = this.handler(consumer);
+    return async (message: OutboxEvent, meta: { streamSeq: number }): Promise<void> => {
+      const event = await storedCopy(this.sql, message);
+      if (!event) {
+        this.options.log.warn(
+          { consumer: consumer.name, eventId: message.id.slice(0, 64), streamSeq: meta.streamSeq },
+          "jetstream message is not an outbox event as the outbox holds it; dropped",
+        );
+        return;
+      }
+      await handle(event);
+    };
+  }
+
   private connect(url: string): void {
     const { log } = this.options;
     JetStreamBroker.connect({ url, stream: this.options.stream, duplicateWindowMs: this.options.duplicateWindowMs, log }).then(
@@ -164,8 +186,7 @@ export class EventWorkers {
         if (this.stopped) return void broker.close();
         this.broker = broker;
         for (const consumer of this.chosen()) {
-          const handle = this.handler(consumer);
-          this.running.push(broker.consume(consumer.name, async (event) => void (await handle(event)), { ackWaitMs: this.options.ackWaitMs }));
+          this.running.push(broker.consume(consumer.name, this.fromOutbox(consumer), { ackWaitMs: this.options.ackWaitMs }));
         }
         log.info({ stream: this.options.stream }, "event workers on JetStream");
       },

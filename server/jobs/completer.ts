@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { CallResult } from "../calls/call";
 import type { Abandoned } from "../idempotency/stores/store";
+import { keyDigest } from "../observability/key-digest";
 import type { Job } from "./scheduler";
 
 export interface CompleterOptions {
@@ -63,7 +64,10 @@ export class Completer {
       if (!resume) continue;
       const result = await resume(record);
       if (result.outcome === "executed") finished++;
-      this.options.log.info({ operation: record.operation, key: record.key, recoveryPoint: record.recoveryPoint, outcome: result.outcome }, "completer run");
+      this.options.log.info(
+        { operation: record.operation, keyDigest: keyDigest(record.key), recoveryPoint: record.recoveryPoint, outcome: result.outcome },
+        "completer run",
+      );
     }
     return { seen: records.length, finished };
   }

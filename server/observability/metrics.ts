@@ -44,9 +44,32 @@ function create() {
 const holder = globalThis as typeof globalThis & { __oncepayMetrics?: ReturnType<typeof create> };
 export const metrics = (holder.__oncepayMetrics ??= create());
 
+/**
+ * The operations a metric may be labelled with: ours, and the provider event types we apply. A
+ * webhook's operation is its event's `type`, which whoever signs the event chooses: each new value
+ * would be a new time series, so anything else is counted as `other`.
+ */
+export const OPERATION_LABELS: ReadonlySet<string> = new Set([
+  "payment.create",
+  "refund.create",
+  "payment.reap",
+  "refund.reap",
+  "event.consume",
+  "webhook",
+  "payment_intent.succeeded",
+  "payment_intent.payment_failed",
+  "charge.refunded",
+  "charge.dispute.created",
+]);
+
+export function operationLabel(operation: string): string {
+  return OPERATION_LABELS.has(operation) ? operation : "other";
+}
+
 export function recordOutcome(operation: string, outcome: Outcome, seconds: number): void {
-  metrics.requests.inc({ operation, outcome });
-  metrics.duration.observe({ operation, outcome }, seconds);
+  const label = operationLabel(operation);
+  metrics.requests.inc({ operation: label, outcome });
+  metrics.duration.observe({ operation: label, outcome }, seconds);
 }
 
 /** One run of a scheduled job. Job names are ours (a fixed list, consumers' names included), so labels stay bounded. */

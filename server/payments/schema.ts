@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../text";
 
 export const CURRENCIES = ["usd", "eur", "gbp", "jpy"] as const;
 export const currencySchema = z.enum(CURRENCIES);
@@ -8,8 +9,7 @@ export const MAX_AMOUNT = 99_999_999;
 
 /** null is accepted as "absent", so clients that send explicit nulls are not refused or fingerprinted apart. */
 const optionalText = (max: number) =>
-  z
-    .string()
+  text()
     .max(max, `must be at most ${max} characters`)
     .nullish()
     .transform((v) => v ?? undefined);

@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { text } from "../text";
 
 /** The body of POST /api/v1/refunds. Unknown fields are refused. */
 export const createRefundInput = z.strictObject({
-  payment: z.string().min(1).max(64),
+  payment: text().min(1).max(64),
   /** Minor units; absent means what remains refundable. */
   amount: z.number({ error: "must be an integer number of minor units" }).int("must be an integer number of minor units").min(1).max(99_999_999).optional(),
 });

@@ -31,11 +31,13 @@ const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * GET /api/v1/receipts/{sha256}: the stored bytes, unchanged, so they hash to their address. Like
- * a Stripe receipt URL it needs no key: the address is unguessable without the document.
+ * a Stripe receipt URL it needs no key: the address is unguessable without the document. The
+ * document names a customer: the browser may keep it for good (its bytes never change at this
+ * address), shared caches never (`private`).
  */
 export const receiptDocumentRoute = route<{ sha256: string }>(async ({ app }, { sha256 }) => {
   if (!SHA256.test(sha256)) throw ProblemError.of("not_found", "A receipt address is 64 lowercase hex digits (a SHA-256).");
   const body = await receiptDocument(app.db.sql, sha256);
   if (body === null) throw ProblemError.of("not_found", `No receipt at ${sha256}.`);
-  return new Response(body, { status: 200, headers: { "content-type": "application/json", "cache-control": "public, max-age=31536000, immutable" } });
+  return new Response(body, { status: 200, headers: { "content-type": "application/json", "cache-control": "private, max-age=31536000, immutable" } });
 });

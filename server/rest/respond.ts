@@ -32,13 +32,35 @@ export function validationProblem(error: z.ZodError, what = "The request"): Prob
 /** Far above any valid payment body (description <= 500 chars); refuses memory-filling uploads. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** The raw request body, bounded: a webhook's signature covers these exact bytes. */
+/**
+ * The raw request body, bounded: a webhook's signature covers these exact bytes. A declared length
+ * over the limit is refused unread; an undeclared one (chunked) is counted as it streams in and cut
+ * off at the limit, so no body is ever buffered whole.
+ */
 export async function readText(request: Request): Promise<string> {
+  return new TextDecoder().decode(await readBounded(request, MAX_BODY_BYTES));
+}
+
+/** The body's bytes, at most `limit` of them; past it the stream is cancelled and a 413 ProblemError thrown. */
+export async function readBounded(request: Request, limit = MAX_BODY_BYTES): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw tooLarge();
-  return text;
+  if (declared > limit) throw tooLarge(limit);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      // Not awaited: a client still sending must not hold the answer up.
+      reader.cancel().catch(() => undefined);
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /** The request body as JSON, validated; ProblemError (400) when it is not JSON or not valid. */
@@ -55,8 +77,8 @@ export async function readJson<S extends z.ZodType>(request: Request, schema: S)
   return parsed.data;
 }
 
-function tooLarge(): ProblemError {
-  return ProblemError.of("payload_too_large", `The request body exceeds ${MAX_BODY_BYTES} bytes.`);
+export function tooLarge(limit = MAX_BODY_BYTES): ProblemError {
+  return ProblemError.of("payload_too_large", `The request body exceeds ${limit} bytes.`);
 }
 
 export function readQuery<S extends z.ZodType>(request: Request, schema: S): z.output<S> {

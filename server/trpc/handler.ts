@@ -8,12 +8,17 @@ import { crossSiteProblem, jsonOnlyProblem } from "../http/same-origin";
 import { ProblemError } from "../problem";
 import { problemResponse } from "../rest/respond";
 import { createContext } from "./context";
+import { boundedRequest, MAX_BATCH_CALLS, refuseLargeBatch } from "./limits";
 import { appRouter } from "./routers/_app";
 
 export const TRPC_ENDPOINT = "/api/trpc";
 
 /** The tRPC endpoint over fetch; sets Idempotent-Replayed when any call of the batch was a replay. */
-export async function handleTrpc(req: Request): Promise<Response> {
+export async function handleTrpc(incoming: Request): Promise<Response> {
+  const tooMany = refuseLargeBatch(incoming, TRPC_ENDPOINT);
+  if (tooMany) return tooMany;
+  const req = await boundedRequest(incoming);
+  if (req instanceof Response) return req;
   // CSRF, before tRPC reads anything: a POST (tRPC's mutations, and batches) only as JSON (no HTML
   // form can send that), and only from this site's own pages or from programs.
   if (req.method === "POST") {
@@ -33,6 +38,8 @@ export async function handleTrpc(req: Request): Promise<Response> {
     endpoint: TRPC_ENDPOINT,
     req,
     router: appRouter,
+    // Our own check above answers first, as a problem; this keeps tRPC's bound should the two ever part.
+    maxBatchSize: MAX_BATCH_CALLS,
     createContext: () => createContext({ headers: req.headers, app: current }),
     responseMeta: ({ ctx, errors }) => {
       const headers = new Headers();

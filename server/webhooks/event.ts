@@ -1,10 +1,17 @@
 import { z } from "zod";
+import { text } from "../text";
+
+const EVENT_ID = /^evt_[\x21-\x7e]{1,251}$/;
+const EVENT_TYPE = /^[A-Za-z0-9._]{1,100}$/;
+/** An id of the provider's that we store (a PaymentIntent, a dispute): bounded, single-line. */
+const providerId = () => text().min(1).max(255);
 
 /** The provider's event envelope (Stripe's shape); unknown fields are kept out, not refused. */
 export const providerEventSchema = z.object({
-  id: z.string().min(1).max(255),
+  // Becomes the Idempotency-Key response header and a primary key: checked before anything is claimed.
+  id: z.string().regex(EVENT_ID, "must be an event id: evt_ then up to 251 visible ASCII characters"),
   object: z.literal("event"),
-  type: z.string().min(1).max(100),
+  type: z.string().regex(EVENT_TYPE, "must be an event type: up to 100 letters, digits, dots and underscores"),
   created: z.number().int(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
@@ -18,15 +25,15 @@ export const EventType = {
 } as const;
 
 export const paymentIntentSchema = z.object({
-  id: z.string().min(1),
+  id: providerId(),
   amount: z.number().int().optional(),
-  currency: z.string().optional(),
+  currency: text().max(16).optional(),
   metadata: z.record(z.string(), z.string()).optional(),
-  last_payment_error: z.object({ code: z.string().nullish() }).nullish(),
+  last_payment_error: z.object({ code: text().max(255).nullish() }).nullish(),
 });
 
 export const chargeSchema = z.object({
-  payment_intent: z.string().min(1),
+  payment_intent: providerId(),
   /** The total refunded so far, not this refund's amount: a later event carries all earlier ones. */
   amount_refunded: z.number().int().min(0),
   /** Copied from the PaymentIntent: names our payment before we know the PaymentIntent's id. */
@@ -35,8 +42,8 @@ export const chargeSchema = z.object({
 
 export const disputeSchema = z.object({
   /** The dispute's id, its ledger source; an event without one is its own source. */
-  id: z.string().min(1).optional(),
-  payment_intent: z.string().min(1),
+  id: providerId().optional(),
+  payment_intent: providerId(),
   amount: z.number().int().min(1),
 });
 

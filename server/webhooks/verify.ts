@@ -23,6 +23,9 @@ export function verifyEvent(rawBody: string, header: string | null, secrets: str
     }
   }
   if (parsed === undefined) throw ProblemError.of("invalid_signature", `The signature does not verify: ${failure}`);
+  // JSON can only carry NUL escaped; PostgreSQL stores it in neither text nor jsonb. (A literal
+  // backslash before "u0000" is refused too: no event of a provider's holds one.)
+  if (rawBody.includes("\\u0000")) throw ProblemError.of("validation_failed", "The event holds a NUL character (\\u0000), which cannot be stored.");
   const event = providerEventSchema.safeParse(parsed);
   if (!event.success) throw ProblemError.of("validation_failed", "The event is not a provider event.", { errors: event.error.issues.map((i) => i.message) });
   // Refused before anything is claimed, so a corrected event with the same id is still applied.

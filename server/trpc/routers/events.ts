@@ -3,6 +3,7 @@ import { eventsSummary, eventsSummarySchema } from "../../events/stats";
 import { rebuildRevenue } from "../../projections/rebuild";
 import { liveRevenue, REVENUE } from "../../projections/revenue";
 import { RECEIPTS } from "../../receipts/consumer";
+import { text } from "../../text";
 import { operatorProcedure, router } from "../init";
 
 const revenueDaySchema = z.object({
@@ -24,7 +25,7 @@ export const eventsRouter = router({
   summary: operatorProcedure.output(eventsSummarySchema).query(({ ctx }) => eventsSummary(ctx.db.sql, ctx.events.mode, [RECEIPTS, REVENUE], REVENUE)),
   /** The live revenue projection, per merchant, currency and day. */
   revenue: operatorProcedure
-    .input(z.object({ merchant: z.string().max(64).optional(), days: z.number().int().min(1).max(366).default(30) }))
+    .input(z.object({ merchant: text().max(64).optional(), days: z.number().int().min(1).max(366).default(30) }))
     .output(z.array(revenueDaySchema))
     .query(({ ctx, input }) => liveRevenue(ctx.db.sql, input.merchant ?? null, input.days)),
   replay: operatorProcedure

@@ -6,6 +6,7 @@ import { getPayment, listPayments } from "../../payments/queries";
 import { createPaymentInput, listPaymentsQuery, paymentSchema } from "../../payments/schema";
 import { keyTimelineSchema, paymentTimeline } from "../../payments/timeline";
 import { problem } from "../../problem";
+import { text } from "../../text";
 import { latestReceipt } from "../../receipts/queries";
 import { checkoutProcedure, idempotentCheckoutProcedure, merchantProcedure, router } from "../init";
 
@@ -25,7 +26,7 @@ export const paymentRouter = router({
 
   list: merchantProcedure.input(listPaymentsQuery.optional()).query(({ ctx, input }) => listPayments(ctx.db.sql, ctx.merchant.id, input?.limit ?? 10)),
 
-  byId: checkoutProcedure.input(z.object({ id: z.string().min(1).max(64) })).query(async ({ ctx, input }) => {
+  byId: checkoutProcedure.input(z.object({ id: text().min(1).max(64) })).query(async ({ ctx, input }) => {
     const payment = await getPayment(ctx.db.sql, ctx.merchant.id, input.id);
     if (!payment) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
     return payment;
@@ -33,7 +34,7 @@ export const paymentRouter = router({
 
   /** The timeline of the key that created the payment: its recovery points, resumptions and completer runs. */
   timeline: checkoutProcedure
-    .input(z.object({ id: z.string().min(1).max(64) }))
+    .input(z.object({ id: text().min(1).max(64) }))
     .output(keyTimelineSchema)
     .query(async ({ ctx, input }) => {
       const timeline = await paymentTimeline(ctx.db.sql, ctx.merchant.id, input.id);
@@ -43,7 +44,7 @@ export const paymentRouter = router({
 
   /** Where the payment's newest receipt document is (GET /api/v1/receipts/{sha256}); null until the receipts consumer has run. */
   receipt: checkoutProcedure
-    .input(z.object({ id: z.string().min(1).max(64) }))
+    .input(z.object({ id: text().min(1).max(64) }))
     .output(z.object({ sha256: z.string(), version: z.number(), url: z.string() }).nullable())
     .query(({ ctx, input }) => latestReceipt(ctx.db.sql, ctx.merchant.id, input.id)),
 });

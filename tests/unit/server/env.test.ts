@@ -87,3 +87,29 @@ describe("merchants and demo mode in the environment", () => {
     await expect(load({ ONCEPAY_DEMO: "1", ONCEPAY_MERCHANTS: "carol:sk_test_alice" })).rejects.toThrow(/"carol": a key is also a demo merchant's/);
   });
 });
+
+describe("an invalid environment's message", () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it("never prints a secret it was given", async () => {
+    const failure = await load({
+      ONCEPAY_MERCHANTS: "carol:sk_live_carol_secret,not a merchant sk_live_dave_secret",
+      PROVIDER_WEBHOOK_SECRET_PREVIOUS: "whsec_previous_value",
+      EVENTS_GRACE_SECONDS: "abc",
+    }).then(
+      () => "",
+      (error: Error) => error.message,
+    );
+    expect(failure).toMatch(/Invalid environment/);
+    expect(failure).not.toMatch(/sk_live_carol_secret|sk_live_dave_secret|whsec_previous_value/);
+  });
+
+  it("redacts values of secret variables and URL credentials, whole and in pieces", async () => {
+    vi.resetModules();
+    const { redact } = await import("@/server/env");
+    const raw = { STRIPE_SECRET_KEY: "sk_live_abc", ONCEPAY_MERCHANTS: "carol:sk_carol", NATS_URL: "nats://app:s3cr%40t@nats:4222", PORT: "3000" };
+    expect(redact("got sk_live_abc, sk_carol, s3cr@t and s3cr%40t on 3000", raw)).toBe("got [redacted], [redacted], [redacted] and [redacted] on 3000");
+  });
+});

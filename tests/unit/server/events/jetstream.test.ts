@@ -1,9 +1,12 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 // Runs against the real local NATS (nats://127.0.0.1:4222, JetStream enabled): each test gets its own stream, deleted afterwards.
 import { connect } from "@nats-io/transport-node";
 import { customAlphabet } from "nanoid";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { JetStreamBroker, subjectPrefix } from "@/server/events/jetstream";
+import { JetStreamBroker, natsConnectOptions, subjectPrefix } from "@/server/events/jetstream";
 import type { OutboxEvent } from "@/server/events/schema";
 import { privateNats } from "@/fixtures/nats-server";
 
@@ -266,6 +269,39 @@ describe("JetStreamBroker (real NATS)", () => {
       await until(() => seen.includes(after.id), 15_000, "the event published after the restart");
       await consumer.stop();
       expect(seen).toEqual([before.id, after.id]);
+    } finally {
+      await b?.close();
+      await nats.dispose();
+    }
+  }, 45_000);
+
+  it("takes credentials out of NATS_URL: user and password, or a token", () => {
+    expect(natsConnectOptions("nats://127.0.0.1:4222")).toEqual({ servers: "nats://127.0.0.1:4222" });
+    expect(natsConnectOptions("nats://oncepay:s3cr%40t@nats:4222")).toEqual({ servers: "nats://nats:4222", user: "oncepay", pass: "s3cr@t" });
+    expect(natsConnectOptions("tls://t0ken@nats:4222")).toEqual({ servers: "tls://nats:4222", token: "t0ken" });
+  });
+
+  it("signs in to a NATS server that requires a user and password, named in the URL", async () => {
+    // The README's configuration: a user allowed the stream's subjects and the JetStream API, nothing else.
+    const config = path.join(mkdtempSync(path.join(tmpdir(), "oncepay-nats-conf-")), "nats.conf");
+    writeFileSync(
+      config,
+      `authorization { users = [ { user: oncepay, password: "s3cr@t", permissions: { publish: ["oncepay.events.>", "$JS.API.>", "$JS.ACK.>"], subscribe: ["_INBOX.>"] } } ] }\n`,
+    );
+    const nats = await privateNats({ running: true, args: ["-c", config] });
+    const [scheme, rest] = nats.url.split("://");
+    // The production stream's name (the server is this test's own): its subjects are oncepay.events.>.
+    const stream = "ONCEPAY_EVENTS";
+    let b: JetStreamBroker | null = null;
+    try {
+      await expect(JetStreamBroker.connect({ url: nats.url, stream, duplicateWindowMs: 120_000, log })).rejects.toThrow();
+      b = await JetStreamBroker.connect({ url: `${scheme}://oncepay:s3cr%40t@${rest}`, stream, duplicateWindowMs: 120_000, log });
+      const seen: string[] = [];
+      const consumer = b.consume("signed-in", async (e) => void seen.push(e.id), { ackWaitMs: 1000 });
+      const one = event();
+      await b.publish(one);
+      await until(() => seen.includes(one.id), 10_000, "the event, through a signed-in connection");
+      await consumer.stop();
     } finally {
       await b?.close();
       await nats.dispose();

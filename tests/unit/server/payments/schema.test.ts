@@ -10,7 +10,8 @@ function satisfiesContract(raw: unknown): boolean {
   const input = raw as Record<string, unknown>;
   if (Object.keys(input).some((k) => !ALLOWED_KEYS.has(k))) return false;
   const { amount, currency, description, customer } = input;
-  const text = (v: unknown, max: number) => v === undefined || v === null || (typeof v === "string" && v.length <= max);
+  // Single-line text: no C0 control character (NUL included), no DEL.
+  const text = (v: unknown, max: number) => v === undefined || v === null || (typeof v === "string" && v.length <= max && !/[\x00-\x1f\x7f]/.test(v)); // eslint-disable-line no-control-regex
   return (
     typeof amount === "number" &&
     Number.isInteger(amount) &&
@@ -27,7 +28,13 @@ const nearlyValid = fc.record(
   {
     amount: fc.oneof(fc.integer({ min: 1, max: MAX_AMOUNT }), fc.constantFrom(0, -1, MAX_AMOUNT + 1, 1.5, Number.MAX_SAFE_INTEGER, "100", null), fc.double()),
     currency: fc.oneof(fc.constantFrom(...CURRENCIES), fc.constantFrom("USD", "chf", "", null, 1)),
-    description: fc.oneof(fc.string({ maxLength: 500 }), fc.constant(null), fc.string({ minLength: 501, maxLength: 520 }), fc.integer()),
+    description: fc.oneof(
+      fc.string({ maxLength: 500 }),
+      fc.constant(null),
+      fc.string({ minLength: 501, maxLength: 520 }),
+      fc.integer(),
+      fc.string({ unit: "binary", maxLength: 20 }),
+    ),
     customer: fc.oneof(fc.string({ maxLength: 255 }), fc.constant(null), fc.string({ minLength: 256, maxLength: 270 })),
     metadata: fc.jsonValue(),
   },
@@ -69,5 +76,14 @@ describe("createPaymentInput", () => {
     expect(ok({ amount: 100, currency: "usd", description: "d".repeat(501) })).toBe(false);
     expect(ok({ amount: 100, currency: "usd", customer: "c".repeat(256) })).toBe(false);
     expect(ok({ amount: 100, currency: "usd", extra: true })).toBe(false);
+  });
+
+  it("refuses control characters in text, NUL, tab, newlines and DEL included, and keeps the rest of Unicode", () => {
+    const ok = (raw: unknown) => createPaymentInput.safeParse(raw).success;
+    for (const c of ["\u0000", "\t", "\n", "\r", "\u001b", "\u001f", "\u007f"]) {
+      expect(ok({ amount: 100, currency: "usd", description: `a${c}b` }), JSON.stringify(c)).toBe(false);
+      expect(ok({ amount: 100, currency: "usd", customer: c }), JSON.stringify(c)).toBe(false);
+    }
+    expect(ok({ amount: 100, currency: "usd", description: "Café ☕ — 2× 𝄞", customer: "Zoë O'Brien" })).toBe(true);
   });
 });

@@ -70,6 +70,8 @@ describe.each(["postgres", "embedded", "redis"] as const)("events and receipts o
     const document = await api.request(first.url, { merchant: null });
     expect(document.status).toBe(200);
     expect(document.headers.get("content-type")).toContain("application/json");
+    // It names a customer: the browser keeps it for good, shared caches never.
+    expect(document.headers.get("cache-control")).toBe("private, max-age=31536000, immutable");
     expect(createHash("sha256").update(document.text, "utf8").digest("hex")).toBe(first.sha256);
     expect(document.body).toMatchObject({ object: "receipt", version: 1, payment: { id: paid.body.id, amount: 4_200 }, net: 4_200 });
 

@@ -178,4 +178,21 @@ describe("idempotencyKeyFromHeader", () => {
       );
     });
   });
+
+  describe("long runs of whitespace are read in linear time", () => {
+    // A trailing-whitespace regex retries from every space of a run that does not end the value:
+    // quadratic, seconds for these. No timing assertion: a regression times the test out.
+    it.each([
+      ["spaces inside a bare key", `k${" ".repeat(100_000)}k`],
+      ["tabs and spaces inside a String", `"k${" \t".repeat(50_000)}k"`],
+      ["spaces around an over-long key", `${" ".repeat(100_000)}${"k".repeat(100_000)}${" ".repeat(100_000)}`],
+    ])("%s: 400", (_what, raw) => {
+      expectInvalid(raw);
+    });
+
+    it("100k spaces around a valid key: the key", () => {
+      const pad = " ".repeat(100_000);
+      expect(idempotencyKeyFromHeader(`${pad}key-1${pad}`)).toBe("key-1");
+    });
+  });
 });

@@ -148,6 +148,40 @@ describe("POST /api/v1/webhooks/provider", () => {
     expect(await stack.api.balance()).toBe(before - after.amountRefunded);
   });
 
+  it("forged but correctly signed claims beyond the payment: 200, recorded with the reason, not applied, counted", async () => {
+    const payment = await paid(1000);
+    const trpc = trpcClient(stack.server.url);
+    const counted = async () => {
+      const summary = await trpc.dashboard.provider.query({ window: "1h" });
+      return { refused: summary.refused, notes: new Map(summary.notApplied.map((n) => [n.note, n.count])) };
+    };
+    const countedBefore = await counted();
+    const before = await stack.api.balance();
+    const intent = { id: payment.providerPaymentId, object: "payment_intent", amount: 1000, currency: "usd", metadata: { oncepay_payment: payment.id } };
+    const forged = [
+      [providerEvent("payment_intent.succeeded", { ...intent, currency: "eur" }), "currency_mismatch"],
+      [providerEvent("payment_intent.succeeded", { ...intent, amount: 1 }), "amount_mismatch"],
+      [providerEvent("charge.refunded", { object: "charge", payment_intent: payment.providerPaymentId, amount_refunded: 1001 }), "refund_exceeds_payment"],
+      [providerEvent("charge.dispute.created", { id: `dp_${newKey()}`, payment_intent: payment.providerPaymentId, amount: 1001 }), "dispute_exceeds_payment"],
+    ] as const;
+    for (const [event, reason] of forged) {
+      const res = await deliver(stack.server.url, event);
+      expect(res.status).toBe(200);
+      expect(await webhookNote(stack.database.url, event.id), reason).toMatchObject({ applied: false, note: reason });
+    }
+    expect(await stack.api.balance()).toBe(before);
+    expect((await stack.api.request(`/api/v1/payments/${payment.id}`)).body).toMatchObject({
+      status: "succeeded",
+      amount: 1000,
+      currency: "usd",
+      amountRefunded: 0,
+    });
+    // Each reason counted on the dashboard's provider panel, once more than before.
+    const countedAfter = await counted();
+    for (const [, reason] of forged) expect(countedAfter.notes.get(reason), reason).toBe((countedBefore.notes.get(reason) ?? 0) + 1);
+    expect(countedAfter.refused).toBe(countedBefore.refused + forged.length);
+  });
+
   it("the dashboard's provider panel counts what the endpoint saw", async () => {
     const trpc = trpcClient(stack.server.url);
     // The request history is written a quarter second behind: poll for the earlier tests' traffic.
