@@ -177,7 +177,9 @@ export function redact(message: string, raw: Record<string, string | undefined>)
     if (!value) continue;
     if (SENSITIVE.test(name)) {
       secrets.add(value);
-      for (const piece of value.split(/[\s,:;=]+/)) if (piece.length >= 4) secrets.add(piece);
+      // A merchant's id (what precedes an entry's first ":") names it in the message and is no secret.
+      const ids = name === "ONCEPAY_MERCHANTS" ? new Set(value.split(",").map((entry) => entry.split(":")[0]!.trim())) : new Set<string>();
+      for (const piece of value.split(/[\s,:;=]+/)) if (piece.length >= 4 && !ids.has(piece)) secrets.add(piece);
     } else if (name.endsWith("_URL")) {
       try {
         const url = new URL(value);
