@@ -38,7 +38,9 @@ ${form("plain", "text/plain")}${form("multipart", "multipart/form-data")}${form(
 }
 
 test.beforeAll(async () => {
-  ops = await startServer({ env: { ONCEPAY_DEMO: "0", ONCEPAY_OPERATOR_TOKEN: TOKEN, PROVIDER_URL: providerURL } });
+  ops = await startServer({
+    env: { ONCEPAY_DEMO: "0", ONCEPAY_OPERATOR_TOKEN: TOKEN, PROVIDER_WEBHOOK_SECRET: "whsec_operators_e2e", PROVIDER_URL: providerURL },
+  });
   foreign = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html" });
     res.end(attackPage(ops.url));

@@ -60,7 +60,8 @@ function surfaces(base: string) {
 function useServer(env: Record<string, string>): { server: ServerProcess } {
   const holder = {} as { server: ServerProcess };
   beforeAll(async () => {
-    holder.server = await startServer({ env });
+    // Outside demo mode the public development webhook secret is refused.
+    holder.server = await startServer({ env: { PROVIDER_WEBHOOK_SECRET: "whsec_operators_test", ...env } });
   });
   afterAll(() => holder.server?.stop());
   return holder;
