@@ -47,7 +47,7 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
   const prefix = `oncepay-bench:${randomUUID()}:`;
   try {
     if (redis) await whenReady(redis, 2_000);
-    await seedMerchants(db.sql, [{ id: MERCHANT, name: MERCHANT, apiKey: `sk_${randomUUID()}` }]);
+    await seedMerchants(db.sql, [{ id: MERCHANT, name: MERCHANT, apiKey: `sk_${randomUUID()}` }], { revokeOthers: false });
     const postgres = new PostgresStore(db.sql);
     const wrapped = engineRun(new IdempotencyEngine(postgres, ENGINE_OPTIONS));
     const withRedis = redis && engineRun(new IdempotencyEngine(new RedisFastPath(postgres, redis, { prefix }), ENGINE_OPTIONS));

@@ -10,7 +10,8 @@ import { logger } from "../server/observability/logger";
 async function main() {
   const names = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
   if (!env.DATABASE_URL) throw new Error("events:worker needs DATABASE_URL: on the embedded database the app runs the workers itself");
-  const app = await createApp({ ...env, EVENT_WORKERS: new Set(names.length ? names : env.EVENT_WORKERS) });
+  // No seeding: it serves no merchant, and a worker configured apart from the app must not revoke the app's keys.
+  const app = await createApp({ ...env, EVENT_WORKERS: new Set(names.length ? names : env.EVENT_WORKERS) }, { seed: false });
   app.start("events");
   logger.info({ workers: names, mode: app.events.mode }, "event workers started");
   // The jobs' timers do not hold the process open (a server's would exit with them otherwise), and

@@ -67,13 +67,14 @@ export interface App {
   close(): Promise<void>;
 }
 
-export async function createApp(config: Env): Promise<App> {
+/** `seed: false`: the merchants' keys are left as the database has them (a process that serves no merchant). */
+export async function createApp(config: Env, options: { seed?: boolean } = {}): Promise<App> {
   const db = await openDatabase(
     {
       url: config.DATABASE_URL,
       poolSize: config.DATABASE_POOL_SIZE,
       dataDir: config.ONCEPAY_DATA_DIR,
-      merchants: config.merchants,
+      merchants: options.seed === false ? undefined : config.merchants,
       bounds: {
         connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
         statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,

@@ -31,7 +31,8 @@ export interface DatabaseConfig {
   url?: string;
   poolSize?: number;
   dataDir: string;
-  merchants: MerchantSeed[];
+  /** Made the database's merchants (server/db/seed.ts); unset: left as they are (an events worker). */
+  merchants?: MerchantSeed[];
   /** How long anything waits on the database; DEFAULT_BOUNDS when unset. */
   bounds?: DatabaseBounds;
 }
@@ -41,7 +42,7 @@ export async function openDatabase(config: DatabaseConfig, log: Logger): Promise
   if (config.url) {
     const { prisma, sql, pool } = connect(config.url, config.poolSize ?? 10, true, true, config.bounds);
     try {
-      await seedMerchants(sql, config.merchants);
+      if (config.merchants) await seedMerchants(sql, config.merchants);
       return { prisma, sql, embedded: false, identity: await identify(sql), close: () => closeBoth(prisma, pool) };
     } catch (error) {
       // The next request opens a new pool: during an outage every request would otherwise leave one
@@ -54,7 +55,7 @@ export async function openDatabase(config: DatabaseConfig, log: Logger): Promise
   const report = await migrate(embedded.connectionString);
   if (report.applied.length) log.info({ applied: report.applied }, "embedded database migrated");
   const { prisma, sql, pool } = connect(embedded.connectionString, EMBEDDED_POOL_SIZE, false, false, config.bounds);
-  await seedMerchants(sql, config.merchants);
+  if (config.merchants) await seedMerchants(sql, config.merchants);
   log.info({ dataDir: config.dataDir }, "embedded PostgreSQL (PGlite) ready");
   return {
     prisma,

@@ -38,10 +38,11 @@ const UPSERT = statement(
  * lose their keys. Instances still running with the old configuration forget a revoked key within
  * the Authenticator's cache time (a minute).
  */
-export async function seedMerchants(sql: Sql, merchants: MerchantSeed[]): Promise<void> {
+export async function seedMerchants(sql: Sql, merchants: MerchantSeed[], options: { revokeOthers?: boolean } = {}): Promise<void> {
   const ids = merchants.map((m) => m.id);
   const secret = merchants.map((m) => hashApiKey(m.apiKey));
   const publishable = merchants.map((m) => (m.publishableKey ? hashApiKey(m.publishableKey) : null));
-  await sql.count(REVOKE, [ids, secret, publishable]);
+  // `revokeOthers: false` (benchmarks adding a merchant of their own): the others keep their keys.
+  if (options.revokeOthers !== false) await sql.count(REVOKE, [ids, secret, publishable]);
   await sql.count(UPSERT, [ids, merchants.map((m) => m.name), secret, publishable]);
 }
