@@ -72,16 +72,31 @@ interface LimiterQuery {
 }
 
 /**
+ * How long a request waits for the limiter's statement before the insurance answers: as long as
+ * it waits for Redis (server/db/redis.ts). A hung database must not cost a request its statement
+ * timeout here and again for its own work: the contract answers an outage within 5 s.
+ */
+const POSTGRES_LIMITER_TIMEOUT_MS = 250;
+
+/**
  * The `query` RateLimiterPostgres calls, on our pool through `sql`: the same connection bounds and
  * outage handling as every other statement, and no pool of its own.
  */
 function postgresClient(sql: Sql) {
+  const run = async (q: LimiterQuery): Promise<{ rows: unknown[]; rowCount: number }> => {
+    const s = statement(`rl_${q.name ?? "query"}`, q.text);
+    if (/^\s*DELETE/i.test(q.text)) return { rows: [], rowCount: await sql.count(s, q.values) };
+    const rows = await sql.rows(s, q.values);
+    return { rows, rowCount: rows.length };
+  };
   return {
-    async query(q: LimiterQuery): Promise<{ rows: unknown[]; rowCount: number }> {
-      const s = statement(`rl_${q.name ?? "query"}`, q.text);
-      if (/^\s*DELETE/i.test(q.text)) return { rows: [], rowCount: await sql.count(s, q.values) };
-      const rows = await sql.rows(s, q.values);
-      return { rows, rowCount: rows.length };
+    query(q: LimiterQuery): Promise<{ rows: unknown[]; rowCount: number }> {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`rate limiter: no answer within ${POSTGRES_LIMITER_TIMEOUT_MS} ms`)), POSTGRES_LIMITER_TIMEOUT_MS);
+      });
+      // The statement runs on regardless, bounded by the pool's own timeouts; its failure is handled by race().
+      return Promise.race([run(q), late]).finally(() => clearTimeout(timer));
     },
   };
 }
