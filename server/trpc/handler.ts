@@ -15,16 +15,16 @@ export const TRPC_ENDPOINT = "/api/trpc";
 
 /** The tRPC endpoint over fetch; sets Idempotent-Replayed when any call of the batch was a replay. */
 export async function handleTrpc(incoming: Request): Promise<Response> {
+  // CSRF, before anything reads the body: a POST (tRPC's mutations, and batches) only as JSON (no
+  // HTML form can send that), and only from this site's own pages or from programs.
+  if (incoming.method === "POST") {
+    const refused = jsonOnlyProblem(incoming) ?? crossSiteProblem(incoming);
+    if (refused) return problemResponse(refused);
+  }
   const tooMany = refuseLargeBatch(incoming, TRPC_ENDPOINT);
   if (tooMany) return tooMany;
   const req = await boundedRequest(incoming);
   if (req instanceof Response) return req;
-  // CSRF, before tRPC reads anything: a POST (tRPC's mutations, and batches) only as JSON (no HTML
-  // form can send that), and only from this site's own pages or from programs.
-  if (req.method === "POST") {
-    const refused = jsonOnlyProblem(req) ?? crossSiteProblem(req);
-    if (refused) return problemResponse(refused);
-  }
   let current;
   try {
     current = await app();
