@@ -25,6 +25,8 @@ const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v
 const envSchema = z.object({
   // Set by Next: "phase-production-build" while `next build` loads the routes to read their settings.
   NEXT_PHASE: z.string().optional(),
+  // Set by Next in the server's processes ("nodejs"); unset in our scripts.
+  NEXT_RUNTIME: z.string().optional(),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z.string().url().optional(),
   ONCEPAY_DATA_DIR: z.string().min(1).default(".data"),
@@ -108,9 +110,11 @@ export const TTL_MARGIN = 2;
 
 /** Settings each valid alone that together would break a promise; the server refuses to start with them. */
 const checkedSchema = envSchema.superRefine((e, ctx) => {
-  // Anyone could sign webhooks with a secret printed in the README: only a demo may keep it. Not
-  // refused by the build, which loads this module too but runs nothing (the server checks again).
-  if (!e.ONCEPAY_DEMO && e.PROVIDER_WEBHOOK_SECRET === DEFAULT_WEBHOOK_SECRET && e.NEXT_PHASE !== "phase-production-build") {
+  // Anyone could sign webhooks with a secret printed in the README: only a demo server may keep it.
+  // Only the server receives webhooks: not refused by the build, which loads this module too but
+  // runs nothing, nor by the scripts (migrations, workers, benchmarks), which receive none.
+  const server = e.NEXT_RUNTIME !== undefined && e.NEXT_PHASE !== "phase-production-build";
+  if (server && !e.ONCEPAY_DEMO && e.PROVIDER_WEBHOOK_SECRET === DEFAULT_WEBHOOK_SECRET) {
     ctx.addIssue({
       code: "custom",
       path: ["PROVIDER_WEBHOOK_SECRET"],

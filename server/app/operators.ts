@@ -1,14 +1,14 @@
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { env, type Env } from "../env";
-import { logger } from "../observability/logger";
+import { FailedAuthentications } from "../auth/failures";
 import { MAX_FAILURES_PER_MINUTE, OperatorGate } from "../operators/gate";
 
 /** The operator gate of a configuration, with its counter of wrong tokens. */
 export function createOperators(config: Env): OperatorGate {
   // Per process: the gate answers without the database (and so without its limiter store), so a
   // guesser behind a balancer gets 10 tries a minute per instance, still far from a 256-bit token.
-  const failures = new RateLimiterMemory({ keyPrefix: "oncepay:operator-auth", points: MAX_FAILURES_PER_MINUTE, duration: 60 });
-  return new OperatorGate({ token: config.ONCEPAY_OPERATOR_TOKEN, demo: config.ONCEPAY_DEMO, trustedProxies: config.TRUSTED_PROXIES, failures, log: logger });
+  const failures = new FailedAuthentications(new RateLimiterMemory({ keyPrefix: "oncepay:operator-auth", points: MAX_FAILURES_PER_MINUTE, duration: 60 }));
+  return new OperatorGate({ token: config.ONCEPAY_OPERATOR_TOKEN, demo: config.ONCEPAY_DEMO, trustedProxies: config.TRUSTED_PROXIES, failures });
 }
 
 const holder = globalThis as typeof globalThis & { __oncepayOperators?: OperatorGate };

@@ -1,7 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { LRUCache } from "lru-cache";
-import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { Logger } from "pino";
+import type { FailedAuthentications } from "../auth/failures";
 import { clientAddress } from "../http/client-address";
 import { problem, type Problem } from "../problem";
 import { readCookie, sealSession, SESSION_COOKIE, sessionPassword, validSession } from "./session";
@@ -20,9 +18,8 @@ export interface OperatorGateOptions {
   token: string | undefined;
   demo: boolean;
   trustedProxies: number;
-  /** Counts wrong tries per address: `MAX_FAILURES_PER_MINUTE` points a minute. */
-  failures: RateLimiterAbstract;
-  log: Pick<Logger, "warn">;
+  /** Wrong tries per address: `MAX_FAILURES_PER_MINUTE` a minute. */
+  failures: FailedAuthentications;
   now?: () => number;
 }
 
@@ -36,17 +33,15 @@ function digest(value: string): Buffer {
 
 /**
  * Who may use the operator surfaces (the dashboard, its procedures, /api/metrics, the operator
- * commands): the decision, in one place. Wrong tokens are counted per client address; an address
- * over the limit is refused from memory alone, so the right token does not help it guess and a
- * request that authenticates pays no round trip to the counter's store.
+ * commands): the decision, in one place. Wrong tokens are counted per client address, as wrong API
+ * keys are (FailedAuthentications): an address over the limit is refused from memory alone, so the
+ * right token does not help it guess and a request that authenticates pays no round trip.
  */
 export class OperatorGate {
   readonly mode: OperatorMode;
   private readonly password: string | null;
   private readonly tokenDigest: Buffer | null;
   private readonly now: () => number;
-  /** Addresses over the limit, until when (ms). Bounded: a flood of addresses evicts the oldest. */
-  private readonly blocked = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(private readonly options: OperatorGateOptions) {
     this.mode = options.token ? "token" : options.demo ? "demo" : "closed";
@@ -84,21 +79,12 @@ export class OperatorGate {
 
   private async attempt(token: string, headers: Headers): Promise<{ ok: true } | { ok: false; problem: Problem; headers: Record<string, string> }> {
     const address = clientAddress(headers, this.options.trustedProxies);
-    const until = this.blocked.get(address);
-    if (until !== undefined && until > this.now()) return tooMany(until - this.now());
+    const wait = this.options.failures.retryAfterSeconds(address);
+    if (wait > 0) return tooMany(wait);
     // Digests of equal length: the comparison takes as long whatever the token's length or content.
     if (timingSafeEqual(digest(token), this.tokenDigest!)) return { ok: true };
-    try {
-      await this.options.failures.consume(address);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) {
-        // The counter's store failing must not open the door, nor hide that the token was wrong.
-        this.options.log.warn({ err: error }, "operator failed-authentication counter unavailable");
-        return this.refuse("The operator token is wrong.");
-      }
-      this.blocked.set(address, this.now() + error.msBeforeNext, { ttl: Math.max(1, error.msBeforeNext) });
-      return tooMany(error.msBeforeNext);
-    }
+    // The try that spends the allowance blocks the address: the next one is refused unread.
+    await this.options.failures.failed(address);
     return this.refuse("The operator token is wrong.");
   }
 
@@ -107,8 +93,7 @@ export class OperatorGate {
   }
 }
 
-function tooMany(ms: number): { ok: false; problem: Problem; headers: Record<string, string> } {
-  const seconds = Math.max(1, Math.ceil(ms / 1000));
+function tooMany(seconds: number): { ok: false; problem: Problem; headers: Record<string, string> } {
   return {
     ok: false,
     problem: problem("too_many_failed_authentications", `Too many wrong operator tokens from this address; retry in ${seconds} s.`, {

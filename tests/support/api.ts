@@ -18,21 +18,25 @@ export function authorization(merchant: MerchantName): string {
   return `Bearer ${API_KEYS[merchant]}`;
 }
 
+/** A response read whole: status, headers, the text, and the text as JSON when it is JSON. */
+export async function httpResult(res: Response): Promise<HttpResult> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, body };
+}
+
 /** A thin client over real HTTP, as an outside integrator would call the API. */
 export function apiClient(baseUrl: string) {
   async function request(path: string, init: RequestInit & { merchant?: MerchantName | null } = {}): Promise<HttpResult> {
     const headers = new Headers(init.headers);
     const merchant = init.merchant === undefined ? "alice" : init.merchant;
     if (merchant) headers.set("authorization", authorization(merchant));
-    const res = await fetch(`${baseUrl}${path}`, { ...init, headers });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, body };
+    return httpResult(await fetch(`${baseUrl}${path}`, { ...init, headers }));
   }
 
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { API_KEYS, newKey, PUBLISHABLE_KEYS } from "@/fixtures";
 import { startServer } from "@/fixtures/server-process";
-import type { HttpResult } from "@/tests/support/api";
+import { httpResult, type HttpResult } from "@/tests/support/api";
 import { useOwnStack } from "@/tests/support/own-stack";
 
 const WEBHOOK_SECRET = "whsec_merchants_test_3f9a";
@@ -12,15 +12,9 @@ const carol = (keys: { sk: string; pk: string }) => `carol:${keys.sk}:${keys.pk}
 const PRODUCTION = { ONCEPAY_DEMO: "0", PROVIDER_WEBHOOK_SECRET: WEBHOOK_SECRET };
 
 async function call(base: string, key: string, path: string, init: RequestInit = {}, headers: Record<string, string> = {}): Promise<HttpResult> {
-  const res = await fetch(`${base}${path}`, { ...init, headers: { ...headers, authorization: `Bearer ${key}`, ...(init.headers as Record<string, string>) } });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, body };
+  return httpResult(
+    await fetch(`${base}${path}`, { ...init, headers: { ...headers, authorization: `Bearer ${key}`, ...(init.headers as Record<string, string>) } }),
+  );
 }
 
 const pay = (base: string, key: string, headers: Record<string, string> = {}) =>

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { API_KEYS, newKey, poll, PUBLISHABLE_KEYS } from "@/fixtures";
-import { expectProblemShape, type HttpResult } from "@/tests/support/api";
+import { expectProblemShape, httpResult, type HttpResult } from "@/tests/support/api";
 import { trpcError } from "@/tests/support/trpc";
 import { createTRPCClient, httpLink } from "@trpc/client";
 import type { AppRouter } from "@/server/trpc/routers/_app";
@@ -10,15 +10,7 @@ function withKey(base: string, key: string) {
   async function request(path: string, init: RequestInit = {}): Promise<HttpResult> {
     const headers = new Headers(init.headers);
     headers.set("authorization", `Bearer ${key}`);
-    const res = await fetch(`${base}${path}`, { ...init, headers });
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, body };
+    return httpResult(await fetch(`${base}${path}`, { ...init, headers }));
   }
   const post = (path: string, body: unknown) =>
     request(path, { method: "POST", headers: { "content-type": "application/json", "idempotency-key": newKey() }, body: JSON.stringify(body) });

@@ -1,3 +1,4 @@
+import { FailedAuthentications } from "@/server/auth/failures";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { describe, expect, it } from "vitest";
 import { MAX_FAILURES_PER_MINUTE, OperatorGate } from "@/server/operators/gate";
@@ -7,8 +8,8 @@ import { SESSION_COOKIE, SESSION_TTL_SECONDS, sealSession, sessionPassword, vali
 const TOKEN = "a-token-of-at-least-sixteen-characters";
 
 function gate(options: { token?: string; demo?: boolean; now?: () => number } = {}) {
-  const failures = new RateLimiterMemory({ points: MAX_FAILURES_PER_MINUTE, duration: 60 });
-  return new OperatorGate({ token: options.token, demo: options.demo ?? false, trustedProxies: 0, failures, log: { warn: () => undefined }, now: options.now });
+  const failures = new FailedAuthentications(new RateLimiterMemory({ points: MAX_FAILURES_PER_MINUTE, duration: 60 }));
+  return new OperatorGate({ token: options.token, demo: options.demo ?? false, trustedProxies: 0, failures, now: options.now });
 }
 
 const from = (address: string, more: Record<string, string> = {}) => new Headers({ [PEER_HEADER]: address, ...more });

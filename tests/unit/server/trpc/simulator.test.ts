@@ -7,6 +7,7 @@ import { createCallerFactory } from "@/server/trpc/init";
 import { simulatorRouter } from "@/server/trpc/routers/simulator";
 import { OperatorGate } from "@/server/operators/gate";
 import { RateLimiterMemory } from "rate-limiter-flexible";
+import { FailedAuthentications } from "@/server/auth/failures";
 
 /** Operators' procedures: in demo mode without a token anyone may call them; with no token otherwise, nobody. */
 const gate = (demo: boolean) =>
@@ -14,8 +15,7 @@ const gate = (demo: boolean) =>
     token: undefined,
     demo,
     trustedProxies: 0,
-    failures: new RateLimiterMemory({ points: 10, duration: 60 }),
-    log: { warn: () => undefined },
+    failures: new FailedAuthentications(new RateLimiterMemory({ points: 10, duration: 60 })),
   });
 
 // The dev toggle against a stand-in simulator: only the chaos endpoint, and what it answers.
