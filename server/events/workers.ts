@@ -160,22 +160,18 @@ export class EventWorkers {
   }
 
   /**
-   * A JetStream consumer applies the outbox's own copy of each message's event; a message the outbox
-   * does not hold as it says is dropped (acked: it would fail the same way on every delivery). A
-   * database away throws, and the message is delivered again.
+   * A JetStream consumer applies the outbox's own copy of each message's event (see stored-copy.ts);
+   * a message whose id the outbox does not hold is dropped (acked: it would fail the same way on
+   * every delivery). A database away throws, and the message is delivered again.
    */
   private fromOutbox(consumer: Consumer) {
     const handle = this.handler(consumer);
     return async (message: OutboxEvent, meta: { streamSeq: number }): Promise<void> => {
-      const event = await storedCopy(this.sql, message);
-      if (!event) {
-        this.options.log.warn(
-          { consumer: consumer.name, eventId: message.id.slice(0, 64), streamSeq: meta.streamSeq },
-          "jetstream message is not an outbox event as the outbox holds it; dropped",
-        );
-        return;
-      }
-      await handle(event);
+      const copy = await storedCopy(this.sql, message);
+      const seen = { consumer: consumer.name, eventId: message.id.slice(0, 64), streamSeq: meta.streamSeq };
+      if (!copy) return void this.options.log.warn(seen, "jetstream message names no event of the outbox; dropped");
+      if (copy.altered) this.options.log.warn(seen, "jetstream message differs from the outbox's event; the outbox's is applied");
+      await handle(copy.event);
     };
   }
 

@@ -58,8 +58,8 @@ describe("messages on the stream that the outbox does not hold as they say", () 
       sequence: first.sequence + 1_000,
       data: { ...first.data, payment: { ...first.data.payment, id: "pay_forged", amount: 999_999, customer: "cus_forged" }, amount: 999_999 },
     };
-    // A real event's id ahead of the real message, with another merchant and amount: it would take
-    // the id in each inbox, so the real one would later be dropped as a copy.
+    // A real event's id ahead of the real message, with another merchant and amount, under the real
+    // message's Nats-Msg-Id: it would take the id in each inbox, and the broker drops the real message.
     const hijacked: OutboxEvent = {
       ...second,
       merchant: "bob",
@@ -67,9 +67,11 @@ describe("messages on the stream that the outbox does not hold as they say", () 
     };
     const sameIdLowerSequence: OutboxEvent = { ...first, sequence: 1 + first.sequence + 500 };
     await broker.publish(invented);
-    await broker.publish(hijacked, `${hijacked.id}:forged`);
+    await broker.publish(hijacked);
     await broker.publish(sameIdLowerSequence, `${first.id}:forged`);
-    for (const event of events) await broker.publish(event);
+    const acks = [];
+    for (const event of events) acks.push(await broker.publish(event));
+    expect(acks.map((a) => a.duplicate)).toEqual([false, true]);
 
     consumers = startWorker(["receipts", "revenue"], { ...eventEnv, DATABASE_URL: stack.database.url });
     await waitCaughtUp(stack.database.url, ["receipts", "revenue"], { relayed: false });
