@@ -7,7 +7,7 @@
  *   `expired`), and as many `request_log` rows (`requests` to say otherwise), one executed request each;
  * - `entries` ledger entries (`payment` credits, every tenth a `refund` debit; usd, eur, gbp, jpy in
  *   turn), with the balance rollup moved by their sums, exactly as its trigger would have;
- * - `events` outbox events (`payment.succeeded`, published) with an inbox row per event for each
+ * - `events` outbox events (`payment.succeeded`, published; the outbox's totals moved too) with an inbox row per event for each
  *   consumer in `consumers` (default receipts and revenue), whose safe points are moved past them:
  *   the consumers see them as applied, and never try to apply them.
  *
@@ -68,6 +68,7 @@ export async function seedScale(sql: ScaleSql, options: ScaleOptions): Promise<S
   const tag = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   // $1 merchants, $2 n: the merchant of row g is $1[g % n + 1].
   const m = [merchants, merchants.length];
+  const list = (xs: string[]) => `ARRAY[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(",")}]::text[]`;
 
   if (records) {
     await sql.query(
@@ -92,7 +93,6 @@ export async function seedScale(sql: ScaleSql, options: ScaleOptions): Promise<S
   if (entries) {
     // The rollup trigger fires once per row; for a million rows the seed adds their sums itself, in
     // the same transaction, with triggers off for this transaction only (replica role).
-    const list = (xs: string[]) => `ARRAY[${xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(",")}]::text[]`;
     await sql.query(
       `BEGIN;
        SET LOCAL session_replication_role = replica;
@@ -109,16 +109,21 @@ export async function seedScale(sql: ScaleSql, options: ScaleOptions): Promise<S
     );
   }
   if (events) {
+    // As for the ledger: the outbox's totals moved by the seeded rows at once, triggers off.
     await sql.query(
-      `INSERT INTO events (id, merchant_id, type, subject_id, data, created_at, published_at)
-       SELECT 'evt_' || $3::text || '_' || g, ($1::text[])[g % $2::int + 1], 'payment.succeeded', 'pay_' || $3::text || '_' || g,
+      `BEGIN;
+       SET LOCAL session_replication_role = replica;
+       INSERT INTO events (id, merchant_id, type, subject_id, data, created_at, published_at)
+       SELECT 'evt_${tag}_' || g, (${list(merchants)})[g % ${merchants.length} + 1], 'payment.succeeded', 'pay_${tag}_' || g,
               jsonb_build_object('amount', 1000, 'payment', jsonb_build_object(
-                'id', 'pay_' || $3::text || '_' || g, 'amount', 1000, 'currency', 'usd', 'description', NULL, 'customer', NULL,
-                'providerPaymentId', NULL, 'status', 'succeeded', 'failureCode', NULL, 'createdAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                'refunds', '[]'::jsonb)),
+                'id', 'pay_${tag}_' || g, 'amount', 1000, 'currency', 'usd', 'description', NULL, 'customer', NULL,
+                'providerPaymentId', NULL, 'status', 'succeeded', 'failureCode', NULL,
+                'createdAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'refunds', '[]'::jsonb)),
               clock_timestamp(), now()
-         FROM generate_series(1, $4::int) g`,
-      [...m, tag, events],
+         FROM generate_series(1, ${events}) g;
+       INSERT INTO event_totals AS t (stripe, produced, published) VALUES (0, ${events}, ${events})
+       ON CONFLICT (stripe) DO UPDATE SET produced = t.produced + EXCLUDED.produced, published = t.published + EXCLUDED.published;
+       COMMIT;`,
     );
     for (const consumer of consumers) {
       await sql.query(

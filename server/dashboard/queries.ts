@@ -126,30 +126,60 @@ export interface RecordRow {
   paymentId: string | null;
 }
 
+/**
+ * How far back the key list looks: the keys of the latest this many requests (plus every key in
+ * flight). The dashboard polls the list every second, so it is bounded by the request log's `at`
+ * index (or `(merchant_id, at)` with a merchant), never a scan of a million records; a key older
+ * than its window is found by its timeline, with the merchant, operation and key.
+ */
+export const RECORDS_WINDOW = 1000;
+
 export async function records(prisma: PrismaClient, filter: { merchant?: string; state?: DisplayState; search?: string; limit: number }): Promise<RecordRow[]> {
   const m = filter.merchant ?? null;
   const state = filter.state ?? null;
   const search = filter.search?.trim() ? `%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  // The merchant filter picks the index: `(merchant_id, at)` for one, `(at)` for all.
+  const byMerchant = m === null ? "$1::text IS NULL AND merchant_id NOT LIKE 'consumer:%'" : "merchant_id = $1::text";
+  const scope = m === null ? "$1::text IS NULL AND r.scope NOT LIKE 'consumer:%'" : "r.scope = $1::text";
+  // Without a state filter the newest keys are enough (twice the page: a key whose record the
+  // cleanup deleted drops out); a state filter is the record's, so the whole window is joined.
+  const keys = state === null ? "$4::int * 2" : `${RECORDS_WINDOW}`;
   const rows = await prisma.$queryRawUnsafe<(Omit<RecordRow, "firstSeen" | "lastSeen"> & { firstSeen: Date; lastSeen: Date })[]>(
-    `SELECT * FROM (
-       SELECT r.scope AS merchant, r.operation, r.key, ${DISPLAY_STATE} AS state,
-              coalesce(l.n, 0)::int AS requests, r.executions,
-              coalesce(l.first_seen, r.created_at) AS "firstSeen", coalesce(l.last_seen, r.updated_at) AS "lastSeen",
-              r.response_status AS "responseStatus", r.resource_id AS "paymentId"
-         FROM idempotency_records r
-         LEFT JOIN LATERAL (
-           SELECT count(*) AS n, min(at) AS first_seen, max(at) AS last_seen
-             FROM request_log
-            WHERE merchant_id = r.scope AND operation = r.operation AND idempotency_key = r.key
-         ) l ON true
-        WHERE ($1::text IS NULL OR r.scope = $1::text)
-          AND ($2::text IS NULL OR r.key ILIKE $2::text)
-          -- The consumers' records (two per event) are the Events panel's, not a key list's.
-          AND r.scope NOT LIKE 'consumer:%'
-     ) x
-     WHERE ($3::text IS NULL OR x.state = $3::text)
-     ORDER BY x."lastSeen" DESC
-     LIMIT $4::int`,
+    `WITH seen AS (
+       SELECT merchant_id, operation, idempotency_key, max(at) AS at
+         FROM (SELECT merchant_id, operation, idempotency_key, at FROM request_log
+                WHERE idempotency_key IS NOT NULL AND ${byMerchant}
+                ORDER BY at DESC LIMIT ${RECORDS_WINDOW}) w
+        WHERE ($2::text IS NULL OR idempotency_key ILIKE $2::text)
+        GROUP BY 1, 2, 3
+        ORDER BY 4 DESC
+        LIMIT ${keys}
+     ), candidates AS (
+       SELECT r.id, greatest(s.at, r.updated_at) AS at FROM seen s
+         JOIN idempotency_records r ON r.scope = s.merchant_id AND r.operation = s.operation AND r.key = s.idempotency_key
+       UNION ALL
+       -- In flight: a claim whose request is not logged yet (the log is written with the answer).
+       SELECT r.id, r.updated_at FROM idempotency_records r
+        WHERE r.state = 'in_progress' AND ${scope} AND ($2::text IS NULL OR r.key ILIKE $2::text)
+     ), picked AS (
+       SELECT r.*, c.at AS seen_at
+         FROM (SELECT DISTINCT ON (id) id, at FROM candidates ORDER BY id, at DESC) c
+         JOIN idempotency_records r ON r.id = c.id
+        WHERE ($3::text IS NULL OR ${DISPLAY_STATE} = $3::text)
+        ORDER BY c.at DESC
+        LIMIT $4::int
+     )
+     SELECT r.scope AS merchant, r.operation, r.key, ${DISPLAY_STATE} AS state,
+            coalesce(l.n, 0)::int AS requests, r.executions,
+            coalesce(l.first_seen, r.created_at) AS "firstSeen", coalesce(l.last_seen, r.updated_at) AS "lastSeen",
+            r.response_status AS "responseStatus", r.resource_id AS "paymentId"
+       FROM picked r
+       LEFT JOIN LATERAL (
+         SELECT count(*) AS n, min(at) AS first_seen, max(at) AS last_seen
+           FROM request_log
+          WHERE merchant_id = r.scope AND operation = r.operation AND idempotency_key = r.key
+       ) l ON true
+      ORDER BY "lastSeen" DESC`,
     m,
     search,
     state,
@@ -158,6 +188,7 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
   return rows.map((r) => ({ ...r, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
 }
 
+// By request_log_webhook_at_idx: the webhooks' rows of the window only, not every request's.
 const PROVIDER_REQUESTS = statement(
   "dashboard_provider_requests",
   `SELECT count(*)::int AS received,
