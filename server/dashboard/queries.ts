@@ -157,7 +157,7 @@ export interface RecordRow {
  * How far back the key list looks: the keys of the latest this many requests (plus every key in
  * flight). The dashboard polls the list every second, so it is bounded by the request log's `at`
  * index (or `(merchant_id, at)` with a merchant), never a scan of a million records; a key older
- * than its window is found by its timeline, with the merchant, operation and key.
+ * than its window still has its timeline (`dashboard.keyTimeline`, by merchant, operation and key).
  */
 export const RECORDS_WINDOW = 1000;
 
