@@ -4,7 +4,8 @@
  *
  * - `records` completed idempotency records (operation `payment.create`, keys `scale-<tag>-<n>`,
  *   a 300-byte stored body, spread over the last 7 days, expiring in a day, or a day ago with
- *   `expired`), and as many `request_log` rows (`requests` to say otherwise), one executed request each;
+ *   `expired`), and as many `request_log` rows (`requests` to say otherwise), one executed request each
+ *   (the log's trigger adds them to the dashboard's `request_totals`);
  * - `entries` ledger entries (`payment` credits, every tenth a `refund` debit; usd, eur, gbp, jpy in
  *   turn), with the balance rollup moved by their sums, exactly as its trigger would have;
  * - `events` outbox events (`payment.succeeded`, published; the outbox's totals moved too) with an inbox row per event for each

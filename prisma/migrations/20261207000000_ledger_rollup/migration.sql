@@ -116,6 +116,9 @@ CREATE INDEX "request_log_webhook_at_idx" ON "request_log" ("at") WHERE "via" = 
 -- The key list with a merchant: that merchant's latest requests, whatever the others send.
 CREATE INDEX "request_log_merchant_id_at_idx" ON "request_log" ("merchant_id", "at");
 
+-- The Provider panel's refunds of the window: only the succeeded ones are indexed, by time.
+CREATE INDEX "refunds_succeeded_created_at_idx" ON "refunds" ("created_at") WHERE "status" = 'succeeded';
+
 -- The dashboard's request counts and latencies over a window (summary, timeseries), kept per chart
 -- bucket width (10 s, 60 s, 900 s: the 5m, 1h and 24h windows' buckets) by a statement trigger on
 -- the request log's batched inserts, so a 24 h window reads about a hundred buckets instead of every
