@@ -168,9 +168,6 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
   // The merchant filter picks the index: `(merchant_id, at)` for one, `(at)` for all.
   const byMerchant = m === null ? "$1::text IS NULL AND merchant_id NOT LIKE 'consumer:%'" : "merchant_id = $1::text";
   const scope = m === null ? "$1::text IS NULL AND r.scope NOT LIKE 'consumer:%'" : "r.scope = $1::text";
-  // Without a state filter the newest keys are enough (twice the page: a key whose record the
-  // cleanup deleted drops out); a state filter is the record's, so the whole window is joined.
-  const keys = state === null ? "$4::int * 2" : `${RECORDS_WINDOW}`;
   const rows = await prisma.$queryRawUnsafe<(Omit<RecordRow, "firstSeen" | "lastSeen"> & { firstSeen: Date; lastSeen: Date })[]>(
     `WITH seen AS (
        SELECT merchant_id, operation, idempotency_key, max(at) AS at
@@ -179,11 +176,17 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
                 ORDER BY at DESC LIMIT ${RECORDS_WINDOW}) w
         WHERE ($2::text IS NULL OR idempotency_key ILIKE $2::text)
         GROUP BY 1, 2, 3
-        ORDER BY 4 DESC
-        LIMIT ${keys}
-     ), candidates AS (
-       SELECT r.id, greatest(s.at, r.updated_at) AS at FROM seen s
+     ), recent AS (
+       -- Newest first, one record at a time, until a page of them passes the state filter: the
+       -- whole window is joined only when few do.
+       SELECT r.id, greatest(s.at, r.updated_at) AS at
+         FROM (SELECT * FROM seen ORDER BY at DESC) s
          JOIN idempotency_records r ON r.scope = s.merchant_id AND r.operation = s.operation AND r.key = s.idempotency_key
+        WHERE ($3::text IS NULL OR ${DISPLAY_STATE} = $3::text)
+        ORDER BY s.at DESC
+        LIMIT $4::int
+     ), candidates AS (
+       SELECT id, at FROM recent
        UNION ALL
        -- In flight: a claim whose request is not logged yet (the log is written with the answer).
        SELECT r.id, r.updated_at FROM idempotency_records r
