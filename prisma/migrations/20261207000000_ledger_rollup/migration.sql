@@ -68,21 +68,24 @@ CREATE TABLE "event_totals" (
     CONSTRAINT "event_totals_pkey" PRIMARY KEY ("stripe")
 );
 
+-- Statement triggers with transition tables: the relay marks a batch of events published in one
+-- UPDATE, which moves one stripe once, not once per event.
 CREATE FUNCTION "event_totals_apply"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   produced BIGINT := 0;
   published BIGINT := 0;
   duplicates BIGINT := 0;
+  n BIGINT;
+  p BIGINT;
+  d BIGINT;
 BEGIN
   IF TG_OP = 'INSERT' OR TG_OP = 'UPDATE' THEN
-    produced := produced + 1;
-    published := published + (NEW.published_at IS NOT NULL)::int;
-    duplicates := duplicates + NEW.publish_duplicate::int;
+    SELECT count(*), count(*) FILTER (WHERE published_at IS NOT NULL), count(*) FILTER (WHERE publish_duplicate) INTO n, p, d FROM new_rows;
+    produced := produced + n; published := published + p; duplicates := duplicates + d;
   END IF;
   IF TG_OP = 'DELETE' OR TG_OP = 'UPDATE' THEN
-    produced := produced - 1;
-    published := published - (OLD.published_at IS NOT NULL)::int;
-    duplicates := duplicates - OLD.publish_duplicate::int;
+    SELECT count(*), count(*) FILTER (WHERE published_at IS NOT NULL), count(*) FILTER (WHERE publish_duplicate) INTO n, p, d FROM old_rows;
+    produced := produced - n; published := published - p; duplicates := duplicates - d;
   END IF;
   IF produced <> 0 OR published <> 0 OR duplicates <> 0 THEN
     INSERT INTO event_totals AS t (stripe, produced, published, duplicates)
@@ -101,8 +104,12 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER "events_totals" AFTER INSERT OR UPDATE OF "published_at", "publish_duplicate" OR DELETE ON "events"
-  FOR EACH ROW EXECUTE FUNCTION "event_totals_apply"();
+CREATE TRIGGER "events_totals_insert" AFTER INSERT ON "events" REFERENCING NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION "event_totals_apply"();
+CREATE TRIGGER "events_totals_update" AFTER UPDATE ON "events" REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION "event_totals_apply"();
+CREATE TRIGGER "events_totals_delete" AFTER DELETE ON "events" REFERENCING OLD TABLE AS old_rows
+  FOR EACH STATEMENT EXECUTE FUNCTION "event_totals_apply"();
 CREATE TRIGGER "events_totals_truncate" AFTER TRUNCATE ON "events"
   FOR EACH STATEMENT EXECUTE FUNCTION "event_totals_truncate"();
 
