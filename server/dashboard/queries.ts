@@ -75,65 +75,80 @@ export interface TimeseriesPoint {
   replayP99: number | null;
 }
 
+/** The histogram's bin k (0-based) holds latencies in [2^((k-12)/4), 2^((k-11)/4)) ms (migration 20261207000000). */
+function binMiddle(k: number): number {
+  return 2 ** ((k - 11.5) / 4);
+}
+
+/** The middle of the bin the p-quantile falls in; null for an empty histogram. */
+export function histogramPercentile(histogram: number[], p: number): number | null {
+  const total = histogram.reduce((n, c) => n + c, 0);
+  if (total === 0) return null;
+  let below = 0;
+  for (let k = 0; k < histogram.length; k++) {
+    below += histogram[k]!;
+    if (below >= p * total) return binMiddle(k);
+  }
+  return binMiddle(histogram.length - 1);
+}
+
+function addInto(sum: number[], histogram: number[]): void {
+  for (let k = 0; k < histogram.length; k++) sum[k] = (sum[k] ?? 0) + histogram[k]!;
+}
+
+const COUNTED = ["executed", "replayed", "conflict", "mismatch", "rejected", "failed"] as const;
+
 /**
  * Per-bucket outcome counts of merchants' calls (no webhooks, as in `summary`) and latency
  * percentiles; every bucket of the window, empty ones too. From `request_totals`, as `summary`:
- * the counts are exact; a percentile is the middle of its histogram bin (bins a quarter of a
- * doubling wide: within 9 % of the exact value).
+ * one index range of about a hundred rows; the counts are exact, and a percentile is the middle of
+ * its histogram bin (bins a quarter of a doubling wide: within 9 % of the exact value), merged here.
  */
 export async function timeseries(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<TimeseriesPoint[]> {
   const { seconds, bucketSeconds } = WINDOWS[window];
   const m = merchant ?? null;
-  const rows = await prisma.$queryRaw<(Omit<TimeseriesPoint, "t" | "replayRate"> & { t: Date })[]>`
+  const rows = await prisma.$queryRaw<{ t: Date; outcome: string | null; requests: number | null; latency: number[] | null }[]>`
     WITH buckets AS (
       SELECT generate_series(
                date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz),
                now(), ${bucketSeconds}::int * interval '1 second') AS t
-    ), totals AS (
-      SELECT bucket AS t, outcome, requests, latency
-        FROM request_totals
-       WHERE width = ${bucketSeconds}::int AND via = 'merchant'
-         AND bucket >= date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz)
-         AND (${m}::text IS NULL OR merchant_id = ${m}::text)
-    ), counts AS (
-      SELECT t,
-             sum(requests) FILTER (WHERE outcome = 'executed')::int AS executed,
-             sum(requests) FILTER (WHERE outcome = 'replayed')::int AS replayed,
-             sum(requests) FILTER (WHERE outcome = 'conflict')::int AS conflict,
-             sum(requests) FILTER (WHERE outcome = 'mismatch')::int AS mismatch,
-             sum(requests) FILTER (WHERE outcome = 'rejected')::int AS rejected,
-             sum(requests) FILTER (WHERE outcome = 'failed')::int AS failed
-        FROM totals GROUP BY t
-    ), bins AS (
-      SELECT t, outcome, u.bin, sum(u.n) AS n
-        FROM totals, unnest(latency) WITH ORDINALITY AS u(n, bin)
-       WHERE u.n > 0
-       GROUP BY 1, 2, 3
-    ), running AS (
-      SELECT t, outcome, bin, sum(n) OVER (PARTITION BY t, outcome ORDER BY bin) AS below, sum(n) OVER (PARTITION BY t, outcome) AS total FROM bins
-    ), pct AS (
-      -- Bin b (1-based) holds latencies in [2^((b-13)/4), 2^((b-12)/4)) ms: its middle is 2^((b-12.5)/4).
-      SELECT t, outcome,
-             power(2, (min(bin) FILTER (WHERE below >= 0.5 * total) - 12.5) / 4.0) AS p50,
-             power(2, (min(bin) FILTER (WHERE below >= 0.95 * total) - 12.5) / 4.0) AS p95,
-             power(2, (min(bin) FILTER (WHERE below >= 0.99 * total) - 12.5) / 4.0) AS p99
-        FROM running WHERE total > 0 GROUP BY t, outcome
     )
-    SELECT b.t,
-           coalesce(c.executed, 0) AS executed, coalesce(c.replayed, 0) AS replayed, coalesce(c.conflict, 0) AS conflict,
-           coalesce(c.mismatch, 0) AS mismatch, coalesce(c.rejected, 0) AS rejected, coalesce(c.failed, 0) AS failed,
-           e.p50::float8 AS "freshP50", e.p95::float8 AS "freshP95", e.p99::float8 AS "freshP99",
-           r.p50::float8 AS "replayP50", r.p95::float8 AS "replayP95", r.p99::float8 AS "replayP99"
+    SELECT b.t, x.outcome, x.requests::int AS requests, x.latency
       FROM buckets b
-      LEFT JOIN counts c ON c.t = b.t
-      LEFT JOIN pct e ON e.t = b.t AND e.outcome = 'executed'
-      LEFT JOIN pct r ON r.t = b.t AND r.outcome = 'replayed'
+      LEFT JOIN request_totals x
+        ON x.width = ${bucketSeconds}::int AND x.bucket = b.t AND x.via = 'merchant'
+       -- The window's range again, on the table's side: an index range whatever the join's plan.
+       AND x.bucket >= date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz)
+       AND (${m}::text IS NULL OR x.merchant_id = ${m}::text)
      ORDER BY b.t`;
-  return rows.map((r) => ({
-    ...r,
-    t: r.t.toISOString(),
-    replayRate: r.executed + r.replayed === 0 ? null : r.replayed / (r.executed + r.replayed),
-  }));
+  const points = new Map<number, { t: Date; counts: Record<string, number>; executed: number[]; replayed: number[] }>();
+  for (const row of rows) {
+    const key = row.t.getTime();
+    let point = points.get(key);
+    if (!point) points.set(key, (point = { t: row.t, counts: {}, executed: [], replayed: [] }));
+    if (row.outcome === null) continue;
+    point.counts[row.outcome] = (point.counts[row.outcome] ?? 0) + (row.requests ?? 0);
+    if (row.latency && (row.outcome === "executed" || row.outcome === "replayed")) addInto(point[row.outcome], row.latency);
+  }
+  return [...points.values()].map(({ t, counts, executed, replayed }) => {
+    const [e, r, conflict, mismatch, rejected, failed] = COUNTED.map((o) => counts[o] ?? 0) as [number, number, number, number, number, number];
+    return {
+      t: t.toISOString(),
+      executed: e,
+      replayed: r,
+      conflict,
+      mismatch,
+      rejected,
+      failed,
+      replayRate: e + r === 0 ? null : r / (e + r),
+      freshP50: histogramPercentile(executed, 0.5),
+      freshP95: histogramPercentile(executed, 0.95),
+      freshP99: histogramPercentile(executed, 0.99),
+      replayP50: histogramPercentile(replayed, 0.5),
+      replayP95: histogramPercentile(replayed, 0.95),
+      replayP99: histogramPercentile(replayed, 0.99),
+    };
+  });
 }
 
 export type DisplayState = (typeof RECORD_STATES)[number];
