@@ -91,6 +91,7 @@ export default function DashboardPage() {
           </div>
         </div>
         <Records merchant={merchant || undefined} state={state || undefined} search={search} selected={selected} onSelect={setSelected} />
+        <p className="muted small">The keys of the latest 1 000 requests, and every key in flight.</p>
       </section>
       {selected && <KeyTimeline selected={selected} onClose={() => setSelected(null)} />}
       <p className="muted small">

@@ -20,37 +20,41 @@ export interface Summary {
   moneyProtected: { currency: string; amount: number }[];
 }
 
-/** Merchants' calls only: the provider's webhooks (`via = 'webhook'`; NULL in old rows) are the Provider panel's, the consumers' the Events panel's. */
+/**
+ * Merchants' calls only: the provider's webhooks (`via = 'webhook'`; NULL in old rows) are the
+ * Provider panel's, the consumers' the Events panel's. From `request_totals`, which the request
+ * log's own trigger keeps per bucket of the window's chart width (migration 20261207000000): a 24 h
+ * window reads about a hundred buckets, not a day of requests. The window is whole buckets: the
+ * one `now() - window` falls in counts whole, so it reaches back up to one bucket further.
+ */
 export async function summary(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<Summary> {
-  const seconds = WINDOWS[window].seconds;
+  const { seconds, bucketSeconds } = WINDOWS[window];
   const m = merchant ?? null;
-  const [counts] = await prisma.$queryRaw<Omit<Summary, "replayRate" | "duplicatesPrevented" | "moneyProtected">[]>`
-    SELECT count(*)::int AS requests,
-           count(*) FILTER (WHERE outcome = 'executed')::int AS executed,
-           count(*) FILTER (WHERE outcome = 'replayed')::int AS replayed,
-           count(*) FILTER (WHERE outcome = 'conflict')::int AS conflicts,
-           count(*) FILTER (WHERE outcome = 'mismatch')::int AS mismatches,
-           count(*) FILTER (WHERE outcome = 'rejected')::int AS rejected,
-           count(*) FILTER (WHERE outcome = 'failed')::int AS failed
-      FROM request_log
-     WHERE at > now() - ${seconds}::int * interval '1 second'
+  const totals = await prisma.$queryRaw<{ outcome: string; currency: string; requests: number; protected: number }[]>`
+    SELECT outcome, currency, sum(requests)::int AS requests, sum(protected)::int AS protected
+      FROM request_totals
+     WHERE width = ${bucketSeconds}::int AND via = 'merchant'
+       AND bucket > now() - ${seconds}::int * interval '1 second' - ${bucketSeconds}::int * interval '1 second'
        AND (${m}::text IS NULL OR merchant_id = ${m}::text)
-       AND coalesce(via, 'rest') NOT IN ('webhook', 'consumer')`;
-  const money = await prisma.$queryRaw<{ currency: string; amount: number }[]>`
-    SELECT currency, sum(amount)::int AS amount
-      FROM request_log
-     WHERE at > now() - ${seconds}::int * interval '1 second'
-       AND (${m}::text IS NULL OR merchant_id = ${m}::text)
-       AND coalesce(via, 'rest') NOT IN ('webhook', 'consumer')
-       AND outcome = 'replayed' AND status < 300 AND amount IS NOT NULL
-     GROUP BY currency ORDER BY currency`;
-  const c = counts!;
+     GROUP BY outcome, currency`;
+  const count = (outcome: string) => totals.filter((t) => t.outcome === outcome).reduce((n, t) => n + t.requests, 0);
+  const c = {
+    requests: totals.reduce((n, t) => n + t.requests, 0),
+    executed: count("executed"),
+    replayed: count("replayed"),
+    conflicts: count("conflict"),
+    mismatches: count("mismatch"),
+    rejected: count("rejected"),
+    failed: count("failed"),
+  };
+  const money = new Map<string, number>();
+  for (const t of totals) if (t.currency !== "") money.set(t.currency, (money.get(t.currency) ?? 0) + t.protected);
   const fresh = c.executed + c.replayed;
   return {
     ...c,
     replayRate: fresh === 0 ? 0 : c.replayed / fresh,
     duplicatesPrevented: c.replayed + c.conflicts,
-    moneyProtected: money,
+    moneyProtected: [...money].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ currency, amount })),
   };
 }
 
@@ -71,42 +75,80 @@ export interface TimeseriesPoint {
   replayP99: number | null;
 }
 
-/** Per-bucket outcome counts of merchants' calls (no webhooks, as in `summary`) and latency percentiles; every bucket of the window, empty ones too. */
+/** The histogram's bin k (0-based) holds latencies in [2^((k-12)/4), 2^((k-11)/4)) ms (migration 20261207000000). */
+function binMiddle(k: number): number {
+  return 2 ** ((k - 11.5) / 4);
+}
+
+/** The middle of the bin the p-quantile falls in; null for an empty histogram. */
+export function histogramPercentile(histogram: number[], p: number): number | null {
+  const total = histogram.reduce((n, c) => n + c, 0);
+  if (total === 0) return null;
+  let below = 0;
+  for (let k = 0; k < histogram.length; k++) {
+    below += histogram[k]!;
+    if (below >= p * total) return binMiddle(k);
+  }
+  return binMiddle(histogram.length - 1);
+}
+
+function addInto(sum: number[], histogram: number[]): void {
+  for (let k = 0; k < histogram.length; k++) sum[k] = (sum[k] ?? 0) + histogram[k]!;
+}
+
+const COUNTED = ["executed", "replayed", "conflict", "mismatch", "rejected", "failed"] as const;
+
+/**
+ * Per-bucket outcome counts of merchants' calls (no webhooks, as in `summary`) and latency
+ * percentiles; every bucket of the window, empty ones too. From `request_totals`, as `summary`:
+ * one index range of about a hundred rows; the counts are exact, and a percentile is the middle of
+ * its histogram bin (bins a quarter of a doubling wide: within 9 % of the exact value), merged here.
+ */
 export async function timeseries(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<TimeseriesPoint[]> {
   const { seconds, bucketSeconds } = WINDOWS[window];
   const m = merchant ?? null;
-  const rows = await prisma.$queryRaw<(Omit<TimeseriesPoint, "t" | "replayRate"> & { t: Date })[]>`
+  const rows = await prisma.$queryRaw<{ t: Date; outcome: string | null; requests: number | null; latency: number[] | null }[]>`
     WITH buckets AS (
       SELECT generate_series(
                date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz),
                now(), ${bucketSeconds}::int * interval '1 second') AS t
-    ), log AS (
-      SELECT date_bin(${bucketSeconds}::int * interval '1 second', at, 'epoch'::timestamptz) AS t, outcome, latency_ms
-        FROM request_log
-       WHERE at > now() - ${seconds}::int * interval '1 second' - ${bucketSeconds}::int * interval '1 second'
-         AND (${m}::text IS NULL OR merchant_id = ${m}::text)
-         AND coalesce(via, 'rest') NOT IN ('webhook', 'consumer')
     )
-    SELECT b.t,
-           count(l.outcome) FILTER (WHERE l.outcome = 'executed')::int AS executed,
-           count(l.outcome) FILTER (WHERE l.outcome = 'replayed')::int AS replayed,
-           count(l.outcome) FILTER (WHERE l.outcome = 'conflict')::int AS conflict,
-           count(l.outcome) FILTER (WHERE l.outcome = 'mismatch')::int AS mismatch,
-           count(l.outcome) FILTER (WHERE l.outcome = 'rejected')::int AS rejected,
-           count(l.outcome) FILTER (WHERE l.outcome = 'failed')::int AS failed,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'executed') AS "freshP50",
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'executed') AS "freshP95",
-           percentile_cont(0.99) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'executed') AS "freshP99",
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'replayed') AS "replayP50",
-           percentile_cont(0.95) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'replayed') AS "replayP95",
-           percentile_cont(0.99) WITHIN GROUP (ORDER BY l.latency_ms) FILTER (WHERE l.outcome = 'replayed') AS "replayP99"
-      FROM buckets b LEFT JOIN log l ON l.t = b.t
-     GROUP BY b.t ORDER BY b.t`;
-  return rows.map((r) => ({
-    ...r,
-    t: r.t.toISOString(),
-    replayRate: r.executed + r.replayed === 0 ? null : r.replayed / (r.executed + r.replayed),
-  }));
+    SELECT b.t, x.outcome, x.requests::int AS requests, x.latency
+      FROM buckets b
+      LEFT JOIN request_totals x
+        ON x.width = ${bucketSeconds}::int AND x.bucket = b.t AND x.via = 'merchant'
+       -- The window's range again, on the table's side: an index range whatever the join's plan.
+       AND x.bucket >= date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz)
+       AND (${m}::text IS NULL OR x.merchant_id = ${m}::text)
+     ORDER BY b.t`;
+  const points = new Map<number, { t: Date; counts: Record<string, number>; executed: number[]; replayed: number[] }>();
+  for (const row of rows) {
+    const key = row.t.getTime();
+    let point = points.get(key);
+    if (!point) points.set(key, (point = { t: row.t, counts: {}, executed: [], replayed: [] }));
+    if (row.outcome === null) continue;
+    point.counts[row.outcome] = (point.counts[row.outcome] ?? 0) + (row.requests ?? 0);
+    if (row.latency && (row.outcome === "executed" || row.outcome === "replayed")) addInto(point[row.outcome], row.latency);
+  }
+  return [...points.values()].map(({ t, counts, executed, replayed }) => {
+    const [e, r, conflict, mismatch, rejected, failed] = COUNTED.map((o) => counts[o] ?? 0) as [number, number, number, number, number, number];
+    return {
+      t: t.toISOString(),
+      executed: e,
+      replayed: r,
+      conflict,
+      mismatch,
+      rejected,
+      failed,
+      replayRate: e + r === 0 ? null : r / (e + r),
+      freshP50: histogramPercentile(executed, 0.5),
+      freshP95: histogramPercentile(executed, 0.95),
+      freshP99: histogramPercentile(executed, 0.99),
+      replayP50: histogramPercentile(replayed, 0.5),
+      replayP95: histogramPercentile(replayed, 0.95),
+      replayP99: histogramPercentile(replayed, 0.99),
+    };
+  });
 }
 
 export type DisplayState = (typeof RECORD_STATES)[number];
@@ -126,30 +168,63 @@ export interface RecordRow {
   paymentId: string | null;
 }
 
+/**
+ * How far back the key list looks: the keys of the latest this many requests (plus every key in
+ * flight). The dashboard polls the list every second, so it is bounded by the request log's `at`
+ * index (or `(merchant_id, at)` with a merchant), never a scan of a million records; a key older
+ * than its window still has its timeline (`dashboard.keyTimeline`, by merchant, operation and key).
+ */
+export const RECORDS_WINDOW = 1000;
+
 export async function records(prisma: PrismaClient, filter: { merchant?: string; state?: DisplayState; search?: string; limit: number }): Promise<RecordRow[]> {
   const m = filter.merchant ?? null;
   const state = filter.state ?? null;
   const search = filter.search?.trim() ? `%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  // The merchant filter picks the index: `(merchant_id, at)` for one, `(at)` for all.
+  const byMerchant = m === null ? "$1::text IS NULL AND merchant_id NOT LIKE 'consumer:%'" : "merchant_id = $1::text";
+  const scope = m === null ? "$1::text IS NULL AND r.scope NOT LIKE 'consumer:%'" : "r.scope = $1::text";
   const rows = await prisma.$queryRawUnsafe<(Omit<RecordRow, "firstSeen" | "lastSeen"> & { firstSeen: Date; lastSeen: Date })[]>(
-    `SELECT * FROM (
-       SELECT r.scope AS merchant, r.operation, r.key, ${DISPLAY_STATE} AS state,
-              coalesce(l.n, 0)::int AS requests, r.executions,
-              coalesce(l.first_seen, r.created_at) AS "firstSeen", coalesce(l.last_seen, r.updated_at) AS "lastSeen",
-              r.response_status AS "responseStatus", r.resource_id AS "paymentId"
-         FROM idempotency_records r
-         LEFT JOIN LATERAL (
-           SELECT count(*) AS n, min(at) AS first_seen, max(at) AS last_seen
-             FROM request_log
-            WHERE merchant_id = r.scope AND operation = r.operation AND idempotency_key = r.key
-         ) l ON true
-        WHERE ($1::text IS NULL OR r.scope = $1::text)
-          AND ($2::text IS NULL OR r.key ILIKE $2::text)
-          -- The consumers' records (two per event) are the Events panel's, not a key list's.
-          AND r.scope NOT LIKE 'consumer:%'
-     ) x
-     WHERE ($3::text IS NULL OR x.state = $3::text)
-     ORDER BY x."lastSeen" DESC
-     LIMIT $4::int`,
+    `WITH seen AS (
+       SELECT merchant_id, operation, idempotency_key, max(at) AS at
+         FROM (SELECT merchant_id, operation, idempotency_key, at FROM request_log
+                WHERE idempotency_key IS NOT NULL AND ${byMerchant}
+                ORDER BY at DESC LIMIT ${RECORDS_WINDOW}) w
+        WHERE ($2::text IS NULL OR idempotency_key ILIKE $2::text)
+        GROUP BY 1, 2, 3
+     ), recent AS (
+       -- Newest first, one record at a time, until a page of them passes the state filter: the
+       -- whole window is joined only when few do.
+       SELECT r.id, greatest(s.at, r.updated_at) AS at
+         FROM (SELECT * FROM seen ORDER BY at DESC) s
+         JOIN idempotency_records r ON r.scope = s.merchant_id AND r.operation = s.operation AND r.key = s.idempotency_key
+        WHERE ($3::text IS NULL OR ${DISPLAY_STATE} = $3::text)
+        ORDER BY s.at DESC
+        LIMIT $4::int
+     ), candidates AS (
+       SELECT id, at FROM recent
+       UNION ALL
+       -- In flight: a claim whose request is not logged yet (the log is written with the answer).
+       SELECT r.id, r.updated_at FROM idempotency_records r
+        WHERE r.state = 'in_progress' AND ${scope} AND ($2::text IS NULL OR r.key ILIKE $2::text)
+     ), picked AS (
+       SELECT r.*, c.at AS seen_at
+         FROM (SELECT DISTINCT ON (id) id, at FROM candidates ORDER BY id, at DESC) c
+         JOIN idempotency_records r ON r.id = c.id
+        WHERE ($3::text IS NULL OR ${DISPLAY_STATE} = $3::text)
+        ORDER BY c.at DESC
+        LIMIT $4::int
+     )
+     SELECT r.scope AS merchant, r.operation, r.key, ${DISPLAY_STATE} AS state,
+            coalesce(l.n, 0)::int AS requests, r.executions,
+            coalesce(l.first_seen, r.created_at) AS "firstSeen", coalesce(l.last_seen, r.updated_at) AS "lastSeen",
+            r.response_status AS "responseStatus", r.resource_id AS "paymentId"
+       FROM picked r
+       LEFT JOIN LATERAL (
+         SELECT count(*) AS n, min(at) AS first_seen, max(at) AS last_seen
+           FROM request_log
+          WHERE merchant_id = r.scope AND operation = r.operation AND idempotency_key = r.key
+       ) l ON true
+      ORDER BY "lastSeen" DESC`,
     m,
     search,
     state,
@@ -158,6 +233,7 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
   return rows.map((r) => ({ ...r, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
 }
 
+// By request_log_webhook_at_idx: the webhooks' rows of the window only, not every request's.
 const PROVIDER_REQUESTS = statement(
   "dashboard_provider_requests",
   `SELECT count(*)::int AS received,

@@ -29,12 +29,14 @@ export const eventsSummarySchema = z.object({
 });
 export type EventsSummary = z.infer<typeof eventsSummarySchema>;
 
+// From the totals the outbox's own trigger keeps (migration 20261207000000): a handful of stripes,
+// not a count over every event ever produced; the last sequence by the primary key.
 const OUTBOX = statement(
   "events_outbox_stats",
-  `SELECT count(*)::float8 AS produced, coalesce(max(sequence), 0)::float8 AS last,
-          count(*) FILTER (WHERE published_at IS NOT NULL)::float8 AS published,
-          count(*) FILTER (WHERE publish_duplicate)::float8 AS duplicates
-     FROM events`,
+  `SELECT coalesce(sum(produced), 0)::float8 AS produced,
+          coalesce((SELECT sequence FROM events ORDER BY sequence DESC LIMIT 1), 0)::float8 AS last,
+          coalesce(sum(published), 0)::float8 AS published, coalesce(sum(duplicates), 0)::float8 AS duplicates
+     FROM event_totals`,
 );
 // Lag from the consumer's safe point on: everything at or below it is applied. Applied is the
 // consumer's own count: its inbox loses rows to the cleanup once they are below the safe point.

@@ -33,6 +33,12 @@ const REQUEST_LOG = statement(
   "cleanup_request_log",
   `DELETE FROM request_log WHERE id IN (SELECT id FROM request_log WHERE at < now() - $2::float8 * interval '1 day' ORDER BY at LIMIT $1::int)`,
 );
+// The request log's rollup (the dashboard's windows, a day at most) is kept as long as the log.
+const REQUEST_TOTALS = statement(
+  "cleanup_request_totals",
+  `DELETE FROM request_totals WHERE ctid IN (
+     SELECT ctid FROM request_totals WHERE width IN (10, 60, 900) AND bucket < now() - $2::float8 * interval '1 day' ORDER BY bucket LIMIT $1::int)`,
+);
 const WEBHOOK_EVENTS = statement(
   "cleanup_webhook_events",
   `DELETE FROM webhook_events WHERE id IN (
@@ -73,6 +79,7 @@ export function cleanupJob(sql: Sql, options: CleanupOptions): Job {
       const counts: Record<string, number> = {
         idempotency_records: await sql.count(RECORDS, [batch]),
         request_log: await sql.count(REQUEST_LOG, [batch, options.requestLogRetentionDays]),
+        request_totals: await sql.count(REQUEST_TOTALS, [batch, options.requestLogRetentionDays]),
         webhook_events: await sql.count(WEBHOOK_EVENTS, [batch, options.eventsRetentionDays]),
         consumer_inbox: 0,
       };
@@ -82,7 +89,7 @@ export function cleanupJob(sql: Sql, options: CleanupOptions): Job {
         counts.consumer_inbox! += deleted;
         inboxFull ||= deleted === batch;
       }
-      const more = inboxFull || [counts.idempotency_records, counts.request_log, counts.webhook_events].some((n) => n === batch);
+      const more = inboxFull || [counts.idempotency_records, counts.request_log, counts.request_totals, counts.webhook_events].some((n) => n === batch);
       const pauseMs = Math.max(MIN_PAUSE_MS, (performance.now() - started) * (1 / options.share - 1));
       return { more, counts, pauseMs };
     },
