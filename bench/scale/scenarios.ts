@@ -18,10 +18,11 @@ export interface Scenario {
 /**
  * The dashboard's polled reads, as the browser asks for them (app/dashboard: every second, the
  * page's default window and filters), plus the 24 h window, the heaviest it offers, and the key
- * timeline a click on a record opens. The provider simulator's chaos toggle (polled too) asks the
+ * timeline a click on a record opens (of a key with an ordinary history: not the replay load's,
+ * which has thousands of requests). The provider simulator's chaos toggle (polled too) asks the
  * provider, not the database: left out.
  */
-export function dashboardQueries(replayKey: string): [string, unknown][] {
+export function dashboardQueries(timelineKey: string): [string, unknown][] {
   return [
     ["dashboard.summary", { window: "5m" }],
     ["dashboard.summary", { window: "24h" }],
@@ -30,7 +31,7 @@ export function dashboardQueries(replayKey: string): [string, unknown][] {
     ["dashboard.provider", { window: "5m" }],
     ["dashboard.records", { limit: 50 }],
     ["dashboard.jobs", undefined],
-    ["dashboard.keyTimeline", { merchant: MERCHANT, operation: "payment.create", key: replayKey }],
+    ["dashboard.keyTimeline", { merchant: MERCHANT, operation: "payment.create", key: timelineKey }],
     ["events.summary", undefined],
     ["events.revenue", { days: 30 }],
   ];
@@ -44,8 +45,14 @@ const label = (path: string, input: unknown) => {
   return window ? `${path} ${window}` : path;
 };
 
+/** The keys scenarios use: the replay load's, and one paid and replayed once, for the key timeline. */
+export interface BenchKeys {
+  replay: string;
+  timeline: string;
+}
+
 /** Every scenario, in the order measured; `deepAfter` is the event id the deep page starts after. */
-export function scenarios(base: string, replayKey: string, deepAfter: string): Scenario[] {
+export function scenarios(base: string, keys: BenchKeys, deepAfter: string): Scenario[] {
   const payments = `${base}/api/v1/payments`;
   return [
     {
@@ -56,10 +63,14 @@ export function scenarios(base: string, replayKey: string, deepAfter: string): S
         requests: [{ method: "POST", body: BODY, setupRequest: (r: object) => ({ ...r, headers: { ...JSON_AUTH, "idempotency-key": newKey() } }) }],
       },
     },
-    { name: "replay", kind: "write", options: { url: payments, method: "POST", body: BODY, headers: { ...JSON_AUTH, "idempotency-key": replayKey } } },
+    { name: "replay", kind: "write", options: { url: payments, method: "POST", body: BODY, headers: { ...JSON_AUTH, "idempotency-key": keys.replay } } },
     { name: "balance", kind: "read", options: { url: `${base}/api/v1/balance`, headers: AUTH } },
     { name: "events deep page", kind: "read", options: { url: `${base}/api/v1/events?limit=100&after=${encodeURIComponent(deepAfter)}`, headers: AUTH } },
-    ...dashboardQueries(replayKey).map(([path, input]) => ({ name: label(path, input), kind: "read" as const, options: { url: trpcUrl(base, path, input) } })),
+    ...dashboardQueries(keys.timeline).map(([path, input]) => ({
+      name: label(path, input),
+      kind: "read" as const,
+      options: { url: trpcUrl(base, path, input) },
+    })),
   ];
 }
 

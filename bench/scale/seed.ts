@@ -24,8 +24,11 @@ export interface ScaleSizes {
   events: number;
 }
 
-/** Merchants beyond the demo's two: stored as merchants whose keys are no longer configured. */
-const OTHER_MERCHANTS = ["carol", "dave", "erin"];
+/**
+ * The demo's two (a server started on the database afterwards sets their keys) and three more,
+ * stored as merchants whose keys are no longer configured.
+ */
+const MERCHANT_IDS = ["alice", "bob", "carol", "dave", "erin"];
 
 // Per g (and `$2::int`, P): a row's values, the same in every statement. `hashint4` spreads g
 // without a random generator, so the tables agree with each other.
@@ -205,7 +208,7 @@ async function bulk(sql: Sql, tables: string[], inserts: { text: string }[], val
 export async function seedScale(sql: Sql, sizes: ScaleSizes): Promise<void> {
   const payments = Math.max(sizes.records, sizes.entries, sizes.events);
   if (payments === 0) return;
-  await sql.count(MERCHANTS, [OTHER_MERCHANTS]);
+  await sql.count(MERCHANTS, [MERCHANT_IDS]);
   // Two independent chains, one per connection: on two cores, about twice as fast as one.
   await Promise.all([
     (async () => {
