@@ -33,11 +33,11 @@ const WRITES: LoadSettings = { durationSeconds: number("BENCH_DURATION", 5), war
 // One dashboard open polls each query once a second: one caller at a time is its load, and the
 // p99 measured is the query's own time rather than a queue behind it (more: BENCH_SCALE_READ_CONNECTIONS).
 const READS: LoadSettings = {
-  durationSeconds: number("BENCH_SCALE_READ_SECONDS", 3),
+  durationSeconds: number("BENCH_SCALE_READ_SECONDS", 2),
   warmupSeconds: number("BENCH_SCALE_READ_WARMUP", 1),
   connections: number("BENCH_SCALE_READ_CONNECTIONS", 1),
 };
-/** How long to wait for the cleanup to finish after the loads measured during it; the rest is projected from its rate. */
+/** How long to wait for the cleanup to finish after the loads measured during it; what it cannot finish in that time is projected from its rate. */
 const CLEANUP_WAIT_SECONDS = number("BENCH_SCALE_CLEANUP_WAIT", 60);
 const CLEANUP_BATCH = process.env.BENCH_SCALE_CLEANUP_BATCH;
 // Long enough for a bulk insert of a million rows and the VACUUM after it.
@@ -198,7 +198,13 @@ async function main() {
     const leftAfterLoads = await left();
     const loadsSeconds = (performance.now() - startedAt) / 1000;
     let remaining = leftAfterLoads;
-    while (remaining > 0 && (performance.now() - startedAt) / 1000 < loadsSeconds + CLEANUP_WAIT_SECONDS) {
+    // Until it is done, or until the rate says it cannot be within the wait (10 s of it at least).
+    const waitEnds = loadsSeconds + CLEANUP_WAIT_SECONDS;
+    for (;;) {
+      const seconds = (performance.now() - startedAt) / 1000;
+      const rate = (backlog - remaining) / seconds;
+      if (remaining === 0 || seconds >= waitEnds) break;
+      if (seconds >= loadsSeconds + 10 && remaining / Math.max(rate, 1e-9) > waitEnds - seconds) break;
       await sleep(2_000);
       remaining = await left();
     }
