@@ -127,6 +127,8 @@ async function main() {
   const deepAfter = async (s: Side) =>
     (await s.sql.rows<{ id: string }>(DEEP_AFTER, [MERCHANT]))[0]?.id ?? (await s.sql.rows<{ id: string }>(FIRST_EVENT, [MERCHANT]))[0]!.id;
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // Printed once everything is stopped and dropped, so that it stays the last line whatever they log.
+  let summaryLine: string | undefined;
 
   try {
     const emptySide = await side();
@@ -314,7 +316,7 @@ async function main() {
         },
       },
     };
-    console.log(JSON.stringify(summary));
+    summaryLine = JSON.stringify(summary);
   } finally {
     for (const s of sides) await s.server?.stop();
     if (provider) {
@@ -323,6 +325,7 @@ async function main() {
     }
     for (const s of sides) await s.close();
   }
+  if (summaryLine) console.log(summaryLine);
 }
 
 main().catch((error: unknown) => {
