@@ -60,8 +60,8 @@ const INBOXES = statement(
 const INBOX = statement(
   "cleanup_inbox",
   `DELETE FROM consumer_inbox WHERE consumer = $1 AND event_id IN (
-     SELECT event_id FROM consumer_inbox WHERE consumer = $1 AND sequence <= $2::bigint AND applied_at < now() - $4::float8 * interval '1 day'
-      ORDER BY sequence LIMIT $3::int)`,
+     SELECT event_id FROM consumer_inbox WHERE consumer = $1 AND applied_at < now() - $4::float8 * interval '1 day' AND sequence <= $2::bigint
+      ORDER BY applied_at LIMIT $3::int)`,
 );
 
 /**
