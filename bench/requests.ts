@@ -31,15 +31,19 @@ export const ENDPOINTS = {
   bareNaive: { path: "/payments", key: "header" },
 } as const satisfies Record<string, PaymentEndpoint>;
 
-/** Headers and body of one payment request under `key`. */
+/**
+ * Headers and body of one payment request under `key`. The headers are a new object every time:
+ * autocannon writes `content-length` into the object it is given, and a shared one would then
+ * declare one body's length for another's (the server waits for bytes that never come).
+ */
 export function paymentRequest(endpoint: PaymentEndpoint, key: string): { headers: Record<string, string>; body: string } {
   switch (endpoint.key) {
     case "header":
       return { headers: { ...HEADERS, "idempotency-key": key }, body: BODY };
     case "input":
-      return { headers: HEADERS, body: JSON.stringify({ ...INPUT, idempotencyKey: key }) };
+      return { headers: { ...HEADERS }, body: JSON.stringify({ ...INPUT, idempotencyKey: key }) };
     case "none":
-      return { headers: HEADERS, body: BODY };
+      return { headers: { ...HEADERS }, body: BODY };
   }
 }
 
@@ -57,6 +61,8 @@ export function paymentLoad(baseUrl: string, endpoint: PaymentEndpoint, replayKe
 // and the storm should time the server, not the client.
 export const AGENT = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
+const ANSWER_TIMEOUT_MS = 60_000;
+
 /** One payment request; resolves to its HTTP status. */
 export function pay(baseUrl: string, endpoint: PaymentEndpoint, key: string): Promise<number> {
   const { headers, body } = paymentRequest(endpoint, key);
@@ -66,6 +72,8 @@ export function pay(baseUrl: string, endpoint: PaymentEndpoint, key: string): Pr
       res.on("end", () => resolve(res.statusCode ?? 0));
     });
     req.on("error", reject);
+    // No answer at all is a broken run, not a slow one: fail it rather than wait for ever.
+    req.setTimeout(ANSWER_TIMEOUT_MS, () => req.destroy(new Error(`bench: no answer from ${endpoint.path} within ${ANSWER_TIMEOUT_MS} ms`)));
     req.end(body);
   });
 }

@@ -55,6 +55,10 @@ const TARGETS = {
   naiveStormProviderChargesPerStorm: { moreThan: 1 },
 } as const;
 
+const BEGAN = performance.now();
+/** Progress on stderr (stdout keeps the tables and the JSON line): a slow or stuck run shows where it is. */
+const step = (what: string) => console.error(`bench: ${((performance.now() - BEGAN) / 1000).toFixed(0)} s ${what}`);
+
 /** A storm's result with what it cost each process, per storm (warm-up round included). */
 type Storm = StormResult & { cpuMsPerStorm: Record<string, number> | null };
 
@@ -132,6 +136,7 @@ async function main() {
   const postgres: CpuTarget = { name: "postgres" };
   try {
     // One provider for the whole run, its ledger in a temporary directory removed at the end.
+    step("starting the provider and the servers");
     provider = await startProviderProcess();
     const providerUrl = provider.url;
     const plain = await started(providerUrl, false);
@@ -162,11 +167,13 @@ async function main() {
     };
     // Every server sees every kind of request it will be measured on before anything is measured:
     // V8 and Next.js keep warming for many seconds, and the first scenario would otherwise pay for it.
+    step("warm-up");
     for (const options of Object.values(ours)) await warm(SETTINGS, options);
     if (fast) for (const options of [oursPlain.fresh, oursPlain.replay]) await warm(SETTINGS, options);
 
     const results: Record<string, LoadResult> = {};
     const measure = async (name: string, server: ServerProcess, options: autocannon.Options) => {
+      step(name);
       results[name] = await settled(() => load(SETTINGS, options, cpu(server)));
     };
     // Each ratio's two loads back to back on the same server, so that both meet the same machine
@@ -183,6 +190,7 @@ async function main() {
     if (fast) await measure("replayWithoutRedis", plain, oursPlain.replay);
 
     const stormOf = async (server: ServerProcess, endpoint: PaymentEndpoint): Promise<Storm> => {
+      step(`storm ${endpoint.path}`);
       const { result, cpuUsPerRequest } = await cpuPerUnit(
         cpu(server),
         () => storm({ send: (key) => pay(server.url, endpoint, key), charges, providerCharges }, STORM_SIZE, STORM_ROUNDS),
@@ -199,6 +207,7 @@ async function main() {
     for (const server of servers.splice(0)) await server.stop();
 
     // The reference line: the same naive flow on bare node:http, no Next.js.
+    step("bare naive peer");
     const bare = await startNaivePeer(db.url, providerUrl);
     try {
       const bareCpu = { server: { pid: bare.pid }, postgres, provider: providerCpu };
@@ -208,6 +217,7 @@ async function main() {
       await bare.stop();
     }
 
+    step("engine micro-benchmark");
     const engine = await engineBenchmark(db.url, redisUrl, ENGINE_SECONDS);
     const rate = (name: string) => results[name]?.requestsPerSecond ?? NaN;
     const ratio = (a: string, b: string) => +(rate(a) / rate(b)).toFixed(2);
