@@ -103,6 +103,9 @@ const envSchema = z.object({
   MERCHANT_RATE_LIMIT: z.coerce.number().int().min(0).max(1_000_000).default(1000),
   MERCHANT_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(1_000_000).default(100),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  // `npm run bench` only: serves the unprotected and naive payment flows (server/bench-peers/) beside
+  // the real one, so that their costs compare in one server. Unset, they do not exist (404).
+  ONCEPAY_BENCH_PEERS: flag.default(false),
 });
 
 /** How many times the longest a key may stay unsettled its retention must be: "comfortably above". */

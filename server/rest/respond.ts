@@ -15,6 +15,11 @@ export function problemResponse(p: Problem, headers: Record<string, string> = {}
   });
 }
 
+/** What an unknown API path answers: problem+json like every other API error, not an HTML page. */
+export function noEndpoint(request: Request): Response {
+  return problemResponse(problem("not_found", `No endpoint at ${new URL(request.url).pathname}.`));
+}
+
 /** Field errors in a stable shape: `[{ path: "amount", message: "…" }]`. */
 export function fieldErrors(error: z.ZodError): { path: string; message: string }[] {
   return error.issues.map((issue) => ({

@@ -10,6 +10,7 @@ import { problemResponse } from "../rest/respond";
 import { createContext } from "./context";
 import { boundedRequest, MAX_BATCH_CALLS, refuseLargeBatch } from "./limits";
 import { appRouter } from "./routers/_app";
+import { benchAppRouter } from "../bench-peers/trpc";
 
 export const TRPC_ENDPOINT = "/api/trpc";
 
@@ -37,7 +38,8 @@ export async function handleTrpc(incoming: Request): Promise<Response> {
   return fetchRequestHandler({
     endpoint: TRPC_ENDPOINT,
     req,
-    router: appRouter,
+    // The bench peers exist only with the flag: otherwise bench.* is as unknown as any other path.
+    router: current.config.ONCEPAY_BENCH_PEERS ? benchAppRouter : appRouter,
     // Our own check above answers first, as a problem; this keeps tRPC's bound should the two ever part.
     maxBatchSize: MAX_BATCH_CALLS,
     createContext: () => createContext({ headers: req.headers, app: current }),
