@@ -55,8 +55,20 @@ async function idleRate(client: pg.Client, ms: number): Promise<number> {
   return (after.xid - before.xid) / ((after.at - before.at) / 1000);
 }
 
-/** Until a second passes with no more writes than the idle rate would make (the consumers caught up). */
+/** How far the slowest consumer is behind the newest event. */
+async function backlog(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ n: number }>(
+    "SELECT (coalesce((SELECT max(sequence) FROM events), 0) - coalesce((SELECT min(watermark) FROM consumer_state), 0))::int AS n",
+  );
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * Until every consumer has applied every event, and then a second passes with no more writes than
+ * the idle rate would make: nothing of the payments is still being written.
+ */
 async function quiet(client: pg.Client, rate: number): Promise<void> {
+  for (let i = 0; i < 120 && (await backlog(client)) > 0; i++) await sleep(500);
   for (let i = 0; i < 30; i++) {
     const before = await counters(client);
     await sleep(1_000);

@@ -1,9 +1,14 @@
 /**
- * `npx tsx bench/redis-fresh.ts`: fresh payments with and without the Redis fast path, alternated
- * (with, without, without, with, …) on two servers of one build and one scratch database, each load
- * started only once the other's events are consumed. `npm run bench` measures the two back to back
- * in one order, right after both servers' warm-ups (whose events the consumers are still applying);
- * this separates the fast path's own cost from the order and the backlog.
+ * `npx tsx bench/fresh-ab.ts`: fresh payments on two servers of one scratch database, alternated
+ * (A, B, B, A, …), each load started only once the other's events are consumed.
+ *
+ * By default A has the Redis fast path and B has not, on the same build. `npm run bench` measures
+ * the two back to back in one order, right after both servers' warm-ups (whose events the consumers
+ * are still applying); this separates the fast path's own cost from the order and the backlog.
+ *
+ * With `BENCH_AB_DIST=<dir>` (another Next.js build in the checkout, say `.next-before` copied from
+ * an older commit's `.next-test`), A is this build and B is that one, both without Redis: a before
+ * and after of the server, under the same conditions.
  */
 import { rmSync } from "node:fs";
 import { API_KEYS, newKey, sleep } from "../fixtures";
@@ -17,6 +22,8 @@ import { load, type LoadResult } from "./load";
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 const SETTINGS = { durationSeconds: Number(process.env.BENCH_DURATION ?? 5), warmupSeconds: 2, connections: 10 };
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const OTHER_DIST = process.env.BENCH_AB_DIST;
+const NAMES = OTHER_DIST ? ["this build", `build ${OTHER_DIST}`] : ["with Redis", "without Redis"];
 const AUTH = { authorization: `Bearer ${API_KEYS.alice}`, "content-type": "application/json" };
 const BODY = JSON.stringify({ amount: 1000, currency: "usd" });
 
@@ -33,14 +40,14 @@ async function main(): Promise<void> {
   const provider = await startProviderProcess();
   const servers: ServerProcess[] = [];
   try {
-    const start = async (redis: boolean) => {
-      const env = { LOG_LEVEL: "warn", FAULT_INJECTION: "0", PROVIDER_URL: provider.url, MERCHANT_RATE_LIMIT: "1000000" };
-      const server = await startServer({ databaseUrl: db.url, env: redis ? { ...env, REDIS_URL } : env });
+    const start = async (extra: Record<string, string>) => {
+      const env = { LOG_LEVEL: "warn", FAULT_INJECTION: "0", PROVIDER_URL: provider.url, MERCHANT_RATE_LIMIT: "1000000", ...extra };
+      const server = await startServer({ databaseUrl: db.url, env });
       servers.push(server);
       return server;
     };
-    const withRedis = await start(true);
-    const without = await start(false);
+    const a = await start(OTHER_DIST ? {} : { REDIS_URL });
+    const b = await start(OTHER_DIST ? { NEXT_DIST_DIR: OTHER_DIST } : {});
     const drained = async () => {
       for (let i = 0; i < 120; i++) {
         const [row] = await probe.sql.rows<{ n: number }>(BACKLOG);
@@ -62,8 +69,8 @@ async function main(): Promise<void> {
     const rows: { run: string; "req/s": number; "p99 ms": number; "server µs": number | string; "postgres µs": number | string }[] = [];
     for (let pair = 0; pair < PAIRS; pair++) {
       const order: [string, () => Promise<LoadResult>][] = [
-        ["with Redis", fresh(withRedis)],
-        ["without Redis", fresh(without)],
+        [NAMES[0]!, fresh(a)],
+        [NAMES[1]!, fresh(b)],
       ];
       if (pair % 2 === 1) order.reverse();
       for (const [name, measure] of order) {
@@ -83,7 +90,7 @@ async function main(): Promise<void> {
       const of = rows.filter((r) => r.run.endsWith(name));
       return of.reduce((sum, r) => sum + r["req/s"], 0) / of.length;
     };
-    console.info(`fresh with Redis / without: ${(mean(": with Redis") / mean(": without Redis")).toFixed(2)}`);
+    console.info(`fresh, ${NAMES[0]} / ${NAMES[1]}: ${(mean(`: ${NAMES[0]}`) / mean(`: ${NAMES[1]}`)).toFixed(2)}`);
   } finally {
     for (const server of servers) await server.stop();
     await provider.stop();
