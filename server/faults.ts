@@ -65,7 +65,7 @@ export function faultHooks(fault: Fault | null) {
       };
       return {
         atomic: (point, run, parse) => steps.atomic(point, (tx) => failing(() => run(tx)), parse),
-        external: (point, run, parse) => steps.external(point, () => failing(run), parse),
+        external: (point, run, parse, options) => steps.external(point, () => failing(run), parse, options),
       };
     },
     /** Only a fresh execution's answer is lost: a retry of the same request recovers its replay. */

@@ -9,6 +9,8 @@ export function callObserver(requestLog: RequestLogWriter, log: Logger): (o: Cal
   return (o) => {
     recordOutcome(o.operation, o.outcome, o.latencyMs / 1000);
     requestLog.add(o);
+    // The line, and the key's digest (a SHA-256), only for a level that is written.
+    if (!log.isLevelEnabled(o.unexpected ? "error" : "info")) return;
     const line = {
       via: o.via,
       requestId: o.requestId,

@@ -42,7 +42,17 @@ export interface Steps<Tx> {
   /** Writes through `tx`, committed together with the recovery point. */
   atomic<T>(point: string, run: (tx: Tx) => Promise<T>, parse: (saved: unknown) => T): Promise<T>;
   /** Leaves the database (a network call): runs holding no transaction or connection, then commits its result. */
-  external<T>(point: string, run: () => Promise<T>, parse: (saved: unknown) => T): Promise<T>;
+  external<T>(point: string, run: () => Promise<T>, parse: (saved: unknown) => T, options?: ExternalOptions): Promise<T>;
+}
+
+export interface ExternalOptions {
+  /**
+   * Running it again gives the same answer and does nothing twice (a call made with a key derived
+   * from the record, say). Then its recovery point need not be a commit of its own: it is kept
+   * with the next commit (the final one, or the next step's), and an execution that stops before
+   * that commit runs it again.
+   */
+  repeatable?: boolean;
 }
 
 export interface RunRequest<Tx, S = void> {
@@ -314,14 +324,18 @@ export class IdempotencyEngine<Tx> {
     this.executing.set(executing, { fingerprint: claim.fingerprint, recordId: claim.recordId });
     try {
       await request.beforeExecute?.();
-      const prepared = request.steps ? await request.steps(this.steps(claim, context), context) : (undefined as S);
+      const steps = request.steps ? this.steps(claim, context) : null;
+      const prepared = steps ? await request.steps!(steps.steps, context) : (undefined as S);
+      const carried = steps?.carried() ?? null;
       const response = await this.store.executeAndComplete(claim, this.options.ttlSeconds, async (tx) => {
         const result = await request.execute(tx, context, prepared);
         return {
           response: { status: result.status, headers: storableHeaders(result.headers), body: JSON.stringify(result.body) },
           resourceId: result.resourceId ?? null,
+          ...(carried ? { checkpoint: carried } : {}),
         };
       });
+      if (carried) this.options.onRecoveryPoint?.(carried.point, "committed", context);
       return { outcome: "executed", response, recordId: claim.recordId, resumedFrom: context.resumedFrom };
     } catch (error) {
       if (error instanceof LostOwnershipError) return null;
@@ -338,26 +352,47 @@ export class IdempotencyEngine<Tx> {
     }
   }
 
-  private steps(claim: OwnedClaim, context: ExecutionContext): Steps<Tx> {
+  /**
+   * The steps of one execution, and the recovery point of a repeatable step still waiting for a
+   * commit to ride in (`carried`): the final commit takes it, or the next step's commits it first.
+   */
+  private steps(claim: OwnedClaim, context: ExecutionContext): { steps: Steps<Tx>; carried: () => { point: string; value: unknown } | null } {
     const notify = this.options.onRecoveryPoint;
-    const commit = async <T>(point: string, step: (tx: Tx) => Promise<T>): Promise<T> => {
+    let carried: { point: string; value: unknown } | null = null;
+    const checkpoint = async <T>(point: string, step: (tx: Tx) => Promise<T>, reached: boolean): Promise<T> => {
       const value = await this.store.checkpoint(claim, point, this.options.lockTimeoutSeconds, async (tx) => {
         const result = await step(tx);
-        notify?.(point, "reached", context);
+        if (reached) notify?.(point, "reached", context);
         return result;
       });
       notify?.(point, "committed", context);
       return value;
     };
+    // A carried point goes first, in a commit of its own: recovery points commit in their order.
+    const flush = async (): Promise<void> => {
+      if (!carried) return;
+      const { point, value } = carried;
+      carried = null;
+      await checkpoint(point, () => Promise.resolve(value), false);
+    };
     const saved = claim.checkpoints;
-    return {
-      atomic: (point, run, parse) => (saved[point] ? Promise.resolve(parse(saved[point].value)) : commit(point, run)),
-      external: async (point, run, parse) => {
+    const steps: Steps<Tx> = {
+      atomic: async (point, run, parse) => {
         if (saved[point]) return parse(saved[point].value);
+        await flush();
+        return checkpoint(point, run, true);
+      },
+      external: async (point, run, parse, options) => {
+        if (saved[point]) return parse(saved[point].value);
+        await flush();
         const value = await run();
-        return commit(point, () => Promise.resolve(value));
+        if (!options?.repeatable) return checkpoint(point, () => Promise.resolve(value), true);
+        notify?.(point, "reached", context);
+        carried = { point, value };
+        return value;
       },
     };
+    return { steps, carried: () => carried };
   }
 
   private claimRequest<S>(request: RunRequest<Tx, S>): ClaimRequest {

@@ -32,8 +32,9 @@ export function providerKeyOf(execution: Pick<ExecutionContext, "recordId">): st
 
 /**
  * payment.create in three phases (brandur's atomic phases): the local payment and its recovery
- * point; the provider charge and its recovery point; then the final commit of the outcome. A crash
- * or timeout anywhere is finished by whoever runs the key next, from the last recovery point.
+ * point; the provider charge, whose recovery point rides in the final commit of the outcome. A crash
+ * or timeout anywhere is finished by whoever runs the key next, from the last recovery point (after
+ * `payment_created`, that asks the provider again under the same derived key).
  */
 export function createPaymentOperation(provider: PaymentProvider) {
   return {
@@ -58,6 +59,10 @@ export function createPaymentOperation(provider: PaymentProvider) {
             simulate: simulatedFailure(fault),
           }),
         (saved) => chargeSchema.parse(saved),
+        // The provider key is derived from the record, so asking again after a crash gets the same
+        // PaymentIntent back, never a second one: the answer rides in the final commit (one commit
+        // fewer per payment) instead of a commit of its own.
+        { repeatable: true },
       );
       return { paymentId, charge };
     },

@@ -8,7 +8,8 @@ import { problemResponse } from "./respond";
 export interface RouteContext {
   request: Request;
   requestId: string;
-  log: Logger;
+  /** The request's logger, made when first asked for: most requests log nothing of their own. */
+  log: () => Logger;
   app: App;
 }
 
@@ -23,17 +24,18 @@ export function route<P = unknown>(
   return async (request, segment) => {
     const started = performance.now();
     const requestId = request.headers.get("x-request-id")?.slice(0, 128) || randomUUID();
-    const log = logger.child({ requestId, method: request.method, path: new URL(request.url).pathname });
+    let child: Logger | undefined;
+    const log = () => (child ??= logger.child({ requestId, method: request.method, path: new URL(request.url).pathname }));
     let response: Response;
     try {
       response = await fn({ request, requestId, log, app: await app() }, await (segment?.params ?? Promise.resolve({} as P)));
     } catch (error) {
       const mapped = mapError(error);
-      if (mapped.unexpected) log.error({ err: error }, "request failed");
+      if (mapped.unexpected) log().error({ err: error }, "request failed");
       response = problemResponse(mapped.problem, mapped.headers);
     }
     response.headers.set("request-id", requestId);
-    log.debug({ status: response.status, durationMs: Math.round((performance.now() - started) * 10) / 10 }, "request");
+    if (logger.isLevelEnabled("debug")) log().debug({ status: response.status, durationMs: Math.round((performance.now() - started) * 10) / 10 }, "request");
     return response;
   };
 }

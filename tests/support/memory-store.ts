@@ -124,7 +124,7 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
 
   async executeAndComplete(claim: OwnedClaim, ttlSeconds: number, execute: (tx: MemoryTx) => Promise<Completion>): Promise<StoredResponse> {
     const tx: MemoryTx = { effects: [] };
-    const { response, resourceId } = await execute(tx); // a throw drops the buffered effects
+    const { response, resourceId, checkpoint } = await execute(tx); // a throw drops the buffered effects
     // As in PostgreSQL, the completion is the ownership check: a stale owner commits nothing.
     const row = this.owns(claim);
     if (!row) throw new LostOwnershipError(claim.key);
@@ -137,6 +137,11 @@ export class MemoryStore implements IdempotencyStore<MemoryTx> {
       resourceId,
       expiresAt: this.now + ttlSeconds * 1000,
     });
+    if (checkpoint) {
+      const at = new Date(this.now + Object.keys(row.checkpoints).length).toISOString();
+      row.checkpoints = { ...row.checkpoints, [checkpoint.point]: { at, value: structuredClone(checkpoint.value ?? null) } };
+      row.recoveryPoint = checkpoint.point;
+    }
     this.announced(row);
     return response;
   }

@@ -118,13 +118,17 @@ const DELETE_IF_EXPIRED = statement(
 );
 
 // The completion is also the ownership check: a takeover changed the token, so a stale executor
-// touches no row and its whole transaction, effect included, rolls back.
+// touches no row and its whole transaction, effect included, rolls back. A recovery point that rode
+// in this commit ($8, its value $9) is recorded as if it had committed on its own just before.
 const COMPLETE = statement(
   "idempotency_complete",
   `UPDATE idempotency_records
       SET state = 'completed', owner_token = NULL, locked_until = NULL,
           response_status = $3::int, response_headers = $4::jsonb, response_body = $5, resource_id = $6,
-          expires_at = now() + $7::int * interval '1 second', completed_at = now(), updated_at = now()
+          expires_at = now() + $7::int * interval '1 second', completed_at = now(), updated_at = now(),
+          checkpoints = CASE WHEN $8::text IS NULL THEN checkpoints
+                             ELSE checkpoints || jsonb_build_object($8::text, jsonb_build_object('at', now(), 'value', $9::jsonb)) END,
+          recovery_point = coalesce($8::text, recovery_point)
     WHERE id = $1::uuid AND owner_token = $2::uuid AND state = 'in_progress'
    RETURNING awaited`,
 );
@@ -236,7 +240,7 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
     const effectFailure: { error?: unknown } = {};
     try {
       return await this.sql.transaction(async (tx) => {
-        const { response, resourceId } = await execute(tx).catch((error: unknown) => {
+        const { response, resourceId, checkpoint } = await execute(tx).catch((error: unknown) => {
           effectFailure.error = error;
           throw error;
         });
@@ -248,6 +252,8 @@ export class PostgresStore<Tx extends SqlRunner> implements IdempotencyStore<Tx>
           response.body,
           resourceId,
           ttlSeconds,
+          checkpoint?.point ?? null,
+          checkpoint ? JSON.stringify(checkpoint.value ?? null) : null,
         ]);
         if (!completed) throw new LostOwnershipError(claim.key);
         // Delivered at commit, and only when a duplicate elsewhere waits: most completions notify nobody.

@@ -137,25 +137,32 @@ export class RedisFastPath<Tx> implements IdempotencyStore<Tx> {
     };
   }
 
-  /** Write-behind: the request does not wait for Redis, and a failed write only costs a later miss. */
+  /**
+   * Write-behind, after the answer: the entry is built and sent once the caller has had its response
+   * (setImmediate), so a fresh request pays neither for Redis nor for the serialization. A failed
+   * write only costs a later miss.
+   */
   private remember(
     record: Pick<IdempotencyRecord, "id" | "scope" | "operation" | "key" | "fingerprint" | "executions" | "resourceId">,
     response: StoredResponse,
     ttlMs: number,
   ): void {
-    const ms = Math.floor(ttlMs);
-    if (ms <= 0) return;
-    const value: CachedOutcome = {
-      id: record.id,
-      fingerprint: record.fingerprint,
-      executions: record.executions,
-      response,
-      resourceId: record.resourceId,
-      until: Date.now() + ms,
-    };
-    this.redis
-      .set(this.slot(record.scope, record.operation, record.key), JSON.stringify(value), "PX", ms)
-      .catch((error: unknown) => this.options.onEvent?.("error", error));
+    const until = Date.now() + Math.floor(ttlMs);
+    setImmediate(() => {
+      const ms = until - Date.now();
+      if (ms <= 0) return;
+      const value: CachedOutcome = {
+        id: record.id,
+        fingerprint: record.fingerprint,
+        executions: record.executions,
+        response,
+        resourceId: record.resourceId,
+        until,
+      };
+      this.redis
+        .set(this.slot(record.scope, record.operation, record.key), JSON.stringify(value), "PX", ms)
+        .catch((error: unknown) => this.options.onEvent?.("error", error));
+    });
   }
 
   private slot(scope: string, operation: string, key: string): string {

@@ -41,6 +41,8 @@ export type InsertResult =
 export interface Completion {
   response: StoredResponse;
   resourceId: string | null;
+  /** A recovery point that was never committed on its own (a repeatable step's): recorded with the outcome. */
+  checkpoint?: { point: string; value: unknown };
 }
 
 /**
@@ -60,8 +62,8 @@ export interface IdempotencyStore<Tx> {
   /** Delete the record if it is still expired; a no-op when someone else already did. */
   deleteIfExpired(seen: IdempotencyRecord): Promise<void>;
   /**
-   * In one transaction: run `execute`, then store its completion, but only while `claim` still
-   * owns the record; otherwise roll everything back and throw LostOwnershipError.
+   * In one transaction: run `execute`, then store its completion (and its `checkpoint`, if any), but
+   * only while `claim` still owns the record; otherwise roll everything back and throw LostOwnershipError.
    */
   executeAndComplete(claim: OwnedClaim, ttlSeconds: number, execute: (tx: Tx) => Promise<Completion>): Promise<StoredResponse>;
   /**

@@ -18,7 +18,9 @@ const CRASHY = { IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: "2", COMPLETER_INTERVAL_SECON
 /**
  * kill -9 at every recovery point (and just before the charge's point commits, when the provider has
  * charged and nothing local knows it), then a restart on the same database and a retry: one
- * PaymentIntent, one local payment, and the 201 the first attempt would have given.
+ * PaymentIntent, one local payment, and the 201 the first attempt would have given. `charged` rides
+ * in the final commit, so `before:charged` is the crash between the charge and that commit (the retry
+ * asks the provider again under the same derived key), and `charged` a crash right after it.
  */
 describe("a server killed at each recovery point, then retried", () => {
   let provider: ProviderProcess;

@@ -9,7 +9,7 @@ import { MemoryStore, type MemoryTx } from "@/tests/support/memory-store";
  * A two-step operation like payment.create: an atomic step (a local row), an external one (a
  * provider call, counted), then the final commit. `failAt` makes one run throw at that point.
  */
-function twoSteps() {
+function twoSteps(options: { repeatable?: boolean } = {}) {
   const ran = { created: 0, charged: 0, final: 0 };
   let failAt: "charge" | "final" | null = null;
   const steps = async (s: Steps<MemoryTx>) => {
@@ -30,6 +30,7 @@ function twoSteps() {
         return Promise.resolve({ pi: `pi_${ran.charged}` });
       },
       (saved) => saved as { pi: string },
+      options,
     );
     return { ...created, ...charged };
   };
@@ -99,6 +100,48 @@ describe("IdempotencyEngine: steps with recovery points", () => {
     expect(retry.resumedFrom).toBe("charged");
     expect(op.ran).toEqual({ created: 1, charged: 1, final: 2 });
     expect(JSON.parse(retry.response.body)).toEqual({ id: "pay_1", pi: "pi_1" });
+  });
+
+  it("a repeatable external step commits nothing of its own: its recovery point rides in the final commit", async () => {
+    const op = twoSteps({ repeatable: true });
+    const checkpoints: string[] = [];
+    const checkpoint = store.checkpoint.bind(store);
+    store.checkpoint = (claim, point, lock, step) => (checkpoints.push(point), checkpoint(claim, point, lock, step));
+    const result = await engine.run(op.req());
+    expect(JSON.parse(result.response.body)).toEqual({ id: "pay_1", pi: "pi_1" });
+    expect(checkpoints).toEqual(["created"]);
+    expect(points).toEqual(["reached:created", "committed:created", "reached:charged", "committed:charged"]);
+    expect(recordIn(store)).toMatchObject({ state: RecordState.Completed, recoveryPoint: "charged" });
+  });
+
+  it("a failure after a repeatable step: the retry resumes from the point before and runs the step again", async () => {
+    const op = twoSteps({ repeatable: true });
+    op.fail("final");
+    await expect(engine.run(op.req())).rejects.toThrow("crash before the final commit");
+    expect(recordIn(store)).toMatchObject({ state: RecordState.Released, recoveryPoint: "created" });
+    op.fail(null);
+    const retry = await engine.run(op.req());
+    expect(retry.resumedFrom).toBe("created");
+    expect(op.ran).toEqual({ created: 1, charged: 2, final: 2 });
+    expect(JSON.parse(retry.response.body)).toEqual({ id: "pay_1", pi: "pi_2" });
+    expect(store.committed).toEqual(["row"]);
+  });
+
+  it("a repeatable step followed by another step: its recovery point commits first, in order", async () => {
+    const checkpoints: string[] = [];
+    const checkpoint = store.checkpoint.bind(store);
+    store.checkpoint = (claim, point, lock, step) => (checkpoints.push(point), checkpoint(claim, point, lock, step));
+    const result = await engine.run({
+      ...request({ execute: () => Promise.resolve({ status: 200, body: "done" }) }),
+      input: {},
+      steps: async (s) => {
+        await s.external("asked", () => Promise.resolve(1), Number, { repeatable: true });
+        await s.atomic("noted", () => Promise.resolve(2), Number);
+      },
+    });
+    expect(result.outcome).toBe("executed");
+    expect(checkpoints).toEqual(["asked", "noted"]);
+    expect(points).toEqual(["reached:asked", "committed:asked", "reached:noted", "committed:noted"]);
   });
 
   it("lists abandoned records with their input once their grace is over, and not once completed", async () => {
