@@ -11,12 +11,12 @@
  * and after of the server, under the same conditions.
  */
 import { rmSync } from "node:fs";
-import { API_KEYS, newKey, sleep } from "../fixtures";
+import { API_KEYS, newKey } from "../fixtures";
 import { startProviderProcess } from "../fixtures/provider-process";
 import { ensureTestBuild, startServer, type ServerProcess } from "../fixtures/server-process";
 import { connect } from "../server/db/client";
-import { statement } from "../server/db/sql";
 import { createScratchDatabase } from "../tests/support/scratch-db";
+import { drained } from "./backlog";
 import { load, type LoadResult } from "./load";
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
@@ -26,12 +26,6 @@ const OTHER_DIST = process.env.BENCH_AB_DIST;
 const NAMES = OTHER_DIST ? ["this build", `build ${OTHER_DIST}`] : ["with Redis", "without Redis"];
 const AUTH = { authorization: `Bearer ${API_KEYS.alice}`, "content-type": "application/json" };
 const BODY = JSON.stringify({ amount: 1000, currency: "usd" });
-
-// How far the slowest consumer is behind the newest event: the backlog a load leaves behind.
-const BACKLOG = statement(
-  "bench_backlog",
-  "SELECT (coalesce((SELECT max(sequence) FROM events), 0) - coalesce((SELECT min(watermark) FROM consumer_state), 0))::int AS n",
-);
 
 async function main(): Promise<void> {
   ensureTestBuild();
@@ -48,15 +42,8 @@ async function main(): Promise<void> {
     };
     const a = await start(OTHER_DIST ? {} : { REDIS_URL });
     const b = await start(OTHER_DIST ? { NEXT_DIST_DIR: OTHER_DIST } : {});
-    const drained = async () => {
-      for (let i = 0; i < 120; i++) {
-        const [row] = await probe.sql.rows<{ n: number }>(BACKLOG);
-        if ((row?.n ?? 0) === 0) return;
-        await sleep(500);
-      }
-    };
     const fresh = (server: ServerProcess) => async (): Promise<LoadResult> => {
-      await drained();
+      await drained(probe.sql);
       return load(
         SETTINGS,
         {
