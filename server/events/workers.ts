@@ -25,6 +25,8 @@ export interface EventWorkersOptions {
   intervalMs: number;
   leaseMs: number;
   graceSeconds: number;
+  /** Called between a JetStream batch's commit and its acks (the tests' crash point). */
+  afterCommit?: () => void;
   log: Logger;
 }
 
@@ -185,6 +187,7 @@ export class EventWorkers {
         known.push({ delivery, event: copy.event });
       });
       const fates = await handle(known.map((k) => k.event));
+      if (fates.some((fate) => typeof fate === "string")) this.options.afterCommit?.();
       const failed = new Map<Delivery, unknown>();
       fates.forEach((fate, i) => typeof fate === "string" || failed.set(known[i]!.delivery, fate));
       return failed;
