@@ -12,6 +12,8 @@ export interface Consumer {
   name: string;
   /** May share its transaction with other events' applies (a batch): no savepoints, no commits of its own. */
   apply(tx: Sql, event: OutboxEvent): Promise<void>;
+  /** Optional: a batch's fresh events (distinct, in sequence order) at once, as `apply` on each in turn would, in fewer statements. */
+  applyAll?(tx: Sql, events: readonly OutboxEvent[]): Promise<void>;
 }
 
 export const CONSUME = "event.consume";
@@ -84,7 +86,8 @@ async function applyBatch(tx: Sql, consumer: Consumer, events: readonly OutboxEv
   const fresh = await receive(tx, consumer.name, distinct);
   // In sequence order, as the inbox took them: two batches touching the same rows lock them in one order.
   const toApply = distinct.filter((event) => fresh.has(event.id)).sort((a, b) => a.sequence - b.sequence);
-  for (const event of toApply) await consumer.apply(tx, event);
+  if (consumer.applyAll) await consumer.applyAll(tx, toApply);
+  else for (const event of toApply) await consumer.apply(tx, event);
   await countBatch(tx, consumer.name, {
     applied: toApply.length,
     duplicates: events.length - toApply.length,
