@@ -196,23 +196,21 @@ export class JetStreamBroker {
       } catch (error) {
         failed = new Map(parsed.map((p) => [p.delivery, error]));
       }
-      await Promise.all(
-        parsed.map(async ({ msg, delivery }) => {
-          const eventId = delivery.event.id;
-          if (failed.has(delivery)) {
-            log.warn({ err: failed.get(delivery), stream, durable, eventId, streamSeq: msg.seq }, "event handler failed; redelivering");
-            msg.nak(NAK_DELAY_MS);
-            return;
-          }
-          try {
-            // Confirmed, so a returned handler means the broker will not deliver this message again.
-            await msg.ackAck();
-          } catch (error) {
-            // The handler's work is done; at worst the message comes back after ack_wait and the consumer dedupes it.
-            log.warn({ err: error, stream, durable, eventId }, "event ack not confirmed");
-          }
-        }),
-      );
+      for (const { msg, delivery } of parsed) {
+        if (!failed.has(delivery)) msg.ack();
+        else {
+          log.warn({ err: failed.get(delivery), stream, durable, eventId: delivery.event.id, streamSeq: msg.seq }, "event handler failed; redelivering");
+          msg.nak(NAK_DELAY_MS);
+        }
+      }
+      try {
+        // One round trip for the batch's acks, rather than one each: once the server has them, the
+        // broker will not deliver these messages again.
+        await this.nc.flush();
+      } catch (error) {
+        // The handler's work is done; at worst the messages come back after ack_wait and the consumer dedupes them.
+        log.warn({ err: error, stream, durable, messages: parsed.length }, "event acks not confirmed");
+      }
     };
 
     const run = async (): Promise<void> => {
