@@ -15,7 +15,7 @@ import { useOwnStack } from "../../../support/own-stack";
 // every event of it, and count each as a copy. No relay: the test publishes the outbox itself.
 describe("a consumer killed after its batch committed, before it acknowledged the messages", () => {
   const stream = testStream("committed_unacked");
-  const eventEnv = { NATS_URL, NATS_STREAM: stream, NATS_ACK_WAIT_SECONDS: "2", EVENTS_POLL_MS: "50" };
+  const eventEnv = { NATS_URL, NATS_STREAM: stream, NATS_ACK_WAIT_SECONDS: "5", EVENTS_POLL_MS: "50" };
   const stack = useOwnStack({ serverEnv: { ...eventEnv, EVENT_WORKERS: "none" } });
   const consumers = ["receipts", "revenue"];
   let broker: JetStreamBroker;
@@ -68,8 +68,9 @@ describe("a consumer killed after its batch committed, before it acknowledged th
     await waitCaughtUp(stack.database.url, consumers, { relayed: false });
     const after = await state();
     for (const consumer of consumers) {
-      // Every message of the unacknowledged batch came back, and the inbox dropped each one.
-      expect(after[consumer]!.duplicates, `${consumer}'s dropped copies`).toBe(crashed[consumer]!.inbox);
+      // Every message of the unacknowledged batch came back and was dropped: each event applied once,
+      // the batch's counted as copies (a loaded machine may let ack_wait pass on a later batch too).
+      expect(after[consumer]!.duplicates, `${consumer}'s dropped copies`).toBeGreaterThanOrEqual(crashed[consumer]!.inbox);
       expect(after[consumer]!.applied).toBe(events.length);
     }
     await expectAppliedOnce(stack.database.url);
