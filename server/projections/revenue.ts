@@ -9,16 +9,16 @@ export const VersionState = { Live: "live", Building: "building", Retired: "reti
 /** A version's own inbox: which events it holds, so live applies and a rebuild never count one twice. */
 export const versionInbox = (version: number) => `${REVENUE}@v${version}`;
 
-// One statement applies events to a version, for the live consumer (a batch's events, $6) and for a
-// rebuild (a range, $6 null): those not in the version's inbox yet are put there, and their sums
-// added per merchant, currency and day. Amounts are signed as the ledger has them, so net is the
-// ledger's sum. Days are upserted in one order, so two transactions touching the same days lock
-// them in the same order, and one waits for the other rather than deadlocking.
-const APPLY = statement(
-  "revenue_apply",
+// One statement applies events to a version, for the live consumer (a batch's events: `only`) and
+// for a rebuild (a range): those not in the version's inbox yet are put there, and their sums added
+// per merchant, currency and day. Amounts are signed as the ledger has them, so net is the ledger's
+// sum. Days are upserted in one order, so two transactions touching the same days lock them in the
+// same order, and one waits for the other rather than deadlocking. Two statements, not one with an
+// optional filter: a generic plan with `$6 IS NULL OR …` made the rebuild several times slower.
+const applySql = (only: string) =>
   `WITH todo AS (
      SELECT e.id, e.sequence, e.merchant_id, e.type, e.created_at, e.data FROM events e
-      WHERE e.sequence > $2::bigint AND e.sequence <= $3::bigint AND ($6::bigint[] IS NULL OR e.sequence = ANY($6::bigint[]))
+      WHERE e.sequence > $2::bigint AND e.sequence <= $3::bigint${only}
         AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.sequence > $2::bigint AND i.sequence = e.sequence AND i.event_id = e.id)
       ORDER BY e.sequence LIMIT $4::int),
    fresh AS (
@@ -41,22 +41,20 @@ const APPLY = statement(
        disputes = revenue_daily.disputes + EXCLUDED.disputes, net = revenue_daily.net + EXCLUDED.net,
        count = revenue_daily.count + EXCLUDED.count
      RETURNING 1)
-   SELECT (SELECT count(*) FROM fresh)::int AS applied, (SELECT max(sequence) FROM todo) AS last, (SELECT count(*) FROM upsert)::int AS days`,
-);
+   SELECT (SELECT count(*) FROM fresh)::int AS applied, (SELECT max(sequence) FROM todo) AS last, (SELECT count(*) FROM upsert)::int AS days`;
+const APPLY_RANGE = statement("revenue_apply", applySql(""));
+const APPLY_EVENTS = statement("revenue_apply_events", applySql(" AND e.sequence = ANY($6::bigint[])"));
 
 /**
  * Applies the events in (after, upto] that `version` lacks, at most `limit`, or of those only the
  * `sequences` given; what it applied and the last sequence it looked at.
  */
 export async function applyToVersion(tx: Sql, version: number, range: { after: number; upto: number; limit: number; sequences?: readonly number[] }) {
-  const [row] = await tx.rows<{ applied: number; last: string | null }>(APPLY, [
-    versionInbox(version),
-    range.after,
-    range.upto,
-    range.limit,
-    version,
-    range.sequences ?? null,
-  ]);
+  const values = [versionInbox(version), range.after, range.upto, range.limit, version];
+  const [row] = await tx.rows<{ applied: number; last: string | null }>(
+    range.sequences ? APPLY_EVENTS : APPLY_RANGE,
+    range.sequences ? [...values, range.sequences] : values,
+  );
   return { applied: row?.applied ?? 0, last: row?.last == null ? null : Number(row.last) };
 }
 
