@@ -16,3 +16,18 @@ export function crashHook(config: Env, log: Logger): EngineOptions["onRecoveryPo
     process.kill(process.pid, "SIGKILL");
   };
 }
+
+/**
+ * The same for the event path: ONCEPAY_CRASH_AT=consumer_committed kills a JetStream consumer's
+ * process after a batch commits and before its messages are acknowledged, the window in which the
+ * broker will deliver the whole batch again.
+ */
+export function consumerCrashHook(config: Env, log: Logger): (() => void) | undefined {
+  if (!config.FAULT_INJECTION || config.ONCEPAY_CRASH_AT !== CONSUMER_COMMITTED) return undefined;
+  return () => {
+    log.warn({ point: CONSUMER_COMMITTED }, "ONCEPAY_CRASH_AT: killing the process");
+    process.kill(process.pid, "SIGKILL");
+  };
+}
+
+const CONSUMER_COMMITTED = "consumer_committed";

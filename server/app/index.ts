@@ -25,7 +25,7 @@ import { hostname } from "node:os";
 import { Listener } from "../db/listener";
 import { newId } from "../ids";
 import { backgroundJobs } from "./jobs";
-import { crashHook } from "./crash";
+import { consumerCrashHook, crashHook } from "./crash";
 import { createOperators, operators } from "./operators";
 import type { OperatorGate } from "../operators/gate";
 import { createLimits, type Limits } from "../limits";
@@ -138,6 +138,7 @@ export async function createApp(config: Env, options: { seed?: boolean } = {}): 
     intervalMs: config.EVENTS_POLL_MS,
     leaseMs: config.EVENTS_LEASE_SECONDS * 1000,
     graceSeconds: config.EVENTS_GRACE_SECONDS,
+    afterCommit: consumerCrashHook(config, logger),
     log: logger,
   });
   const owner = `${hostname()}:${process.pid}:${newId("run").slice(4, 12)}`;

@@ -47,6 +47,26 @@ export interface IdempotentCall<Tx, I, S = void> {
   effect: (tx: Tx, call: CallArgs<I> & { prepared: S }) => Promise<OperationResult>;
 }
 
+/**
+ * Many calls whose idempotency is their effect's own (a consumer's inbox decides each one in the
+ * transaction that applies it): no record is claimed, they share one transaction, and each is still
+ * observed once, as a call.
+ */
+export interface BatchCall<Tx> {
+  operation: string;
+  via: Via;
+  items: readonly { scope: string; key: string }[];
+  /** BEGIN, `fn`, COMMIT on one connection; ROLLBACK if anything throws. */
+  transaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
+  /** All of them, in the one transaction: for each item, whether it ran now or was found done already. */
+  effect: (tx: Tx) => Promise<readonly BatchOutcome[]>;
+}
+
+export type BatchOutcome = "executed" | "replayed";
+
+/** A committed batch's outcomes, item by item; or why nothing of it committed. */
+export type BatchResult = { outcomes: readonly BatchOutcome[] } | { problem: Problem; error: unknown };
+
 /** A stored outcome, fresh or replayed: answered byte for byte, whichever protocol asks. */
 export interface StoredResult {
   outcome: "executed" | "replayed";

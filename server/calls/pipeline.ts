@@ -2,7 +2,7 @@ import { faultHooks, type Fault } from "../faults";
 import type { IdempotencyEngine } from "../idempotency/engine";
 import { fingerprint } from "../idempotency/fingerprint";
 import { problem } from "../problem";
-import type { CallObservation, CallResult, IdempotentCall, ProblemResult, Via } from "./call";
+import type { BatchCall, BatchResult, CallObservation, CallResult, IdempotentCall, ProblemResult, Via } from "./call";
 import { statusOf } from "./call";
 import { mapError } from "./problems";
 
@@ -50,6 +50,35 @@ export class CallPipeline<Tx> {
     }
     this.observe(observation(call, seen, at, performance.now() - started, ended));
     return ended.result;
+  }
+
+  /**
+   * Calls that need no claim (see BatchCall), run in one transaction and observed as `run` observes
+   * them, once per item, each with the batch's time (what it waited for its commit). A batch that
+   * failed committed nothing; a failure `observeFailure` declines leaves its items unobserved, for a
+   * caller that runs them again in smaller batches, observed then.
+   */
+  async runBatch(call: BatchCall<Tx>, options: { observeFailure?: (error: unknown) => boolean } = {}): Promise<BatchResult> {
+    const at = new Date();
+    const started = performance.now();
+    try {
+      const outcomes = await call.transaction(async (tx) => {
+        const each = await call.effect(tx);
+        if (each.length !== call.items.length) throw new Error(`${call.operation}: ${each.length} outcomes for ${call.items.length} calls`);
+        return each;
+      });
+      const latencyMs = performance.now() - started;
+      call.items.forEach(({ scope, key }, i) => {
+        const ended = { result: { outcome: outcomes[i]!, key, response: { status: 200, headers: {}, body: "" } } };
+        this.observe(observation(call, { scope, key }, at, latencyMs, ended));
+      });
+      return { outcomes };
+    } catch (error) {
+      const latencyMs = performance.now() - started;
+      if (options.observeFailure?.(error) ?? true)
+        for (const item of call.items) this.observe(observation(call, { ...item }, at, latencyMs, failure(error, item)));
+      return { problem: mapError(error).problem, error };
+    }
   }
 
   /** A call refused before it could be taken apart (a tRPC input its schema rejected, say), observed as one. */

@@ -1,40 +1,38 @@
 import { statement, type Sql } from "../db/sql";
 
-// Written in the transaction of the consumer's effect: the row and the effect commit together, so
+// Written in the transaction of the consumer's effects: the rows and the effects commit together, so
 // an event is in the inbox exactly when its effect happened. At or below the safe point an event
 // was applied already (that is what the safe point means), whether or not the cleanup has since
-// deleted its inbox row: a copy of it is dropped by the safe point itself.
+// deleted its inbox row: a copy of it is dropped by the safe point itself. Rows go in in sequence
+// order: two transactions that share events take their rows in the same order, so one waits for
+// the other (and then drops what the other committed) rather than deadlocking.
 const RECEIVE = statement(
   "inbox_receive",
   `INSERT INTO consumer_inbox (consumer, event_id, sequence)
-   SELECT $1, $2, $3::bigint WHERE $3::bigint > coalesce((SELECT safe_sequence FROM consumer_state WHERE consumer = $1), 0)
-   ON CONFLICT (consumer, event_id) DO NOTHING`,
+   SELECT $1, r.event_id, r.sequence FROM unnest($2::text[], $3::bigint[]) AS r(event_id, sequence)
+    WHERE r.sequence > coalesce((SELECT safe_sequence FROM consumer_state WHERE consumer = $1), 0)
+    ORDER BY r.sequence
+   ON CONFLICT (consumer, event_id) DO NOTHING
+   RETURNING event_id`,
 );
-const APPLIED = statement(
-  "consumer_state_applied",
-  `INSERT INTO consumer_state (consumer, watermark, applied, applied_at) VALUES ($1, $2::bigint, 1, now())
+const COUNT = statement(
+  "consumer_state_count",
+  `INSERT INTO consumer_state (consumer, watermark, applied, duplicates, applied_at)
+   VALUES ($1, $2::bigint, $3::bigint, $4::bigint, CASE WHEN $3::bigint > 0 THEN now() END)
    ON CONFLICT (consumer) DO UPDATE SET watermark = GREATEST(consumer_state.watermark, EXCLUDED.watermark),
-     applied = consumer_state.applied + 1, applied_at = now()`,
-);
-const DUPLICATE = statement(
-  "consumer_state_duplicate",
-  `INSERT INTO consumer_state (consumer, duplicates) VALUES ($1, 1)
-   ON CONFLICT (consumer) DO UPDATE SET duplicates = consumer_state.duplicates + 1`,
+     applied = consumer_state.applied + EXCLUDED.applied, duplicates = consumer_state.duplicates + EXCLUDED.duplicates,
+     applied_at = coalesce(EXCLUDED.applied_at, consumer_state.applied_at)`,
 );
 
-/** Puts the event in `consumer`'s inbox; false when it was there already (a copy, dropped). */
-export async function receive(tx: Sql, consumer: string, event: { id: string; sequence: number }): Promise<boolean> {
-  return (await tx.count(RECEIVE, [consumer, event.id, event.sequence])) === 1;
+/** Puts the events (distinct ids) in `consumer`'s inbox; returns the ids that were not there yet: the rest are copies, dropped. */
+export async function receive(tx: Sql, consumer: string, events: readonly { id: string; sequence: number }[]): Promise<Set<string>> {
+  const rows = await tx.rows<{ event_id: string }>(RECEIVE, [consumer, events.map((e) => e.id), events.map((e) => e.sequence)]);
+  return new Set(rows.map((r) => r.event_id));
 }
 
-/** Counts an applied event and moves the watermark (the highest sequence applied). */
-export async function countApplied(tx: Sql, consumer: string, sequence: number): Promise<void> {
-  await tx.count(APPLIED, [consumer, sequence]);
-}
-
-/** Counts a copy the consumer dropped (by its inbox, or by the idempotency record before it). */
-export async function countDuplicate(sql: Sql, consumer: string): Promise<void> {
-  await sql.count(DUPLICATE, [consumer]);
+/** Counts a batch's applied events and dropped copies, and moves the watermark (the highest sequence applied). */
+export async function countBatch(tx: Sql, consumer: string, batch: { applied: number; duplicates: number; watermark: number }): Promise<void> {
+  await tx.count(COUNT, [consumer, batch.watermark, batch.applied, batch.duplicates]);
 }
 
 // The safe point: every event at or below it is in the inbox, so reading can start after it. It

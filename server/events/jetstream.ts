@@ -21,6 +21,19 @@ export interface ConsumeOptions {
 
 export type EventHandler = (event: OutboxEvent, meta: { redelivered: boolean; streamSeq: number }) => Promise<void>;
 
+/** One message, parsed. */
+export interface Delivery {
+  event: OutboxEvent;
+  redelivered: boolean;
+  streamSeq: number;
+}
+
+/**
+ * Handles the deliveries at hand together. Resolves with those that failed, and why: they are
+ * delivered again later, the rest acknowledged. Throwing fails them all.
+ */
+export type BatchHandler = (deliveries: Delivery[]) => Promise<ReadonlyMap<Delivery, unknown> | void>;
+
 export interface ConsumerStats {
   pending: number;
   ackPending: number;
@@ -29,6 +42,8 @@ export interface ConsumerStats {
 
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_ACK_PENDING = 256;
+/** The most messages handed to a batch handler at once: those already received, never waited for. */
+const MAX_BATCH = 100;
 /** A failed handler's message comes back after this; an immediate retry would likely fail the same way. */
 const NAK_DELAY_MS = 1_000;
 /** Between attempts to re-open a consume loop the client gave up on (consumer or stream gone, server away). */
@@ -126,7 +141,27 @@ export class JetStreamBroker {
     return { duplicate: ack.duplicate, seq: ack.seq };
   }
 
+  /** `consumeBatches` one message at a time: the handler's throw redelivers its message. */
   consume(durable: string, handler: EventHandler, options: ConsumeOptions = {}): { stop(): Promise<void> } {
+    return this.consumeBatches(
+      durable,
+      async (deliveries) => {
+        const failed = new Map<Delivery, unknown>();
+        for (const d of deliveries)
+          await handler(d.event, { redelivered: d.redelivered, streamSeq: d.streamSeq }).catch((error: unknown) => failed.set(d, error));
+        return failed;
+      },
+      options,
+    );
+  }
+
+  /**
+   * A pull consumer that hands over what has arrived, up to MAX_BATCH messages at once, without
+   * waiting for more: one at a time when they trickle in, in batches on a backlog. A batch's
+   * messages are acknowledged after the handler resolves (those it failed are redelivered), and the
+   * next batch waits for those acks.
+   */
+  consumeBatches(durable: string, handler: BatchHandler, options: ConsumeOptions = {}): { stop(): Promise<void> } {
     const { stream, log } = this.options;
     const config: Partial<ConsumerConfig> = {
       durable_name: durable,
@@ -141,28 +176,40 @@ export class JetStreamBroker {
     let handling = false;
     let lastProgress = Date.now();
 
-    const handle = async (msg: JsMsg): Promise<void> => {
-      const parsed = outboxEventSchema.safeParse(safeJson(msg));
-      if (!parsed.success) {
+    const handle = async (batch: JsMsg[]): Promise<void> => {
+      const parsed: { msg: JsMsg; delivery: Delivery }[] = [];
+      for (const msg of batch) {
+        const event = outboxEventSchema.safeParse(safeJson(msg));
+        if (event.success) {
+          parsed.push({ msg, delivery: { event: event.data, redelivered: msg.redelivered, streamSeq: msg.seq } });
+          continue;
+        }
         // A malformed message fails the same way on every delivery: retrying it would only fill the logs forever.
-        log.error({ stream, durable, streamSeq: msg.seq, issues: parsed.error.issues }, "jetstream message is not an event; terminated");
+        log.error({ stream, durable, streamSeq: msg.seq, issues: event.error.issues }, "jetstream message is not an event; terminated");
         // No reason argument: servers before 2.10 match the `+TERM` payload exactly and silently ignore `+TERM <reason>`.
         msg.term();
-        return;
+      }
+      if (parsed.length === 0) return;
+      let failed: ReadonlyMap<Delivery, unknown>;
+      try {
+        failed = (await handler(parsed.map((p) => p.delivery))) ?? new Map();
+      } catch (error) {
+        failed = new Map(parsed.map((p) => [p.delivery, error]));
+      }
+      for (const { msg, delivery } of parsed) {
+        if (!failed.has(delivery)) msg.ack();
+        else {
+          log.warn({ err: failed.get(delivery), stream, durable, eventId: delivery.event.id, streamSeq: msg.seq }, "event handler failed; redelivering");
+          msg.nak(NAK_DELAY_MS);
+        }
       }
       try {
-        await handler(parsed.data, { redelivered: msg.redelivered, streamSeq: msg.seq });
+        // One round trip for the batch's acks, rather than one each: once the server has them, the
+        // broker will not deliver these messages again.
+        await this.nc.flush();
       } catch (error) {
-        log.warn({ err: error, stream, durable, eventId: parsed.data.id, streamSeq: msg.seq }, "event handler failed; redelivering");
-        msg.nak(NAK_DELAY_MS);
-        return;
-      }
-      try {
-        // Confirmed, so a returned handler means the broker will not deliver this message again.
-        await msg.ackAck();
-      } catch (error) {
-        // The handler's work is done; at worst the message comes back after ack_wait and the consumer dedupes it.
-        log.warn({ err: error, stream, durable, eventId: parsed.data.id }, "event ack not confirmed");
+        // The handler's work is done; at worst the messages come back after ack_wait and the consumer dedupes them.
+        log.warn({ err: error, stream, durable, messages: parsed.length }, "event acks not confirmed");
       }
     };
 
@@ -173,12 +220,12 @@ export class JetStreamBroker {
           const consumer = await this.js.consumers.get(stream, durable);
           messages = await consumer.consume({ max_messages: Math.min(config.max_ack_pending ?? DEFAULT_MAX_ACK_PENDING, 100) });
           if (stopped) break;
-          // One at a time: the next message waits for the previous one's ack, so a consumer sees the stream in order.
-          for await (const msg of messages) {
+          // A batch at a time: the next waits for the previous one's acks, so a consumer sees the stream in order.
+          for await (const batch of batches(messages, MAX_BATCH)) {
             if (stopped) break;
             handling = true;
             try {
-              await handle(msg);
+              await handle(batch);
             } finally {
               handling = false;
               lastProgress = Date.now();
@@ -268,6 +315,38 @@ export class JetStreamBroker {
   /** Closes the connection without waiting for handlers: a consumer's unacked message goes back to the stream. */
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.close();
+  }
+}
+
+/**
+ * The messages in batches of what has already arrived: the first waited for, then those the client
+ * holds already (they come in microtasks, before a macrotask passes), up to `max`.
+ */
+async function* batches(messages: AsyncIterable<JsMsg>, max: number): AsyncGenerator<JsMsg[]> {
+  const iterator = messages[Symbol.asyncIterator]();
+  const pull = () => {
+    const next = iterator.next();
+    next.catch(() => undefined); // awaited below, or dropped with the loop: never an unhandled rejection
+    return next;
+  };
+  let next = pull();
+  try {
+    for (;;) {
+      const first = await next;
+      if (first.done) return;
+      const batch = [first.value];
+      next = pull();
+      while (batch.length < max) {
+        // A failure is not this batch's: it is thrown by the next round's wait, after the batch is handled.
+        const ready = await Promise.race([next.catch(() => null), new Promise<null>((resolve) => setImmediate(resolve, null))]);
+        if (ready === null || ready.done) break;
+        batch.push(ready.value);
+        next = pull();
+      }
+      yield batch;
+    }
+  } finally {
+    void iterator.return?.()?.catch(() => undefined);
   }
 }
 

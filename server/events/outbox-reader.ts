@@ -1,5 +1,5 @@
 import type { Sql } from "../db/sql";
-import type { Consumed } from "./consumer";
+import type { ConsumeError, Consumed } from "./consumer";
 import { advanceSafePoint } from "./inbox";
 import { unapplied } from "./outbox";
 import type { OutboxEvent } from "./schema";
@@ -13,13 +13,21 @@ export interface OutboxReaderOptions {
 /**
  * One pass of a consumer fed straight from the outbox, with no broker: the embedded default, and
  * PostgreSQL without `NATS_URL`. It takes what is not in the consumer's inbox yet, oldest first,
- * past its safe point, and hands each event on. A reader killed mid-batch loses nothing: what it did
- * not apply is still not in the inbox. One instance reads for each consumer at a time (it is a job,
- * under the scheduler's lease). Returns how many events it handed on.
+ * past its safe point, and hands them on as one batch. A reader killed mid-batch loses nothing: what
+ * did not commit is still not in the inbox. An event that could not be applied fails the pass, after
+ * the others were (so it is tried again next pass, and blocks nothing behind it). One instance reads
+ * for each consumer at a time (it is a job, under the scheduler's lease). Returns how many events it
+ * handed on.
  */
-export async function readerPass(sql: Sql, consumer: string, handle: (event: OutboxEvent) => Promise<Consumed>, options: OutboxReaderOptions): Promise<number> {
+export async function readerPass(
+  sql: Sql,
+  consumer: string,
+  handle: (events: OutboxEvent[]) => Promise<(Consumed | ConsumeError)[]>,
+  options: OutboxReaderOptions,
+): Promise<number> {
   const from = await advanceSafePoint(sql, consumer, options.graceSeconds);
   const batch = await unapplied(sql, consumer, from, options.batch);
-  for (const event of batch) await handle(event);
+  const failed = (await handle(batch)).find((fate) => typeof fate !== "string");
+  if (failed) throw failed;
   return batch.length;
 }

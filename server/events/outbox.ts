@@ -124,12 +124,13 @@ export async function markPublished(sql: Sql, published: { sequence: number; dup
   await sql.count(MARK, [published.map((p) => p.sequence), published.map((p) => p.duplicate)]);
 }
 
-const BY_ID = statement("outbox_by_id", `SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1`);
+const BY_IDS = statement("outbox_by_ids", `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1::text[])`);
 
-/** The event as the outbox holds it; null for an id it never held (or the cleanup deleted). */
-export async function eventById(sql: Sql, id: string): Promise<OutboxEvent | null> {
-  const [row] = await sql.rows<EventRow>(BY_ID, [id]);
-  return row ? toEvent(row) : null;
+/** The events the outbox holds among `ids`, by id; an id it never held (or the cleanup deleted) is absent. */
+export async function eventsByIds(sql: Sql, ids: readonly string[]): Promise<Map<string, OutboxEvent>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.rows<EventRow>(BY_IDS, [[...new Set(ids)]]);
+  return new Map(rows.map((row) => [row.id, toEvent(row)]));
 }
 
 const FROM_SEQUENCE = statement("outbox_from_sequence", `SELECT ${EVENT_COLUMNS} FROM events WHERE sequence >= $1::bigint ORDER BY sequence LIMIT $2::int`);

@@ -6,7 +6,7 @@ export const consumerStatsSchema = z.object({
   name: z.string(),
   /** Events it applied, each once (counted as it applies them: its inbox is cleaned up below its safe point). */
   applied: z.number(),
-  /** Copies dropped by its idempotency record, its inbox or its safe point. */
+  /** Copies dropped by its inbox or its safe point (a batch counts them in its own transaction). */
   duplicates: z.number(),
   /** The highest sequence applied. */
   watermark: z.number(),

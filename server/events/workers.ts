@@ -1,16 +1,16 @@
 import type { Logger } from "pino";
 import type { CallPipeline } from "../calls/pipeline";
-import type { Sql } from "../db/sql";
+import type { Sql, SqlPool } from "../db/sql";
 import { newId } from "../ids";
 import type { Job } from "../jobs/scheduler";
-import { consume, type Consumer } from "./consumer";
+import { consumeAll, type Consumer } from "./consumer";
 import { advanceSafePoint } from "./inbox";
-import { JetStreamBroker } from "./jetstream";
+import { JetStreamBroker, type Delivery } from "./jetstream";
 import { eventsFrom } from "./outbox";
 import { readerPass } from "./outbox-reader";
 import { relayPass } from "./relay";
 import type { OutboxEvent } from "./schema";
-import { storedCopy } from "./stored-copy";
+import { storedCopies } from "./stored-copy";
 
 export const RELAY = "relay";
 
@@ -25,6 +25,8 @@ export interface EventWorkersOptions {
   intervalMs: number;
   leaseMs: number;
   graceSeconds: number;
+  /** Called between a JetStream batch's commit and its acks (the tests' crash point). */
+  afterCommit?: () => void;
   log: Logger;
 }
 
@@ -49,7 +51,7 @@ export class EventWorkers {
   broker: JetStreamBroker | null = null;
 
   constructor(
-    private readonly sql: Sql,
+    private readonly sql: SqlPool,
     private readonly calls: CallPipeline<Sql>,
     private readonly consumers: Consumer[],
     private readonly options: EventWorkersOptions,
@@ -136,11 +138,16 @@ export class EventWorkers {
     try {
       for (let next = from; ;) {
         const page = await eventsFrom(this.sql, next, 500);
-        for (const event of page) {
-          if (broker) await broker.publish(event, `${event.id}:${run}`);
-          else for (const consumer of this.consumers) await consume(this.calls, this.sql, consumer, event);
-          events++;
+        if (broker) for (const event of page) await broker.publish(event, `${event.id}:${run}`);
+        else {
+          for (let i = 0; i < page.length; i += BATCH) {
+            for (const consumer of this.consumers) {
+              const failed = (await this.handler(consumer)(page.slice(i, i + BATCH))).find((fate) => typeof fate !== "string");
+              if (failed) throw failed;
+            }
+          }
         }
+        events += page.length;
         if (page.length < 500) break;
         next = page[page.length - 1]!.sequence + 1;
       }
@@ -156,22 +163,34 @@ export class EventWorkers {
   }
 
   private handler(consumer: Consumer) {
-    return (event: Parameters<typeof consume>[3]) => consume(this.calls, this.sql, consumer, event);
+    return (events: OutboxEvent[]) => consumeAll(this.calls, this.sql, consumer, events);
   }
 
   /**
    * A JetStream consumer applies the outbox's own copy of each message's event (see stored-copy.ts);
    * a message whose id the outbox does not hold is dropped (acked: it would fail the same way on
-   * every delivery). A database away throws, and the message is delivered again.
+   * every delivery). A database away fails the batch, and its messages are delivered again.
    */
   private fromOutbox(consumer: Consumer) {
     const handle = this.handler(consumer);
-    return async (message: OutboxEvent, meta: { streamSeq: number }): Promise<void> => {
-      const copy = await storedCopy(this.sql, message);
-      const seen = { consumer: consumer.name, eventId: message.id.slice(0, 64), streamSeq: meta.streamSeq };
-      if (!copy) return void this.options.log.warn(seen, "jetstream message names no event of the outbox; dropped");
-      if (copy.altered) this.options.log.warn(seen, "jetstream message differs from the outbox's event; the outbox's is applied");
-      await handle(copy.event);
+    return async (deliveries: Delivery[]): Promise<ReadonlyMap<Delivery, unknown>> => {
+      const copies = await storedCopies(
+        this.sql,
+        deliveries.map((d) => d.event),
+      );
+      const known: { delivery: Delivery; event: OutboxEvent }[] = [];
+      deliveries.forEach((delivery, i) => {
+        const copy = copies[i];
+        const seen = { consumer: consumer.name, eventId: delivery.event.id.slice(0, 64), streamSeq: delivery.streamSeq };
+        if (!copy) return void this.options.log.warn(seen, "jetstream message names no event of the outbox; dropped");
+        if (copy.altered) this.options.log.warn(seen, "jetstream message differs from the outbox's event; the outbox's is applied");
+        known.push({ delivery, event: copy.event });
+      });
+      const fates = await handle(known.map((k) => k.event));
+      if (fates.some((fate) => typeof fate === "string")) this.options.afterCommit?.();
+      const failed = new Map<Delivery, unknown>();
+      fates.forEach((fate, i) => typeof fate === "string" || failed.set(known[i]!.delivery, fate));
+      return failed;
     };
   }
 
@@ -182,7 +201,7 @@ export class EventWorkers {
         if (this.stopped) return void broker.close();
         this.broker = broker;
         for (const consumer of this.chosen()) {
-          this.running.push(broker.consume(consumer.name, this.fromOutbox(consumer), { ackWaitMs: this.options.ackWaitMs }));
+          this.running.push(broker.consumeBatches(consumer.name, this.fromOutbox(consumer), { ackWaitMs: this.options.ackWaitMs }));
         }
         log.info({ stream: this.options.stream }, "event workers on JetStream");
       },

@@ -112,3 +112,69 @@ describe("CallPipeline: the merchant in-flight cap", () => {
     }
   });
 });
+
+describe("CallPipeline: a batch of calls decided by their effect (runBatch)", () => {
+  // A transaction as the store's: effects buffered, committed only if `fn` returns.
+  const transaction = async <T>(fn: (tx: MemoryTx) => Promise<T>): Promise<T> => {
+    const tx: MemoryTx = { effects: [] };
+    const result = await fn(tx);
+    store.committed.push(...tx.effects);
+    return result;
+  };
+  const items = ["evt_1", "evt_2", "evt_3"].map((key) => ({ scope: "consumer:receipts", key }));
+
+  it("runs them in one transaction, claims no key, and observes each as one call", async () => {
+    const result = await calls.runBatch({
+      operation: "event.consume",
+      via: "consumer",
+      items,
+      transaction,
+      effect: (tx) => {
+        tx.effects.push("evt_1", "evt_3");
+        return Promise.resolve(["executed", "replayed", "executed"] as const);
+      },
+    });
+    expect(result).toEqual({ outcomes: ["executed", "replayed", "executed"] });
+    expect(store.committed).toEqual(["evt_1", "evt_3"]);
+    expect(store.size).toBe(0);
+    expect(observed.map(({ via, operation, scope, key, outcome, status }) => ({ via, operation, scope, key, outcome, status }))).toEqual([
+      { via: "consumer", operation: "event.consume", scope: "consumer:receipts", key: "evt_1", outcome: "executed", status: 200 },
+      { via: "consumer", operation: "event.consume", scope: "consumer:receipts", key: "evt_2", outcome: "replayed", status: 200 },
+      { via: "consumer", operation: "event.consume", scope: "consumer:receipts", key: "evt_3", outcome: "executed", status: 200 },
+    ]);
+  });
+
+  it("commits nothing of a batch that throws, and observes each call failed unless told the caller retries them", async () => {
+    const boom = new Error("apply blew up");
+    const failing = {
+      operation: "event.consume",
+      via: "consumer" as const,
+      items,
+      transaction,
+      effect: (tx: MemoryTx) => {
+        tx.effects.push("evt_1");
+        return Promise.reject(boom);
+      },
+    };
+    expect(await calls.runBatch(failing, { observeFailure: () => false })).toMatchObject({ problem: { code: "internal_error" }, error: boom });
+    expect(observed).toEqual([]);
+    expect(await calls.runBatch(failing)).toMatchObject({ error: boom });
+    expect(observed.map((o) => [o.key, o.outcome, o.status, o.unexpected])).toEqual(items.map((i) => [i.key, "failed", 500, boom]));
+    expect(store.committed).toEqual([]);
+  });
+
+  it("rolls back a batch whose effect does not say what became of every call", async () => {
+    const result = await calls.runBatch({
+      operation: "event.consume",
+      via: "consumer",
+      items,
+      transaction,
+      effect: (tx) => {
+        tx.effects.push("evt_1");
+        return Promise.resolve(["executed"] as const);
+      },
+    });
+    expect(result).toMatchObject({ problem: { code: "internal_error" } });
+    expect(store.committed).toEqual([]);
+  });
+});
