@@ -7,7 +7,7 @@ import { consumeAll, type Consumer } from "./consumer";
 import { advanceSafePoint } from "./inbox";
 import { JetStreamBroker, type Delivery } from "./jetstream";
 import { eventsFrom } from "./outbox";
-import { readerPass } from "./outbox-reader";
+import { OutboxReader } from "./outbox-reader";
 import { relayPass } from "./relay";
 import type { OutboxEvent } from "./schema";
 import { storedCopies } from "./stored-copy";
@@ -35,7 +35,7 @@ interface Stoppable {
 }
 
 const BATCH = 100;
-/** How often a consumer fed by JetStream moves its safe point (lag figures; copies below it are dropped). */
+/** How often a consumer moves its safe point (lag figures; copies below it are dropped), and an outbox reader rescans from it. */
 const SAFE_POINT_MS = 2_000;
 
 /**
@@ -77,11 +77,12 @@ export class EventWorkers {
     const jobs: Job[] = [];
     if (!this.options.natsUrl) {
       for (const consumer of this.chosen()) {
+        const reader = new OutboxReader(this.sql, consumer.name, this.handler(consumer), { batch: BATCH, graceSeconds, rescanMs: SAFE_POINT_MS });
         jobs.push({
           name: `outbox:${consumer.name}`,
           intervalMs,
           run: async () => {
-            const handed = await readerPass(this.sql, consumer.name, this.handler(consumer), { batch: BATCH, graceSeconds });
+            const handed = await reader.pass();
             return { more: handed === BATCH, counts: { events: handed } };
           },
         });

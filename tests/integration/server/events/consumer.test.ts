@@ -4,10 +4,10 @@ import type { CallObservation } from "@/server/calls/call";
 import { CallPipeline } from "@/server/calls/pipeline";
 import { SqlPool, type Sql } from "@/server/db/sql";
 import { ConsumeError, consumeAll, type Consumer } from "@/server/events/consumer";
-import { EventType, type OutboxEvent } from "@/server/events/schema";
 import { PostgresStore } from "@/server/idempotency/stores/postgres";
 import { IdempotencyEngine } from "@/server/idempotency/engine";
 import { createScratchDatabase, type ScratchDatabase } from "../../../support/scratch-db";
+import { testEvent } from "../../../support/outbox-events";
 
 // consumeAll against real PostgreSQL, with a consumer of the test's own: a batch in one
 // transaction, copies dropped by the inbox, and one event whose apply throws failing alone.
@@ -17,28 +17,7 @@ let sql: SqlPool;
 let observed: CallObservation[];
 let calls: CallPipeline<Sql>;
 
-const event = (n: number): OutboxEvent => ({
-  id: `evt_test${n}`,
-  sequence: n,
-  merchant: "alice",
-  type: EventType.PaymentFailed,
-  createdAt: new Date().toISOString(),
-  data: {
-    amount: 0,
-    payment: {
-      id: `pay_${n}`,
-      amount: 100,
-      currency: "usd",
-      description: null,
-      customer: null,
-      providerPaymentId: null,
-      status: "failed",
-      failureCode: null,
-      createdAt: new Date().toISOString(),
-      refunds: [],
-    },
-  },
-});
+const event = testEvent;
 
 /** Writes one row per event it applies; throws for the events named poison. */
 function consumer(poison: Set<string> = new Set()): Consumer {
