@@ -20,6 +20,9 @@ export interface Summary {
   moneyProtected: { currency: string; amount: number }[];
 }
 
+/** The merchant every request is also counted under in `request_totals`: the all-merchants view reads one row per bucket. */
+const EVERY_MERCHANT = "*";
+
 /**
  * Merchants' calls only: the provider's webhooks (`via = 'webhook'`; NULL in old rows) are the
  * Provider panel's, the consumers' the Events panel's. From `request_totals`, which the request
@@ -29,13 +32,13 @@ export interface Summary {
  */
 export async function summary(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<Summary> {
   const { seconds, bucketSeconds } = WINDOWS[window];
-  const m = merchant ?? null;
+  const m = merchant ?? EVERY_MERCHANT;
   const totals = await prisma.$queryRaw<{ outcome: string; currency: string; requests: number; protected: number }[]>`
     SELECT outcome, currency, sum(requests)::int AS requests, sum(protected)::int AS protected
       FROM request_totals
      WHERE width = ${bucketSeconds}::int AND via = 'merchant'
        AND bucket > now() - ${seconds}::int * interval '1 second' - ${bucketSeconds}::int * interval '1 second'
-       AND (${m}::text IS NULL OR merchant_id = ${m}::text)
+       AND merchant_id = ${m}::text
      GROUP BY outcome, currency`;
   const count = (outcome: string) => totals.filter((t) => t.outcome === outcome).reduce((n, t) => n + t.requests, 0);
   const c = {
@@ -106,7 +109,7 @@ const COUNTED = ["executed", "replayed", "conflict", "mismatch", "rejected", "fa
  */
 export async function timeseries(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<TimeseriesPoint[]> {
   const { seconds, bucketSeconds } = WINDOWS[window];
-  const m = merchant ?? null;
+  const m = merchant ?? EVERY_MERCHANT;
   const rows = await prisma.$queryRaw<{ t: Date; outcome: string | null; requests: number | null; latency: number[] | null }[]>`
     WITH buckets AS (
       SELECT generate_series(
@@ -119,7 +122,7 @@ export async function timeseries(prisma: PrismaClient, window: DashboardWindow, 
         ON x.width = ${bucketSeconds}::int AND x.bucket = b.t AND x.via = 'merchant'
        -- The window's range again, on the table's side: an index range whatever the join's plan.
        AND x.bucket >= date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz)
-       AND (${m}::text IS NULL OR x.merchant_id = ${m}::text)
+       AND x.merchant_id = ${m}::text
      ORDER BY b.t`;
   const points = new Map<number, { t: Date; counts: Record<string, number>; executed: number[]; replayed: number[] }>();
   for (const row of rows) {
