@@ -11,7 +11,6 @@
  * versions its shape).
  */
 import { rmSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type autocannon from "autocannon";
 import { Redis } from "ioredis";
@@ -30,6 +29,7 @@ import { deleteByPrefix } from "../tests/support/redis-keys";
 import { startNaivePeer } from "./naive/process";
 import { AGENT, BENCH_MERCHANT as MERCHANT, ENDPOINTS, pay, paymentLoad, type PaymentEndpoint } from "./requests";
 import { storm, type StormResult } from "./storm";
+import { machine } from "./machine";
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SETTINGS: LoadSettings = {
@@ -254,14 +254,7 @@ async function main() {
     const summary = {
       schema: "oncepay-bench/2",
       at: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model ?? "unknown",
-        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-        os: `${os.type()} ${os.release()}`,
-        node: process.version,
-        loadAverage: os.loadavg().map((l) => +l.toFixed(2)),
-      },
+      machine: machine(),
       settings: { ...SETTINGS, stormSize: STORM_SIZE, stormRounds: STORM_ROUNDS, engineSeconds: ENGINE_SECONDS, redis: redisUrl !== null },
       scenarios: results,
       storms,

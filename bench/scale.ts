@@ -11,7 +11,6 @@
  * versions its shape).
  */
 import { rmSync } from "node:fs";
-import os from "node:os";
 import { newKey } from "../fixtures";
 import { startProviderProcess, type ProviderProcess } from "../fixtures/provider-process";
 import { ensureTestBuild, startServer, type ServerProcess } from "../fixtures/server-process";
@@ -21,6 +20,7 @@ import { createScratchDatabase, type ScratchDatabase } from "../tests/support/sc
 import { load, type LoadResult, type LoadSettings } from "./load";
 import { scenarios, BODY, JSON_AUTH, MERCHANT, type BenchKeys, type Scenario } from "./scale/scenarios";
 import { seedScale } from "./scale/seed";
+import { machine } from "./machine";
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const ROWS = number("BENCH_SCALE_ROWS", 1_000_000);
@@ -302,13 +302,7 @@ async function main() {
     const summary = {
       schema: "oncepay-bench-scale/1",
       at: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        cpuModel: os.cpus()[0]?.model ?? "unknown",
-        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-        os: `${os.type()} ${os.release()}`,
-        node: process.version,
-      },
+      machine: machine(),
       settings: { writes: WRITES, reads: READS, cleanupWaitSeconds: CLEANUP_WAIT_SECONDS, redis: false },
       sizes: SIZES,
       seed: { seconds: round(seedSeconds, 1), databaseBytes },

@@ -27,6 +27,20 @@ const REAL_CLOCK_SLACK_MS = 5_000;
  * What every IdempotencyStore must do, whatever it runs on: the engine decides between these
  * steps and relies on each being atomic, owner-guarded and judged by the store's own clock.
  */
+/** A claim of the suite's scope and operation for `key`, a new owner each time. */
+export function testClaim(key: string, over: Partial<ClaimRequest> = {}): ClaimRequest {
+  return {
+    scope: "merchant-1",
+    operation: "test.op",
+    key,
+    fingerprint: "fp-1",
+    ownerToken: randomUUID(),
+    lockTimeoutSeconds: 30,
+    ttlSeconds: 3600,
+    ...over,
+  };
+}
+
 export function describeStoreConformance<Tx>(name: string, open: () => Promise<StoreUnderTest<Tx>>): void {
   describe(`${name}: the IdempotencyStore contract`, () => {
     let sut: StoreUnderTest<Tx>;
@@ -37,16 +51,7 @@ export function describeStoreConformance<Tx>(name: string, open: () => Promise<S
       await sut?.close();
     });
 
-    const request = (key: string, over: Partial<ClaimRequest> = {}): ClaimRequest => ({
-      scope: "merchant-1",
-      operation: "test.op",
-      key,
-      fingerprint: "fp-1",
-      ownerToken: randomUUID(),
-      lockTimeoutSeconds: 30,
-      ttlSeconds: 3600,
-      ...over,
-    });
+    const request = testClaim;
 
     async function claim(key: string, over: Partial<ClaimRequest> = {}): Promise<OwnedClaim> {
       const result = await sut.store.insertOrGet(request(key, over));

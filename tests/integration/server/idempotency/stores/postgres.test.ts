@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LostOwnershipError } from "@/server/idempotency/errors";
 import type { ClaimRequest } from "@/server/idempotency/stores/store";
 import { onPglite, onPostgres, type SqlStoreUnderTest } from "@/tests/support/sql-stores";
-import { describeStoreConformance } from "@/tests/support/store-conformance";
+import { describeStoreConformance, testClaim } from "@/tests/support/store-conformance";
 
 // One store, one SQL, two databases: the local PostgreSQL and the embedded PGlite.
 describeStoreConformance("PostgresStore on PostgreSQL", onPostgres);
@@ -20,17 +20,7 @@ describe.each([
   afterAll(async () => {
     await sut?.close();
   });
-  const request = (key: string, over: Partial<ClaimRequest> = {}): ClaimRequest => ({
-    scope: "merchant-1",
-    operation: "test.op",
-    key,
-    fingerprint: "fp-1",
-    ownerToken: randomUUID(),
-    lockTimeoutSeconds: 30,
-    ttlSeconds: 3600,
-    input: { amount: 1 },
-    ...over,
-  });
+  const request = (key: string, over: Partial<ClaimRequest> = {}): ClaimRequest => testClaim(key, { input: { amount: 1 }, ...over });
   const completion = (marker: string) => ({
     response: { status: 201, headers: {}, body: JSON.stringify({ marker }) },
     resourceId: marker,
