@@ -141,7 +141,7 @@ export async function createApp(config: Env, options: { seed?: boolean } = {}): 
     afterCommit: consumerCrashHook(config, logger),
     log: logger,
   });
-  const owner = `${hostname()}:${process.pid}:${newId("run").slice(4, 12)}`;
+  const owner = `${hostname()}:${process.pid}:${newId("run").slice(-8)}`;
   const scheduler = (list: Job[]) => new Scheduler(db.sql, list, { owner, leaseMs: config.JOBS_LEASE_SECONDS * 1000, log: logger, onRun: recordJobRun });
   let running: Scheduler | null = null;
   return {
