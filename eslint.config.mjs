@@ -17,6 +17,9 @@ export default defineConfig(
     "test-results/",
     "bench/results/",
     "next-env.d.ts",
+    "packages/*/dist/",
+    "docs/api/",
+    "examples/",
   ]),
 
   js.configs.recommended,
@@ -48,7 +51,7 @@ export default defineConfig(
   // are the check there, so `any` flowing into them is not a hole. Fakes and test effects are async to fit the
   // interfaces they stand in for, whether or not they await anything.
   {
-    files: ["tests/**"],
+    files: ["tests/**", "packages/*/test/**"],
     rules: {
       "@typescript-eslint/require-await": "off",
       "@typescript-eslint/no-unsafe-argument": "off",
@@ -56,6 +59,33 @@ export default defineConfig(
       "@typescript-eslint/no-unsafe-call": "off",
       "@typescript-eslint/no-unsafe-member-access": "off",
       "@typescript-eslint/no-unsafe-return": "off",
+    },
+  },
+
+  // The app uses the idempotency package as any user would: through its public entry points only.
+  {
+    ignores: ["packages/idempotency/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "@oncepay/idempotency/**",
+                "!@oncepay/idempotency/postgres",
+                "!@oncepay/idempotency/pglite",
+                "!@oncepay/idempotency/redis",
+                "!@oncepay/idempotency/trpc",
+                "!@oncepay/idempotency/fetch",
+                "!@oncepay/idempotency/testing",
+              ],
+              message: "Import @oncepay/idempotency through its public entry points (see its package.json exports).",
+            },
+            { group: ["**/packages/idempotency/**"], message: "Import @oncepay/idempotency by its name, not by path." },
+          ],
+        },
+      ],
     },
   },
 

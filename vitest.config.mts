@@ -12,6 +12,18 @@ export default defineConfig({
     env: { LOG_LEVEL: "silent" },
     projects: [
       {
+        // The package's own tests, against its source (the examples and the app use the built package).
+        extends: true,
+        resolve: {
+          alias: [
+            { find: /^@oncepay\/idempotency$/, replacement: path.resolve(import.meta.dirname, "packages/idempotency/src/index.ts") },
+            { find: /^@oncepay\/idempotency\/(.*)$/, replacement: path.resolve(import.meta.dirname, "packages/idempotency/src/$1/index.ts") },
+          ],
+        },
+        // PGlite starts in seconds on a busy 2-core machine; stores on a real clock wait for leases.
+        test: { name: "package", include: ["packages/idempotency/test/**/*.test.ts"], hookTimeout: 60_000, testTimeout: 30_000 },
+      },
+      {
         extends: true,
         test: { name: "unit", include: ["tests/unit/**/*.test.ts"] },
       },

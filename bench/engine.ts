@@ -9,10 +9,9 @@ import { connect } from "../server/db/client";
 import { connectRedis, whenReady } from "../server/db/redis";
 import { seedMerchants } from "../server/db/seed";
 import type { Sql } from "../server/db/sql";
-import { IdempotencyEngine } from "../server/idempotency/engine";
-import { fingerprint } from "../server/idempotency/fingerprint";
-import { PostgresStore } from "../server/idempotency/stores/postgres";
-import { RedisFastPath } from "../server/idempotency/stores/redis";
+import { fingerprint, IdempotencyEngine } from "@oncepay/idempotency";
+import { PostgresStore } from "@oncepay/idempotency/postgres";
+import { RedisFastPath } from "@oncepay/idempotency/redis";
 import { newId } from "../server/ids";
 import { settlePayment, startPayment } from "../server/payments/create-payment";
 import { CREATE_PAYMENT, createPaymentOperation } from "../server/payments/operation";
@@ -111,7 +110,7 @@ function engineRun(engine: IdempotencyEngine<Sql>) {
       key: randomUUID(),
       fingerprint: fingerprint(INPUT),
       input: INPUT,
-      steps: (steps, execution) => OPERATION.steps(steps, { scope: MERCHANT, input: INPUT, execution, fault: null }),
+      steps: (steps, execution) => OPERATION.steps(steps, { scope: MERCHANT, input: INPUT, execution }),
       execute: (tx, execution, prepared) => OPERATION.effect(tx, { scope: MERCHANT, prepared }),
     });
   };

@@ -1,15 +1,10 @@
+import { type Problem, ProblemError, problemType } from "@oncepay/idempotency";
+
 /**
- * RFC 9457 problem details: the one error shape of the REST API, carried inside tRPC errors too.
- * `code` is the stable, machine-readable part; `detail` is for people.
+ * RFC 9457 problem details, the package's shape and error (`ProblemError`): the one error shape of
+ * the REST API, carried inside tRPC errors too. These are the app's codes, the package's among them.
  */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ProblemCode;
-  [extension: string]: unknown;
-}
+export { ProblemError, type Problem };
 
 export const PROBLEMS = {
   unauthorized: { status: 401, title: "Unauthorized" },
@@ -52,20 +47,10 @@ export type ProblemCode = keyof typeof PROBLEMS;
 
 export function problem(code: ProblemCode, detail: string, extensions: Record<string, unknown> = {}): Problem {
   const { status, title } = PROBLEMS[code];
-  return { type: `https://oncepay.dev/problems/${code.replaceAll("_", "-")}`, title, status, detail, code, ...extensions };
+  return { type: problemType(code), title, status, detail, code, ...extensions };
 }
 
 /** A client or server error that already knows its problem; thrown by parsers, caught by adapters. */
-export class ProblemError extends Error {
-  constructor(
-    readonly problem: Problem,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(problem.detail);
-    this.name = "ProblemError";
-  }
-
-  static of(code: ProblemCode, detail: string, extensions?: Record<string, unknown>): ProblemError {
-    return new ProblemError(problem(code, detail, extensions));
-  }
+export function problemError(code: ProblemCode, detail: string, extensions?: Record<string, unknown>): ProblemError {
+  return new ProblemError(problem(code, detail, extensions));
 }

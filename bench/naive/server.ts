@@ -16,12 +16,12 @@ import { z } from "zod";
 import { Authenticator } from "../../server/auth/merchant";
 import { connect } from "../../server/db/client";
 import { statement } from "../../server/db/sql";
-import { MAX_BODY_BYTES, validationProblem } from "../../server/rest/respond";
-import { idempotencyKeySchema } from "../../server/idempotency/key";
+import { MAX_BODY_BYTES } from "@oncepay/idempotency/fetch";
+import { idempotencyKeySchema, validationProblem } from "@oncepay/idempotency";
 import { settlePayment, startPayment } from "../../server/payments/create-payment";
 import { createPaymentInput, type CreatePaymentInput } from "../../server/payments/schema";
 import { StripeProvider } from "../../server/provider/stripe";
-import { problem, ProblemError, type Problem } from "../../server/problem";
+import { problem, ProblemError, type Problem, problemError } from "../../server/problem";
 
 const settings = z
   .object({
@@ -63,16 +63,16 @@ async function handle(req: IncomingMessage): Promise<Answer> {
   }
   // The app's path too, so that the tests' API client can drive the peer unchanged.
   if (req.method === "POST" && (path === "/payments" || path === "/api/v1/payments")) return pay(req);
-  throw ProblemError.of("not_found", `No route for ${req.method} ${path}.`);
+  throw problemError("not_found", `No route for ${req.method} ${path}.`);
 }
 
 async function pay(req: IncomingMessage): Promise<Answer> {
   const merchant = (await auth.lookup(req.headers.authorization ?? null))?.merchant;
-  if (!merchant) throw ProblemError.of("unauthorized", "A valid `Authorization: Bearer <api key>` header is required.");
+  if (!merchant) throw problemError("unauthorized", "A valid `Authorization: Bearer <api key>` header is required.");
   const rawKey = req.headers["idempotency-key"];
-  if (rawKey === undefined) throw ProblemError.of("idempotency_key_missing", "The Idempotency-Key header is required.");
+  if (rawKey === undefined) throw problemError("idempotency_key_missing", "The Idempotency-Key header is required.");
   const parsedKey = idempotencyKeySchema.safeParse(rawKey);
-  if (!parsedKey.success) throw ProblemError.of("idempotency_key_invalid", parsedKey.error.issues[0]?.message ?? "Invalid key");
+  if (!parsedKey.success) throw problemError("idempotency_key_invalid", parsedKey.error.issues[0]?.message ?? "Invalid key");
   const key = parsedKey.data;
   const parsedInput = createPaymentInput.safeParse(await readJson(req));
   if (!parsedInput.success) throw validationProblem(parsedInput.error);
@@ -123,13 +123,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req) {
     const buffer = chunk as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw ProblemError.of("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+    if (size > MAX_BODY_BYTES) throw problemError("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
     chunks.push(buffer);
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch {
-    throw ProblemError.of("invalid_json", "The request body is not valid JSON.");
+    throw problemError("invalid_json", "The request body is not valid JSON.");
   }
 }
 

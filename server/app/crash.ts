@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Env } from "../env";
-import type { EngineOptions } from "../idempotency/engine";
+import type { EngineOptions } from "@oncepay/idempotency";
 
 /**
  * The tests' crash hook: with FAULT_INJECTION and ONCEPAY_CRASH_AT=<point> (or before:<point>), the

@@ -1,15 +1,13 @@
 import type { Redis } from "ioredis";
 import { FailedAuthentications, FAILED_AUTHENTICATIONS_PER_MINUTE } from "../auth/failures";
 import { Authenticator } from "../auth/merchant";
-import { CallPipeline } from "../calls/pipeline";
+import { CallPipeline, IdempotencyEngine, type IdempotencyStore } from "@oncepay/idempotency";
 import { openDatabase, type Database } from "../db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "../db/redis";
 import type { Sql } from "../db/sql";
 import { env, type Env } from "../env";
-import { IdempotencyEngine } from "../idempotency/engine";
-import { PostgresStore } from "../idempotency/stores/postgres";
-import { RedisFastPath } from "../idempotency/stores/redis";
-import type { IdempotencyStore } from "../idempotency/stores/store";
+import { PostgresStore } from "@oncepay/idempotency/postgres";
+import { RedisFastPath } from "@oncepay/idempotency/redis";
 import { logger } from "../observability/logger";
 import { metrics, recordJobRun } from "../observability/metrics";
 import { RequestLogWriter } from "../observability/request-log";
@@ -33,6 +31,10 @@ import { createLimits, type Limits } from "../limits";
 /** Where completions of records a duplicate waits on are announced (see PostgresStore). */
 const WAKE_CHANNEL = "oncepay_idempotency";
 import { callObserver } from "./observer";
+import { appErrors } from "../map-error";
+
+/** The ways in that carry a merchant's own requests, capped by MERCHANT_MAX_IN_FLIGHT. */
+const MERCHANT_VIAS: ReadonlySet<string> = new Set(["rest", "trpc"]);
 
 /**
  * The composition root: configuration in, the process's parts out, wired once. Nothing else in
@@ -120,7 +122,12 @@ export async function createApp(config: Env, options: { seed?: boolean } = {}): 
     ratePerSecond: config.MERCHANT_RATE_LIMIT,
     maxInFlight: config.MERCHANT_MAX_IN_FLIGHT,
   });
-  const calls = new CallPipeline(engine, callObserver(requestLog, logger), { merchantMaxInFlight: limits.maxInFlight });
+  const calls = new CallPipeline(engine, {
+    observe: callObserver(requestLog, logger),
+    // Merchants' own calls only: webhooks, consumers and jobs finish what was already admitted.
+    maxInFlight: (via) => (MERCHANT_VIAS.has(via) ? limits.maxInFlight : undefined),
+    mapError: appErrors,
+  });
   const provider = new StripeProvider({
     secretKey: config.STRIPE_SECRET_KEY,
     url: config.PROVIDER_URL,

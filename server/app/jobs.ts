@@ -1,20 +1,16 @@
 import type { Logger } from "pino";
-import type { IdempotentCall } from "../calls/call";
-import type { CallPipeline } from "../calls/pipeline";
+import type { CallPipeline, IdempotencyEngine, IdempotentOperation } from "@oncepay/idempotency";
 import type { SqlPool, Sql } from "../db/sql";
 import type { Env } from "../env";
-import type { IdempotencyEngine } from "../idempotency/engine";
 import { cleanupJob } from "../jobs/cleanup";
 import { Completer, type Resume } from "../jobs/completer";
 import { reap, reaperJob, reapThrough } from "../jobs/reaper";
 import type { Job } from "../jobs/scheduler";
-import { CREATE_PAYMENT, type CreatePaymentOperation, type Prepared } from "../payments/operation";
+import type { CreatePaymentOperation, Prepared } from "../payments/operation";
 import { reapSteps, stalePayments, type StalePayment } from "../payments/reap";
-import { createPaymentInput, type CreatePaymentInput } from "../payments/schema";
 import type { PaymentProvider } from "../provider/provider";
-import { CREATE_REFUND, type CreateRefundOperation, type PreparedRefund } from "../refunds/operation";
+import type { CreateRefundOperation, PreparedRefund } from "../refunds/operation";
 import { reapRefundSteps, staleRefunds, type StaleRefund } from "../refunds/reap";
-import { createRefundInput } from "../refunds/schema";
 import { sweepAwaiting } from "../webhooks/awaiting";
 
 /**
@@ -37,23 +33,19 @@ interface Parts {
   log: Logger;
 }
 
-const money = ({ amount, currency }: CreatePaymentInput) => ({ amount, currency });
-
 /** The completer, the reaper and the cleanup, wired to the operations they run. */
 export function backgroundJobs({ config, sql, engine, calls, provider, operations, log }: Parts): Job[] {
   // The completer runs an abandoned record again as a job, from the input the record kept.
-  const resume =
-    <I, S>(operation: string, parse: (input: unknown) => I, spec: Pick<IdempotentCall<Sql, I, S>, "value" | "steps" | "effect">): Resume =>
-    (record) =>
-      calls.run({ operation, via: "job", scope: () => record.scope, key: () => record.key, input: () => parse(record.input), ...spec });
-  const completer = new Completer(
-    engine,
-    {
-      [CREATE_PAYMENT]: resume(CREATE_PAYMENT, (input) => createPaymentInput.parse(input), { value: money, ...operations.createPayment }),
-      [CREATE_REFUND]: resume(CREATE_REFUND, (input) => createRefundInput.parse(input), operations.createRefund),
-    },
-    { intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000, batch: 20, maxAgeSeconds: config.PROCESSING_TIMEOUT_SECONDS, log },
-  );
+  const resumer = <I, S>(op: IdempotentOperation<Sql, I, S>): [string, Resume] => [
+    op.operation,
+    (record) => calls.run({ ...op, via: "job", scope: () => record.scope, key: () => record.key, input: () => op.schema.parse(record.input) }),
+  ];
+  const completer = new Completer(engine, Object.fromEntries([resumer(operations.createPayment), resumer(operations.createRefund)]), {
+    intervalMs: config.COMPLETER_INTERVAL_SECONDS * 1000,
+    batch: 20,
+    maxAgeSeconds: config.PROCESSING_TIMEOUT_SECONDS,
+    log,
+  });
 
   // Past the processing timeout a payment is the reaper's, not the completer's: see CompleterOptions.
   const timeout = config.PROCESSING_TIMEOUT_SECONDS;
@@ -61,14 +53,14 @@ export function backgroundJobs({ config, sql, engine, calls, provider, operation
   // it meanwhile; one whose record is gone (an older version deleted it) under a key of its own.
   const reapPayment = (payment: StalePayment) =>
     calls.run<unknown, Prepared>({
-      ...reapThrough(payment, { operation: CREATE_PAYMENT, parse: (input) => createPaymentInput.parse(input) }, REAP_PAYMENT),
+      ...reapThrough(payment, operations.createPayment, REAP_PAYMENT),
       via: "job",
       steps: reapSteps(provider, payment.id),
       effect: (tx, args) => operations.createPayment.effect(tx, args),
     });
   const reapRefund = (refund: StaleRefund) =>
     calls.run<unknown, PreparedRefund>({
-      ...reapThrough(refund, { operation: CREATE_REFUND, parse: (input) => createRefundInput.parse(input) }, REAP_REFUND),
+      ...reapThrough(refund, operations.createRefund, REAP_REFUND),
       via: "job",
       steps: reapRefundSteps(provider, { refundId: refund.id, paymentIntent: refund.payment_intent, amount: refund.amount }),
       effect: (tx, args) => operations.createRefund.effect(tx, args),

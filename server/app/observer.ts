@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CallObservation } from "../calls/call";
+import type { CallObservation } from "@oncepay/idempotency";
 import { keyDigest } from "../observability/key-digest";
 import { recordOutcome } from "../observability/metrics";
 import type { RequestLogWriter } from "../observability/request-log";

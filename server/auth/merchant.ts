@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 import { statement, type Sql } from "../db/sql";
-import { problem, ProblemError } from "../problem";
+import { problem, ProblemError, problemError } from "../problem";
 import { hashApiKey } from "./api-keys";
 import type { FailedAuthentications } from "./failures";
 
@@ -84,7 +84,7 @@ export class Authenticator {
 /** What a principal may call: a publishable key only what is marked `publishable` (the checkout's calls). */
 export function requireAccess(principal: Principal, access: { publishable?: boolean }): Merchant {
   if (principal.kind === "publishable" && !access.publishable) {
-    throw ProblemError.of("secret_key_required", "A publishable key can only create payments and read them back: this needs the merchant's secret key (sk_…).");
+    throw problemError("secret_key_required", "A publishable key can only create payments and read them back: this needs the merchant's secret key (sk_…).");
   }
   return principal.merchant;
 }

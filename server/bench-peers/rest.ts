@@ -1,10 +1,10 @@
 import { env } from "../env";
-import { idempotencyKeyFrom, REPLAYED_HEADER } from "../idempotency/adapters/http";
+import { idempotencyKeyFrom, problemResponse, readJson, REPLAYED_HEADER } from "@oncepay/idempotency/fetch";
 import { PaymentStatus, createPaymentInput } from "../payments/schema";
 import { problem } from "../problem";
 import { route } from "../rest/handler";
 import { merchantOf } from "../rest/merchant";
-import { json, methodNotAllowed, noEndpoint, problemResponse, readJson } from "../rest/respond";
+import { json, methodNotAllowed, noEndpoint } from "../rest/respond";
 import { naivePayment, unprotectedPayment, type PeerOutcome } from "./flows";
 
 type Segment = { params: Promise<unknown> };

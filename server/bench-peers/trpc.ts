@@ -1,6 +1,6 @@
 import { app } from "../app";
-import { idempotencyKeySchema } from "../idempotency/key";
-import { problemToTRPCError } from "../idempotency/adapters/trpc";
+import { idempotencyKeySchema } from "@oncepay/idempotency";
+import { problemToTRPCError } from "@oncepay/idempotency/trpc";
 import { createPaymentInput, paymentSchema, PaymentStatus } from "../payments/schema";
 import { problem } from "../problem";
 import { checkoutProcedure, mergeRouters, router } from "../trpc/init";

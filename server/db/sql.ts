@@ -1,10 +1,17 @@
 import pg from "pg";
-import type { SqlRunner, SqlTransactor, Statement } from "../idempotency/stores/sql";
+import type { SqlRunner, SqlTransactor } from "@oncepay/idempotency/postgres";
 import { DEFAULT_BOUNDS } from "./bounds";
 import { DatabaseUnavailableError, fromDriver, TransactionDeadlineError } from "./errors";
 
-// One definition of a statement for the whole server: the idempotency store's port owns it.
-export { statement, type Statement } from "../idempotency/stores/sql";
+/** A named statement: prepared once per connection, then only bound and run (the idempotency store's `Statement` has this shape). */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export function statement(name: string, text: string): Statement {
+  return { name, text };
+}
 
 interface Queryable {
   query<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>>;

@@ -1,8 +1,7 @@
-import type { CallPipeline } from "../calls/pipeline";
-import type { BatchOutcome } from "../calls/call";
+import type { BatchOutcome, CallPipeline } from "@oncepay/idempotency";
 import { isDatabaseUnavailable } from "../db/errors";
 import type { Sql } from "../db/sql";
-import type { SqlTransactor } from "../idempotency/stores/sql";
+import type { SqlTransactor } from "@oncepay/idempotency/postgres";
 import { countBatch, receive } from "./inbox";
 import type { OutboxEvent } from "./schema";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CallPipeline } from "../calls/pipeline";
+import type { CallPipeline } from "@oncepay/idempotency";
 import type { Sql, SqlPool } from "../db/sql";
 import { newId } from "../ids";
 import type { Job } from "../jobs/scheduler";

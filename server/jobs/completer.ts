@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
-import type { CallResult } from "../calls/call";
-import type { Abandoned } from "../idempotency/stores/store";
+import type { Abandoned, CallResult } from "@oncepay/idempotency";
 import { keyDigest } from "../observability/key-digest";
 import type { Job } from "./scheduler";
 

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CallResult } from "../calls/call";
+import type { CallResult } from "@oncepay/idempotency";
 import type { Job } from "./scheduler";
 
 export const REAPER = "reaper";
@@ -19,10 +19,10 @@ export interface StaleRecord {
  * (so that nobody else can finish it meanwhile, and a late retry gets the outcome), or, when that
  * record is gone or has no input, a key of its own: the item's id, under operation `own`.
  */
-export function reapThrough(item: StaleRecord, original: { operation: string; parse: (input: unknown) => unknown }, own: string) {
+export function reapThrough(item: StaleRecord, original: { operation: string; schema: { parse(input: unknown): unknown } }, own: string) {
   const { record_scope: scope, record_key: key, record_input: input } = item;
   if (scope && key && input && item.record_state !== "completed") {
-    return { operation: original.operation, scope: () => scope, key: () => key, input: () => original.parse(input) };
+    return { operation: original.operation, scope: () => scope, key: () => key, input: () => original.schema.parse(input) };
   }
   return { operation: own, scope: () => item.merchant_id, key: () => item.id, input: () => ({ [own]: item.id }) };
 }

@@ -1,5 +1,5 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Outcome } from "../calls/call";
+import type { Outcome } from "@oncepay/idempotency";
 
 function create() {
   const registry = new Registry();

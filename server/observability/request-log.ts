@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { CallObservation } from "../calls/call";
+import type { CallObservation } from "@oncepay/idempotency";
 import { statement, type Sql } from "../db/sql";
 
 /** One call, as the dashboard's history keeps it: its observation, less what only the log wants. */
@@ -51,8 +51,8 @@ export class RequestLogWriter {
         batch.map((e) => e.outcome),
         batch.map((e) => e.status),
         batch.map((e) => e.latencyMs),
-        batch.map((e) => e.amount ?? null),
-        batch.map((e) => e.currency ?? null),
+        batch.map((e) => numberOr(e.attributes?.amount)),
+        batch.map((e) => stringOr(e.attributes?.currency)),
         batch.map((e) => e.via),
         batch.map((e) => e.resumedFrom ?? null),
       ]);
@@ -61,3 +61,7 @@ export class RequestLogWriter {
     }
   }
 }
+
+// The money at stake, as the payment operation's `attributes` give it (server/payments/operation.ts).
+const numberOr = (value: unknown): number | null => (typeof value === "number" ? value : null);
+const stringOr = (value: unknown): string | null => (typeof value === "string" ? value : null);

@@ -1,12 +1,10 @@
 import { z } from "zod";
-import type { CallArgs } from "../calls/call";
 import type { Sql } from "../db/sql";
-import type { ExecutionContext, OperationResult, Steps } from "../idempotency/engine";
+import type { CallArgs, OperationResult, Steps } from "@oncepay/idempotency";
 import { problem } from "../problem";
-import { simulatedFailure } from "../provider/faults";
-import { chargeSchema, NO_CHARGE, type Charge, type PaymentProvider } from "../provider/provider";
+import { chargeSchema, NO_CHARGE, providerKeyOf, type Charge, type PaymentProvider } from "../provider/provider";
 import { settlePayment, startPayment } from "./create-payment";
-import type { CreatePaymentInput } from "./schema";
+import { createPaymentInput, type CreatePaymentInput } from "./schema";
 
 /** The idempotency operation name: one scope for REST and tRPC, so a key means one payment either way. */
 export const CREATE_PAYMENT = "payment.create";
@@ -23,14 +21,6 @@ export interface Prepared {
 const createdSchema = z.object({ paymentId: z.string() });
 
 /**
- * The provider's Idempotency-Key for this payment, derived from the claim: the same for every retry,
- * takeover or completer run of it, and never the client's key (two merchants may send the same one).
- */
-export function providerKeyOf(execution: Pick<ExecutionContext, "recordId">): string {
-  return `oncepay:${execution.recordId}:charge`;
-}
-
-/**
  * payment.create in three phases (brandur's atomic phases): the local payment and its recovery
  * point; the provider charge, whose recovery point rides in the final commit of the outcome. A crash
  * or timeout anywhere is finished by whoever runs the key next, from the last recovery point (after
@@ -38,8 +28,13 @@ export function providerKeyOf(execution: Pick<ExecutionContext, "recordId">): st
  */
 export function createPaymentOperation(provider: PaymentProvider) {
   return {
-    async steps(steps: Steps<Sql>, { scope, input, execution, fault }: CallArgs<CreatePaymentInput>): Promise<Prepared> {
-      const providerKey = providerKeyOf(execution);
+    operation: CREATE_PAYMENT,
+    schema: createPaymentInput,
+    /** The money at stake, for the request history (a replay of it is money protected). */
+    attributes: ({ amount, currency }: CreatePaymentInput) => ({ amount, currency }),
+
+    async steps(steps: Steps<Sql>, { scope, input, execution }: CallArgs<CreatePaymentInput>): Promise<Prepared> {
+      const providerKey = providerKeyOf(execution.recordId, "charge");
       const { paymentId } = await steps.atomic(
         PaymentPoint.Created,
         async (tx) => ({
@@ -56,7 +51,6 @@ export function createPaymentOperation(provider: PaymentProvider) {
             currency: input.currency,
             customer: input.customer ?? null,
             idempotencyKey: providerKey,
-            simulate: simulatedFailure(fault),
           }),
         (saved) => chargeSchema.parse(saved),
         // The provider key is derived from the record, so asking again after a crash gets the same

@@ -1,5 +1,5 @@
 import { statement, type Sql } from "../db/sql";
-import type { Steps } from "../idempotency/engine";
+import type { Steps } from "@oncepay/idempotency";
 import type { StaleRecord } from "../jobs/reaper";
 import { chargeSchema, NO_CHARGE, type PaymentProvider } from "../provider/provider";
 import { PaymentPoint, type Prepared } from "./operation";

@@ -1,10 +1,11 @@
-import type { Fault } from "../faults";
+import { currentFault } from "../faults";
 
 /**
  * The provider side of the demo's fault toggle: what Oncepay's `Simulate-Failure` asks of the
- * provider call, as the simulator's own `Simulate-Failure` modes (provider/faults.ts).
+ * provider call running now (set by `withFault` at the edge), as the simulator's own `Simulate-Failure` modes (provider/faults.ts).
  */
-export function simulatedFailure(fault: Fault | null): string | undefined {
+export function simulatedFailure(): string | undefined {
+  const fault = currentFault();
   switch (fault?.mode) {
     case "provider-timeout-after-charge":
       return "timeout-after-charge";

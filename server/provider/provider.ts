@@ -9,8 +9,6 @@ export interface ChargeRequest {
   customer: string | null;
   /** The provider's Idempotency-Key: derived from the idempotency record, never the client's key. */
   idempotencyKey: string;
-  /** Passed to the simulator's `Simulate-Failure` (the demo's fault toggle). */
-  simulate?: string;
 }
 
 /** What the provider said, as a recovery point keeps it: the outcome is known either way. */
@@ -25,8 +23,6 @@ export interface RefundRequest {
   amount: number;
   /** Our refund; the provider's refund carries it as `metadata[oncepay_refund]`, so it can be found again. */
   refundId: string;
-  /** Passed to the simulator's `Simulate-Failure` (the demo's fault toggle). */
-  simulate?: string;
   /** Derived from the refund's idempotency record, like a charge's. */
   idempotencyKey: string;
 }
@@ -66,4 +62,13 @@ export class ProviderUnavailableError extends Error {
     super(status === 504 ? "The payment provider did not answer" : "The payment provider answered with an error", options);
     this.name = "ProviderUnavailableError";
   }
+}
+
+/**
+ * The provider's Idempotency-Key for one provider call of an execution, derived from its record:
+ * the same for every retry, takeover or completer run of it, and never the client's key (two
+ * merchants may send the same one).
+ */
+export function providerKeyOf(recordId: string, call: "charge" | "refund"): string {
+  return `oncepay:${recordId}:${call}`;
 }

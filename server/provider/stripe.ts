@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { simulatedFailure } from "./faults";
 import { ProviderUnavailableError, type Charge, type ChargeRequest, type PaymentProvider, type RefundAnswer, type RefundRequest } from "./provider";
 
 export interface StripeProviderOptions {
@@ -43,7 +44,7 @@ export class StripeProvider implements PaymentProvider {
           automatic_payment_methods: { enabled: true, allow_redirects: "never" },
           metadata: { oncepay_payment: request.paymentId },
         },
-        { idempotencyKey: request.idempotencyKey, ...(request.simulate && { headers: { "Simulate-Failure": request.simulate } }) },
+        withFault({ idempotencyKey: request.idempotencyKey }),
       );
       if (intent.status === "succeeded") return { status: "succeeded", providerPaymentId: intent.id };
       return { status: "failed", providerPaymentId: intent.id, code: intent.last_payment_error?.code ?? "payment_failed" };
@@ -61,7 +62,7 @@ export class StripeProvider implements PaymentProvider {
     try {
       const refund = await this.stripe.refunds.create(
         { payment_intent: request.paymentIntent, amount: request.amount, metadata: { oncepay_refund: request.refundId } },
-        { idempotencyKey: request.idempotencyKey, ...(request.simulate && { headers: { "Simulate-Failure": request.simulate } }) },
+        withFault({ idempotencyKey: request.idempotencyKey }),
       );
       return { status: "succeeded", providerRefundId: refund.id };
     } catch (error) {
@@ -101,4 +102,10 @@ export class StripeProvider implements PaymentProvider {
 
 function unavailable(error: unknown): ProviderUnavailableError {
   return new ProviderUnavailableError(error instanceof Stripe.errors.StripeConnectionError ? 504 : 502, { cause: error });
+}
+
+/** The request options with the simulated failure of the call running now, if any (the demo's toggle). */
+function withFault(options: Stripe.RequestOptions): Stripe.RequestOptions {
+  const simulate = simulatedFailure();
+  return simulate ? { ...options, headers: { "Simulate-Failure": simulate } } : options;
 }

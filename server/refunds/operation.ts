@@ -1,12 +1,10 @@
 import { z } from "zod";
-import type { CallArgs } from "../calls/call";
 import type { Sql } from "../db/sql";
-import type { OperationResult, Steps } from "../idempotency/engine";
+import type { CallArgs, OperationResult, Steps } from "@oncepay/idempotency";
 import { problem } from "../problem";
-import { simulatedFailure } from "../provider/faults";
-import { NO_REFUND, refundAnswerSchema, type PaymentProvider, type RefundAnswer } from "../provider/provider";
+import { NO_REFUND, providerKeyOf, refundAnswerSchema, type PaymentProvider, type RefundAnswer } from "../provider/provider";
 import { reserveRefund, settleRefund, type ReservedRefund } from "./refund-payment";
-import type { CreateRefundInput } from "./schema";
+import { createRefundInput, type CreateRefundInput } from "./schema";
 
 export const CREATE_REFUND = "refund.create";
 
@@ -26,7 +24,10 @@ export interface PreparedRefund {
  */
 export function createRefundOperation(provider: PaymentProvider) {
   return {
-    async steps(steps: Steps<Sql>, { scope, input, execution, fault }: CallArgs<CreateRefundInput>): Promise<PreparedRefund> {
+    operation: CREATE_REFUND,
+    schema: createRefundInput,
+
+    async steps(steps: Steps<Sql>, { scope, input, execution }: CallArgs<CreateRefundInput>): Promise<PreparedRefund> {
       const reserved = await steps.atomic(
         RefundPoint.Reserved,
         (tx) => reserveRefund(tx, scope, input, execution.recordId),
@@ -39,8 +40,7 @@ export function createRefundOperation(provider: PaymentProvider) {
             paymentIntent: reserved.paymentIntent,
             amount: reserved.amount,
             refundId: reserved.refundId,
-            idempotencyKey: `oncepay:${execution.recordId}:refund`,
-            simulate: simulatedFailure(fault),
+            idempotencyKey: providerKeyOf(execution.recordId, "refund"),
           }),
         (saved) => refundAnswerSchema.parse(saved),
       );

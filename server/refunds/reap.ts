@@ -1,5 +1,5 @@
 import { statement, type Sql } from "../db/sql";
-import type { Steps } from "../idempotency/engine";
+import type { Steps } from "@oncepay/idempotency";
 import type { StaleRecord } from "../jobs/reaper";
 import { NO_REFUND, refundAnswerSchema, type PaymentProvider } from "../provider/provider";
 import { RefundPoint, type PreparedRefund } from "./operation";

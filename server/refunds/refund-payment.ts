@@ -4,7 +4,7 @@ import { EventType } from "../events/schema";
 import { newId } from "../ids";
 import { appendEntry, LedgerSource } from "../ledger/entries";
 import { PaymentStatus } from "../payments/schema";
-import { ProblemError } from "../problem";
+import { problemError } from "../problem";
 import type { RefundAnswer } from "../provider/provider";
 import { RefundOrigin, RefundStatus, type CreateRefundInput, type Refund } from "./schema";
 
@@ -56,14 +56,14 @@ export interface ReservedRefund {
  */
 export async function reserveRefund(tx: Sql, merchantId: string, input: CreateRefundInput, recordId: string): Promise<ReservedRefund> {
   const [payment] = await tx.rows<PaymentRow>(LOCK_OF_MERCHANT, [input.payment, merchantId]);
-  if (!payment) throw ProblemError.of("not_found", `No payment with id "${input.payment}".`);
+  if (!payment) throw problemError("not_found", `No payment with id "${input.payment}".`);
   if (payment.status !== PaymentStatus.Succeeded || !payment.provider_payment_id) {
-    throw ProblemError.of("payment_not_refundable", `Payment ${payment.id} is ${payment.status}: only a succeeded payment can be refunded.`);
+    throw problemError("payment_not_refundable", `Payment ${payment.id} is ${payment.status}: only a succeeded payment can be refunded.`);
   }
   const remaining = payment.amount - payment.amount_refunded;
   const amount = input.amount ?? remaining;
   if (amount < 1 || amount > remaining) {
-    throw ProblemError.of("refund_exceeds_payment", `Payment ${payment.id} has ${remaining} left to refund; ${amount} was asked.`, { remaining });
+    throw problemError("refund_exceeds_payment", `Payment ${payment.id} has ${remaining} left to refund; ${amount} was asked.`, { remaining });
   }
   await tx.count(COUNT_REFUNDED, [payment.id, amount]);
   const refundId = newId("re");

@@ -1,6 +1,6 @@
 import { listEvents } from "../events/outbox";
 import { listEventsQuery } from "../events/schema";
-import { ProblemError } from "../problem";
+import { problemError } from "../problem";
 import { latestReceipt, receiptDocument } from "../receipts/queries";
 import { route } from "./handler";
 import { merchantOf } from "./merchant";
@@ -11,7 +11,7 @@ export const listEventsRoute = route(async ({ request, app }) => {
   const merchant = await merchantOf(app, request);
   const page = readQuery(request, listEventsQuery);
   const events = await listEvents(app.db.sql, merchant.id, page);
-  if (!events) throw ProblemError.of("not_found", `No event with id "${page.after}".`);
+  if (!events) throw problemError("not_found", `No event with id "${page.after}".`);
   return json({
     object: "list",
     data: events.data.map(({ merchant: _merchant, ...event }) => event),
@@ -23,7 +23,7 @@ export const listEventsRoute = route(async ({ request, app }) => {
 export const paymentReceiptRoute = route<{ id: string }>(async ({ request, app }, { id }) => {
   const merchant = await merchantOf(app, request, { publishable: true });
   const receipt = await latestReceipt(app.db.sql, merchant.id, id);
-  if (!receipt) throw ProblemError.of("not_found", `No receipt for payment "${id}" yet.`);
+  if (!receipt) throw problemError("not_found", `No receipt for payment "${id}" yet.`);
   return json(receipt);
 });
 
@@ -36,8 +36,8 @@ const SHA256 = /^[0-9a-f]{64}$/;
  * address), shared caches never (`private`).
  */
 export const receiptDocumentRoute = route<{ sha256: string }>(async ({ app }, { sha256 }) => {
-  if (!SHA256.test(sha256)) throw ProblemError.of("not_found", "A receipt address is 64 lowercase hex digits (a SHA-256).");
+  if (!SHA256.test(sha256)) throw problemError("not_found", "A receipt address is 64 lowercase hex digits (a SHA-256).");
   const body = await receiptDocument(app.db.sql, sha256);
-  if (body === null) throw ProblemError.of("not_found", `No receipt at ${sha256}.`);
+  if (body === null) throw problemError("not_found", `No receipt at ${sha256}.`);
   return new Response(body, { status: 200, headers: { "content-type": "application/json", "cache-control": "private, max-age=31536000, immutable" } });
 });

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import { app, type App } from "../app";
-import { mapError } from "../calls/problems";
+import { mapError } from "../map-error";
 import { logger } from "../observability/logger";
-import { problemResponse } from "./respond";
+import { problemResponse } from "@oncepay/idempotency/fetch";
 
 export interface RouteContext {
   request: Request;

@@ -4,7 +4,8 @@ import { crossSiteProblem, jsonOnlyProblem } from "../http/same-origin";
 import { logger } from "../observability/logger";
 import { ProblemError } from "../problem";
 import { isHttps, sessionCookie } from "../operators/session";
-import { json, problemResponse, readJson } from "./respond";
+import { json } from "./respond";
+import { problemResponse, readJson } from "@oncepay/idempotency/fetch";
 
 const signInBody = z.object({ token: z.string().min(1).max(1024) });
 

@@ -5,7 +5,8 @@ import { statement } from "../db/sql";
 import { logger } from "../observability/logger";
 import { metrics } from "../observability/metrics";
 import { problem } from "../problem";
-import { json, problemResponse } from "./respond";
+import { json } from "./respond";
+import { problemResponse } from "@oncepay/idempotency/fetch";
 
 const PING = statement("health_ping", "SELECT 1");
 

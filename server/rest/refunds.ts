@@ -1,25 +1,17 @@
-import { parseFault } from "../faults";
-import { idempotencyKeyFrom, toResponse } from "../idempotency/adapters/http";
-import { preferenceApplied, waitPreference } from "../idempotency/adapters/prefer";
-import { CREATE_REFUND } from "../refunds/operation";
+import { readJson, runRequest } from "@oncepay/idempotency/fetch";
+import { withFault } from "../faults";
 import { createRefundInput } from "../refunds/schema";
 import { route } from "./handler";
 import { merchantOf } from "./merchant";
-import { readJson } from "./respond";
 
 /** POST /api/v1/refunds */
-export const createRefundRoute = route(async ({ request, requestId, app }) => {
-  const wait = waitPreference(request.headers.get("prefer"));
-  const result = await app.calls.run({
-    operation: CREATE_REFUND,
+export const createRefundRoute = route(({ request, requestId, app }) =>
+  runRequest(app.calls, request, {
     via: "rest",
     requestId,
     scope: async () => (await merchantOf(app, request)).id,
-    key: () => idempotencyKeyFrom(request.headers),
     input: () => readJson(request, createRefundInput),
-    fault: () => parseFault(request.headers.get("simulate-failure"), app.config.FAULT_INJECTION),
-    waitMs: (wait ?? 0) * 1000,
+    wrap: (call) => withFault(call, () => request.headers.get("simulate-failure"), app.config.FAULT_INJECTION),
     ...app.operations.createRefund,
-  });
-  return toResponse(result, preferenceApplied(wait, result));
-});
+  }),
+);

@@ -1,13 +1,7 @@
-import { toResponse } from "../idempotency/adapters/http";
-import { applyEvent } from "../webhooks/apply";
+import { readText, toResponse } from "@oncepay/idempotency/fetch";
+import { PROVIDER_SCOPE, webhookCall } from "../webhooks/operation";
 import { verifyEvent } from "../webhooks/verify";
 import { route } from "./handler";
-import { readText } from "./respond";
-
-/** Every provider event is one call in this scope; its key is the event id. */
-export const PROVIDER_SCOPE = "provider";
-/** How long a redelivery of an event still being applied waits for it, to be answered 200 as a replay. */
-const REDELIVERY_WAIT_MS = 10_000;
 
 /** POST /api/v1/webhooks/provider */
 export const providerWebhookRoute = route(async ({ request, requestId, app }) => {
@@ -20,19 +14,5 @@ export const providerWebhookRoute = route(async ({ request, requestId, app }) =>
     // Observed like any refused call, so the dashboard counts rejected signatures; nothing is stored.
     return toResponse(app.calls.reject({ operation: "webhook", via: "webhook", requestId }, { scope: PROVIDER_SCOPE }, error));
   }
-  return toResponse(
-    await app.calls.run({
-      operation: event.type,
-      via: "webhook",
-      requestId,
-      scope: () => PROVIDER_SCOPE,
-      key: () => event.id,
-      input: () => event,
-      waitMs: REDELIVERY_WAIT_MS,
-      effect: async (tx, { input }) => {
-        const applied = await applyEvent(tx, input);
-        return { status: 200, body: { received: true }, headers: { "content-type": "application/json" }, resourceId: applied.paymentId ?? undefined };
-      },
-    }),
-  );
+  return toResponse(await app.calls.run(webhookCall(event, requestId)));
 });

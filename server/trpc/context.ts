@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { App } from "../app";
 import type { Authenticator } from "../auth/merchant";
 import type { Database } from "../db/client";
-import type { CallPipeline } from "../calls/pipeline";
+import type { CallPipeline } from "@oncepay/idempotency";
 import type { Sql } from "../db/sql";
 import { clientAddress } from "../http/client-address";
 import { logger } from "../observability/logger";

@@ -1,12 +1,11 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { app } from "../app";
-import { mapError } from "../calls/problems";
-import { REPLAYED_HEADER } from "../idempotency/adapters/http";
-import { PREFERENCE_APPLIED_HEADER } from "../idempotency/adapters/prefer";
+import { mapError } from "../map-error";
+import { problemResponse, REPLAYED_HEADER } from "@oncepay/idempotency/fetch";
+import { PREFERENCE_APPLIED_HEADER } from "@oncepay/idempotency";
 import { logger } from "../observability/logger";
 import { crossSiteProblem, jsonOnlyProblem } from "../http/same-origin";
 import { ProblemError } from "../problem";
-import { problemResponse } from "../rest/respond";
 import { createContext } from "./context";
 import { boundedRequest, MAX_BATCH_CALLS, refuseLargeBatch } from "./limits";
 import { appRouter } from "./routers/_app";

@@ -1,7 +1,5 @@
 import { initTRPC } from "@trpc/server";
-import { ZodError } from "zod";
-import { problem, ProblemError } from "../problem";
-import { fieldErrors } from "../rest/respond";
+import { problemOfError } from "@oncepay/idempotency/trpc";
 import type { Context } from "./context";
 import type { Meta } from "./meta";
 import { idempotent } from "./middleware/idempotent";
@@ -15,13 +13,7 @@ const t = initTRPC
   .create({
     // Every error carries the problem document the REST API would send, in `data.problem`.
     errorFormatter({ shape, error }) {
-      const p =
-        error.cause instanceof ProblemError
-          ? error.cause.problem
-          : error.cause instanceof ZodError
-            ? problem("validation_failed", "The input is invalid.", { errors: fieldErrors(error.cause) })
-            : undefined;
-      return { ...shape, data: { ...shape.data, problem: p } };
+      return { ...shape, data: { ...shape.data, problem: problemOfError(error) } };
     },
   });
 

@@ -1,6 +1,6 @@
-import { mapError } from "../calls/problems";
+import { mapError } from "../map-error";
 import { problem } from "../problem";
-import { MAX_BODY_BYTES, problemResponse, readBounded } from "../rest/respond";
+import { MAX_BODY_BYTES, problemResponse, readBounded } from "@oncepay/idempotency/fetch";
 
 /** Calls in one `?batch=1` request: each is a full call (a claim, a provider round trip), so a batch is bounded like a body. */
 export const MAX_BATCH_CALLS = 20;

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { ProblemError } from "../problem";
+import { problemError } from "../problem";
 import { eventObjectErrors, providerEventSchema, type ProviderEvent } from "./event";
 
 /** Stripe's own default: a signature older than five minutes is a replay attack, not a late delivery. */
@@ -11,7 +11,7 @@ export const TOLERANCE_SECONDS = 300;
  * nothing else happens.
  */
 export function verifyEvent(rawBody: string, header: string | null, secrets: string[]): ProviderEvent {
-  if (!header) throw ProblemError.of("invalid_signature", "The Stripe-Signature header is missing.");
+  if (!header) throw problemError("invalid_signature", "The Stripe-Signature header is missing.");
   let parsed: unknown = undefined;
   let failure = "no secret is configured";
   for (const secret of secrets) {
@@ -22,14 +22,14 @@ export function verifyEvent(rawBody: string, header: string | null, secrets: str
       failure = error instanceof Error ? error.message : String(error);
     }
   }
-  if (parsed === undefined) throw ProblemError.of("invalid_signature", `The signature does not verify: ${failure}`);
+  if (parsed === undefined) throw problemError("invalid_signature", `The signature does not verify: ${failure}`);
   // JSON can only carry NUL escaped; PostgreSQL stores it in neither text nor jsonb. (A literal
   // backslash before "u0000" is refused too: no event of a provider's holds one.)
-  if (rawBody.includes("\\u0000")) throw ProblemError.of("validation_failed", "The event holds a NUL character (\\u0000), which cannot be stored.");
+  if (rawBody.includes("\\u0000")) throw problemError("validation_failed", "The event holds a NUL character (\\u0000), which cannot be stored.");
   const event = providerEventSchema.safeParse(parsed);
-  if (!event.success) throw ProblemError.of("validation_failed", "The event is not a provider event.", { errors: event.error.issues.map((i) => i.message) });
+  if (!event.success) throw problemError("validation_failed", "The event is not a provider event.", { errors: event.error.issues.map((i) => i.message) });
   // Refused before anything is claimed, so a corrected event with the same id is still applied.
   const errors = eventObjectErrors(event.data);
-  if (errors.length > 0) throw ProblemError.of("validation_failed", `The ${event.data.type} event cannot be applied.`, { errors });
+  if (errors.length > 0) throw problemError("validation_failed", `The ${event.data.type} event cannot be applied.`, { errors });
   return event.data;
 }

@@ -7,11 +7,11 @@ import { EMBEDDED_POOL_SIZE, startEmbeddedDatabase } from "@/server/db/embedded"
 import { migrate } from "@/server/db/migrate";
 import { connectRedis, whenReady } from "@/server/db/redis";
 import { statement, type Sql } from "@/server/db/sql";
-import { PostgresStore } from "@/server/idempotency/stores/postgres";
-import { RedisFastPath } from "@/server/idempotency/stores/redis";
+import { PostgresStore } from "@oncepay/idempotency/postgres";
+import { RedisFastPath } from "@oncepay/idempotency/redis";
 import { deleteByPrefix } from "./redis-keys";
 import { createScratchDatabase } from "./scratch-db";
-import type { StoreUnderTest } from "./store-conformance";
+import type { StoreUnderTest } from "@oncepay/idempotency/testing";
 
 // A trace the suite can count: a row in `merchants`, the one table with no foreign keys to satisfy.
 const INSERT_TRACE = statement("test_store_trace", "INSERT INTO merchants (id, name, api_key_hash) VALUES ($1, 'effect', $1)");

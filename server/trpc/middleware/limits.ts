@@ -1,4 +1,4 @@
-import { problemToTRPCError } from "../../idempotency/adapters/trpc";
+import { problemToTRPCError } from "@oncepay/idempotency/trpc";
 import { ProblemError } from "../../problem";
 import type { Context } from "../context";
 

@@ -1,6 +1,6 @@
 import { experimental_standaloneMiddleware } from "@trpc/server";
 import { requireAccess } from "../../auth/merchant";
-import { problemToTRPCError } from "../../idempotency/adapters/trpc";
+import { problemToTRPCError } from "@oncepay/idempotency/trpc";
 import { ProblemError } from "../../problem";
 import type { Context } from "../context";
 import { admit } from "./limits";

@@ -1,5 +1,5 @@
 import { experimental_standaloneMiddleware } from "@trpc/server";
-import { problemToTRPCError } from "../../idempotency/adapters/trpc";
+import { problemToTRPCError } from "@oncepay/idempotency/trpc";
 import type { Context } from "../context";
 
 /** Operators only: a session cookie or the operator token as a bearer token (open in demo mode without one). */

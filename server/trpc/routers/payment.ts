@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { idempotencyKeySchema } from "../../idempotency/key";
-import { problemToTRPCError } from "../../idempotency/adapters/trpc";
+import { idempotencyKeySchema } from "@oncepay/idempotency";
+import { problemToTRPCError } from "@oncepay/idempotency/trpc";
 import { CREATE_PAYMENT } from "../../payments/operation";
 import { getPayment, listPayments } from "../../payments/queries";
 import { createPaymentInput, listPaymentsQuery, paymentSchema } from "../../payments/schema";
@@ -19,7 +19,6 @@ export const paymentRouter = router({
       ctx.call({
         input,
         output: paymentSchema,
-        value: ({ amount, currency }) => ({ amount, currency }),
         ...ctx.operations.createPayment,
       }),
     ),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { problemToTRPCError } from "../../idempotency/adapters/trpc";
+import { problemToTRPCError } from "@oncepay/idempotency/trpc";
 import { problem } from "../../problem";
 import { webhookChaos, webhookChaosSchema } from "../../provider/chaos";
 import { operatorProcedure, router } from "../init";

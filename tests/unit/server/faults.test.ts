@@ -1,28 +1,73 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { faultHooks, MAX_DELAY_MS, parseFault, SimulatedFailure } from "@/server/faults";
+import { CallPipeline, IdempotencyEngine, type IdempotentCall } from "@oncepay/idempotency";
+import { MemoryStore, type MemoryTx } from "@oncepay/idempotency/testing";
+import { currentFault, MAX_DELAY_MS, parseFault, withFault } from "@/server/faults";
 import { ProblemError } from "@/server/problem";
 
-describe("faultHooks", () => {
-  it("without a fault: no delay, the effect passes through, nothing withheld", async () => {
-    const hooks = faultHooks(null);
-    expect(hooks.beforeExecute).toBeUndefined();
-    expect(await hooks.wrap(async (x: number) => x * 2)(21)).toBe(42);
-    expect(hooks.withholdResponse).toBe(false);
+// The demo's faults applied at the edge, around a real pipeline on the memory store.
+function pipeline() {
+  const store = new MemoryStore();
+  return { store, calls: new CallPipeline(new IdempotencyEngine(store, { ttlSeconds: 3600, lockTimeoutSeconds: 30 })) };
+}
+
+function call(key: string, over: Partial<IdempotentCall<MemoryTx, { n: number }, string>> = {}): IdempotentCall<MemoryTx, { n: number }, string> {
+  return {
+    operation: "test.op",
+    via: "rest",
+    scope: () => "alice",
+    key: () => key,
+    input: () => ({ n: 1 }),
+    steps: (steps) => steps.external("asked", () => Promise.resolve(currentFault()?.mode ?? "none"), String),
+    effect: (tx, { prepared }) => {
+      tx.effects.push(prepared);
+      return Promise.resolve({ status: 201, body: { fault: prepared } });
+    },
+    ...over,
+  };
+}
+
+describe("withFault", () => {
+  it("without a header, or with fault injection off: the call as it is", async () => {
+    const { store, calls } = pipeline();
+    expect(await calls.run(withFault(call("k1"), () => null, true))).toMatchObject({ outcome: "executed", response: { status: 201 } });
+    expect(await calls.run(withFault(call("k2"), () => "lost-response", false))).toMatchObject({ outcome: "executed", response: { status: 201 } });
+    expect(store.committed).toEqual(["none", "none"]);
   });
 
-  it("fail-before-commit runs the effect, then throws inside its transaction", async () => {
-    const ran: string[] = [];
-    const wrapped = faultHooks({ mode: "fail-before-commit" }).wrap(async (tx: string) => void ran.push(tx));
-    await expect(wrapped("tx-1")).rejects.toBeInstanceOf(SimulatedFailure);
-    expect(ran).toEqual(["tx-1"]);
+  it("fail-before-commit throws after the first step's writes, inside its transaction: nothing commits, the key is free", async () => {
+    const { store, calls } = pipeline();
+    const failed = await calls.run(withFault(call("k"), () => "fail-before-commit", true));
+    expect(failed).toMatchObject({ outcome: "failed", problem: { code: "internal_error" } });
+    expect(store.committed).toEqual([]);
+    expect(await calls.run(call("k"))).toMatchObject({ outcome: "executed" });
   });
 
-  it("delay waits before the execution; lost-response withholds the fresh answer", async () => {
+  it("lost-response withholds a fresh execution's answer (502), and the retry gets its replay", async () => {
+    const { calls } = pipeline();
+    const lost = await calls.run(withFault(call("k"), () => "lost-response", true));
+    expect(lost).toMatchObject({ outcome: "executed", problem: { status: 502, code: "simulated_lost_response" } });
+    expect(await calls.run(withFault(call("k"), () => "lost-response", true))).toMatchObject({ outcome: "replayed", response: { status: 201 } });
+  });
+
+  it("a provider fault reaches the provider client through the steps (currentFault), never the operation's arguments", async () => {
+    const { store, calls } = pipeline();
+    await calls.run(withFault(call("k"), () => "provider-timeout-after-charge", true));
+    expect(store.committed).toEqual(["provider-timeout-after-charge"]);
+    expect(currentFault()).toBeNull();
+  });
+
+  it("delay waits after the claim, before the execution", async () => {
+    const { calls } = pipeline();
     const started = Date.now();
-    await faultHooks({ mode: "delay", ms: 50 }).beforeExecute?.();
+    await calls.run(withFault(call("k"), () => "delay=50", true));
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
-    expect(faultHooks({ mode: "lost-response" }).withholdResponse).toBe(true);
+  });
+
+  it("an invalid header is a 400 for the call, read after its input", async () => {
+    const { store, calls } = pipeline();
+    expect(await calls.run(withFault(call("k"), () => "nonsense", true))).toMatchObject({ outcome: "rejected", problem: { code: "invalid_fault" } });
+    expect(store.size).toBe(0);
   });
 });
 

@@ -1,11 +1,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { CallObservation } from "@/server/calls/call";
-import { CallPipeline } from "@/server/calls/pipeline";
+import { type CallObservation, CallPipeline, IdempotencyEngine } from "@oncepay/idempotency";
 import { SqlPool, type Sql } from "@/server/db/sql";
 import { ConsumeError, consumeAll, type Consumer } from "@/server/events/consumer";
-import { PostgresStore } from "@/server/idempotency/stores/postgres";
-import { IdempotencyEngine } from "@/server/idempotency/engine";
+import { PostgresStore } from "@oncepay/idempotency/postgres";
 import { createScratchDatabase, type ScratchDatabase } from "../../../support/scratch-db";
 import { testEvent } from "../../../support/outbox-events";
 
@@ -50,7 +48,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await pool.query("TRUNCATE test_effects, consumer_inbox, consumer_state");
   observed = [];
-  calls = new CallPipeline(new IdempotencyEngine(new PostgresStore(sql), { ttlSeconds: 3600, lockTimeoutSeconds: 30 }), (o) => observed.push(o));
+  calls = new CallPipeline(new IdempotencyEngine(new PostgresStore(sql), { ttlSeconds: 3600, lockTimeoutSeconds: 30 }), { observe: (o) => observed.push(o) });
 });
 
 describe("consumeAll", () => {

@@ -1,12 +1,11 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { poll } from "@/fixtures";
-import { CallPipeline } from "@/server/calls/pipeline";
+import { CallPipeline, IdempotencyEngine } from "@oncepay/idempotency";
 import { SqlPool, type Sql } from "@/server/db/sql";
 import { consumeAll, type Consumer } from "@/server/events/consumer";
 import { OutboxReader } from "@/server/events/outbox-reader";
-import { PostgresStore } from "@/server/idempotency/stores/postgres";
-import { IdempotencyEngine } from "@/server/idempotency/engine";
+import { PostgresStore } from "@oncepay/idempotency/postgres";
 import { createScratchDatabase, type ScratchDatabase } from "../../../support/scratch-db";
 import { testEvent } from "../../../support/outbox-events";
 
@@ -34,7 +33,7 @@ afterAll(async () => {
 
 describe("OutboxReader", () => {
   it("applies an event committed late, below one already read, at the next rescan, and every event once", async () => {
-    const calls = new CallPipeline<Sql>(new IdempotencyEngine(new PostgresStore(sql), { ttlSeconds: 3600, lockTimeoutSeconds: 30 }), () => undefined);
+    const calls = new CallPipeline<Sql>(new IdempotencyEngine(new PostgresStore(sql), { ttlSeconds: 3600, lockTimeoutSeconds: 30 }));
     const consumer: Consumer = {
       name: "late",
       async apply(tx, e) {

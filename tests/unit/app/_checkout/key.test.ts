@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newIdempotencyKey } from "@/app/_checkout/key";
-import { idempotencyKeySchema } from "@/server/idempotency/key";
+import { idempotencyKeySchema } from "@oncepay/idempotency";
 
 describe("newIdempotencyKey", () => {
   it("makes distinct keys the server accepts", () => {

@@ -1,12 +1,8 @@
 import pino from "pino";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { CallObservation, IdempotentCall } from "@/server/calls/call";
-import { CallPipeline } from "@/server/calls/pipeline";
-import { IdempotencyEngine } from "@/server/idempotency/engine";
-import { RecordState } from "@/server/idempotency/record";
-import type { Abandoned } from "@/server/idempotency/stores/store";
+import { type Abandoned, type CallObservation, CallPipeline, IdempotencyEngine, type IdempotentCall, RecordState } from "@oncepay/idempotency";
 import { Completer } from "@/server/jobs/completer";
-import { MemoryStore, type MemoryTx } from "@/tests/support/memory-store";
+import { MemoryStore, type MemoryTx } from "@oncepay/idempotency/testing";
 
 const LEASE = 30;
 const silent = pino({ level: "silent" });
@@ -22,7 +18,7 @@ beforeEach(() => {
   store = new MemoryStore();
   observed = [];
   engine = new IdempotencyEngine(store, { ttlSeconds: 3600, lockTimeoutSeconds: LEASE });
-  calls = new CallPipeline(engine, (o) => observed.push(o));
+  calls = new CallPipeline(engine, { observe: (o) => observed.push(o) });
   provider = { asked: 0, timesOut: false };
 });
 
@@ -84,7 +80,7 @@ describe("Completer", () => {
     store.advance(LEASE);
     // Another instance: its own engine and pipeline on the same store, so only the store's takeover decides.
     const otherEngine = new IdempotencyEngine(store, { ttlSeconds: 3600, lockTimeoutSeconds: LEASE });
-    const [a, b] = [completerOn(calls), completerOn(new CallPipeline(otherEngine, () => undefined), otherEngine)];
+    const [a, b] = [completerOn(calls), completerOn(new CallPipeline(otherEngine), otherEngine)];
     const finished = await Promise.all([a.sweep(), b.sweep()]);
     expect(finished.reduce((x, y) => x + y)).toBe(1);
     expect(store.committed.filter((e) => e === "settled pi_1")).toHaveLength(1);

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LostOwnershipError } from "@/server/idempotency/errors";
-import type { ClaimRequest } from "@/server/idempotency/stores/store";
+import { type ClaimRequest, LostOwnershipError } from "@oncepay/idempotency";
 import { onPglite, onPostgres, type SqlStoreUnderTest } from "@/tests/support/sql-stores";
-import { describeStoreConformance, testClaim } from "@/tests/support/store-conformance";
+import { describeStoreConformance, testClaim } from "@oncepay/idempotency/testing";
 
 // One store, one SQL, two databases: the local PostgreSQL and the embedded PGlite.
 describeStoreConformance("PostgresStore on PostgreSQL", onPostgres);

@@ -5,11 +5,9 @@ import { poll } from "@/fixtures";
 import { connect } from "@/server/db/client";
 import { connectRedis, whenReady } from "@/server/db/redis";
 import { statement, type Sql } from "@/server/db/sql";
-import { IdempotencyEngine, type RunRequest } from "@/server/idempotency/engine";
-import { MismatchError } from "@/server/idempotency/errors";
-import { PostgresStore } from "@/server/idempotency/stores/postgres";
-import { RedisFastPath, type FastPathEvent } from "@/server/idempotency/stores/redis";
-import type { ClaimRequest, IdempotencyStore, InsertResult } from "@/server/idempotency/stores/store";
+import { type ClaimRequest, IdempotencyEngine, type IdempotencyStore, type InsertResult, MismatchError, type RunRequest } from "@oncepay/idempotency";
+import { PostgresStore } from "@oncepay/idempotency/postgres";
+import { type FastPathEvent, RedisFastPath } from "@oncepay/idempotency/redis";
 import { deleteByPrefix } from "@/tests/support/redis-keys";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
 

@@ -1,0 +1,1 @@
+export { RedisFastPath, type FastPathEvent, type FastPathRedis, type RedisFastPathOptions } from "./fast-path";
