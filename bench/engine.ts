@@ -14,7 +14,7 @@ import { fingerprint } from "../server/idempotency/fingerprint";
 import { PostgresStore } from "../server/idempotency/stores/postgres";
 import { RedisFastPath } from "../server/idempotency/stores/redis";
 import { newId } from "../server/ids";
-import { settlePayment, startPayment } from "../server/payments/create-payment";
+import { settle, startPayment } from "../server/payments/create-payment";
 import { CREATE_PAYMENT, createPaymentOperation } from "../server/payments/operation";
 import type { PaymentProvider } from "../server/provider/provider";
 import type { CreatePaymentInput } from "../server/payments/schema";
@@ -64,7 +64,7 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
         customer: null,
         idempotencyKey: origin.providerKey,
       });
-      await db.sql.transaction((tx) => settlePayment(tx, MERCHANT, paymentId, charge));
+      await db.sql.transaction((tx) => settle(tx, MERCHANT, paymentId, charge));
     });
     bench.add("wrapped", wrapped);
     if (withRedis) bench.add("wrappedWithRedis", withRedis);
@@ -90,7 +90,6 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
       await deleteByPrefix(redis, prefix).catch(() => undefined);
       redis.disconnect();
     }
-    await db.prisma.$disconnect();
     await db.pool.end();
   }
 }
