@@ -36,8 +36,8 @@ function ofMerchant(column: string, every: boolean): string {
 
 /**
  * Merchants' calls only: the provider's webhooks (`via = 'webhook'`; NULL in old rows) are the
- * Provider panel's, the consumers' the Events panel's. From `request_totals`, which the request
- * log's own trigger keeps per bucket of the window's chart width (migration 20261207000000): a 24 h
+ * Provider panel's, the consumers' the Events panel's. From `request_totals`, which a trigger on
+ * the request history (`request_log`) keeps per bucket of the window's chart width (migration 20261207000000): a 24 h
  * window reads about a hundred buckets, not a day of requests. The window is whole buckets: the
  * one `now() - window` falls in counts whole, so it reaches back up to one bucket further.
  */
@@ -198,7 +198,7 @@ export interface RecordRow {
 
 /**
  * How far back the key list looks: the keys of the latest this many requests (plus every key in
- * flight). The dashboard polls the list every second, so it is bounded by the request log's `at`
+ * flight). The dashboard polls the list every second, so it is bounded by the request history's `at`
  * index (or `(merchant_id, at)` with a merchant), never a scan of a million records; a key older
  * than its window still has its timeline (`dashboard.keyTimeline`, by merchant, operation and key).
  */
@@ -224,7 +224,7 @@ function recordsText(every: boolean): string {
      ), candidates AS (
        SELECT id, at FROM recent
        UNION ALL
-       -- In flight: a claim whose request is not logged yet (the log is written with the answer).
+       -- In flight: a claim whose request is not logged yet (the request history is written with the answer).
        SELECT r.id, r.updated_at FROM idempotency_records r
         WHERE r.state = 'in_progress' AND ${ofMerchant("r.scope", every)} AND ($2::text IS NULL OR r.key ILIKE $2::text)
      ), picked AS (

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { jobStats, jobStatsSchema } from "../../jobs/stats";
 import { operatorProcedure, router } from "../init";
 
-/** The dashboard's reads: every merchant's history, so for operators only. */
+/** The dashboard's reads: every merchant's request history and records, so for operators only. */
 export const dashboardRouter = router({
   summary: operatorProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.db.sql, input.window, input.merchant)),
   timeseries: operatorProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.db.sql, input.window, input.merchant)),
