@@ -37,8 +37,6 @@ export function toPayment(row: PaymentRow): Payment {
   };
 }
 
-// On `sql` rather than Prisma, like the rest of the request path: prepared once per connection,
-// and a database outage surfaces as DatabaseUnavailableError, never as a Prisma error to decode.
 const PAYMENT_BY_ID = statement("payment_by_id", `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2`);
 
 const PAYMENTS_NEWEST_FIRST = statement(
