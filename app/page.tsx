@@ -119,7 +119,7 @@ export default function CheckoutPage() {
       <FaultToggle settings={faults} onChange={setFaults} />
       <details className="card advanced">
         <summary>Advanced: choose the next attempt&apos;s key</summary>
-        <label htmlFor="forced-key">Idempotency key for the next new attempt (empty: a fresh UUID)</label>
+        <label htmlFor="forced-key">Idempotency key for the next new attempt (empty: a fresh random key)</label>
         <input id="forced-key" value={forcedKey} autoComplete="off" onChange={(e) => setForcedKey(e.target.value)} />
       </details>
     </main>

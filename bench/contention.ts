@@ -93,7 +93,6 @@ async function main() {
   try {
     const seeding = connect(db.url, 1, false);
     await seedMerchants(seeding.sql, [{ id: MERCHANT, name: MERCHANT, apiKey: `sk_${randomUUID()}` }], { revokeOthers: false });
-    await seeding.prisma.$disconnect();
     await seeding.pool.end();
     // The table as it was before issue 10 (prisma/schema.prisma at ab5508f).
     await pool.query(`CREATE TABLE balances (

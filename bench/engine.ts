@@ -13,7 +13,7 @@ import { fingerprint, IdempotencyEngine } from "@oncepay/idempotency";
 import { PostgresStore } from "@oncepay/idempotency/postgres";
 import { RedisFastPath } from "@oncepay/idempotency/redis";
 import { newId } from "../server/ids";
-import { settlePayment, startPayment } from "../server/payments/create-payment";
+import { settle, startPayment } from "../server/payments/create-payment";
 import { CREATE_PAYMENT, createPaymentOperation } from "../server/payments/operation";
 import type { PaymentProvider } from "../server/provider/provider";
 import type { CreatePaymentInput } from "../server/payments/schema";
@@ -63,7 +63,7 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
         customer: null,
         idempotencyKey: origin.providerKey,
       });
-      await db.sql.transaction((tx) => settlePayment(tx, MERCHANT, paymentId, charge));
+      await db.sql.transaction((tx) => settle(tx, MERCHANT, paymentId, charge));
     });
     bench.add("wrapped", wrapped);
     if (withRedis) bench.add("wrappedWithRedis", withRedis);
@@ -89,7 +89,6 @@ export async function engineBenchmark(databaseUrl: string, redisUrl: string | nu
       await deleteByPrefix(redis, prefix).catch(() => undefined);
       redis.disconnect();
     }
-    await db.prisma.$disconnect();
     await db.pool.end();
   }
 }

@@ -82,7 +82,6 @@ async function main(): Promise<void> {
     for (const server of servers) await server.stop();
     await provider.stop();
     rmSync(provider.dataDir, { recursive: true, force: true });
-    await probe.prisma.$disconnect();
     await probe.pool.end();
     await db.drop();
   }

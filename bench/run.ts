@@ -272,7 +272,6 @@ async function main() {
       await provider.stop();
       rmSync(provider.dataDir, { recursive: true, force: true });
     }
-    await probe.prisma.$disconnect();
     await probe.pool.end();
     await db.drop();
   }

@@ -93,7 +93,6 @@ async function side(): Promise<Side> {
     db,
     sql: probe.sql,
     close: async () => {
-      await probe.prisma.$disconnect();
       await probe.pool.end();
       await db.drop();
     },

@@ -64,13 +64,13 @@ async function main(): Promise<void> {
     console.info(`${REQUESTS} request log rows, ${RECORDS} records, ${EVENTS} events and payments in ${Math.round(performance.now() - filled)} ms`);
     const reads: [string, () => Promise<unknown>][] = [];
     for (const window of ["5m", "1h", "24h"] as const) {
-      reads.push([`dashboard summary ${window}`, () => summary(db.prisma, window)]);
-      reads.push([`dashboard timeseries ${window}`, () => timeseries(db.prisma, window)]);
+      reads.push([`dashboard summary ${window}`, () => summary(db.sql, window)]);
+      reads.push([`dashboard timeseries ${window}`, () => timeseries(db.sql, window)]);
       reads.push([`dashboard provider ${window}`, () => provider(db.sql, window)]);
     }
-    reads.push(["dashboard key list", () => records(db.prisma, { limit: 50 })]);
-    reads.push(["dashboard key list, searched", () => records(db.prisma, { limit: 50, search: "k12" })]);
-    reads.push(["dashboard key list, in progress", () => records(db.prisma, { limit: 50, state: "in_progress" })]);
+    reads.push(["dashboard key list", () => records(db.sql, { limit: 50 })]);
+    reads.push(["dashboard key list, searched", () => records(db.sql, { limit: 50, search: "k12" })]);
+    reads.push(["dashboard key list, in progress", () => records(db.sql, { limit: 50, state: "in_progress" })]);
     reads.push(["events panel", () => eventsSummary(db.sql, "outbox", ["receipts", "revenue"], "revenue")]);
     reads.push(["revenue chart, 30 days", () => liveRevenue(db.sql, null, 30)]);
     reads.push(["a page of payments", () => listPayments(db.sql, "alice", 100)]);
@@ -101,7 +101,6 @@ async function main(): Promise<void> {
       ms: `${Math.round(performance.now() - pruned)} in all, slowest batch ${Math.round(slowest)}`,
     });
   } finally {
-    await Promise.all([db.prisma.$disconnect(), filler.prisma.$disconnect()]);
     await Promise.all([db.pool.end(), filler.pool.end()]);
     await scratch.drop();
   }

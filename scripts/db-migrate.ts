@@ -12,7 +12,6 @@ async function main() {
     const report = await migrate(url);
     const db = connect(url, 1, false);
     await seedMerchants(db.sql, env.merchants);
-    await db.prisma.$disconnect();
     await db.pool.end();
     console.log(
       `${embedded ? `embedded database (${env.ONCEPAY_DATA_DIR})` : "DATABASE_URL"}: ` +

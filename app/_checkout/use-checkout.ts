@@ -12,7 +12,7 @@ import { classify, MAX_RETRIES, retryDelayMs, type Problem } from "./retry";
 export interface CheckoutRequest {
   signature: string;
   body: AttemptRequest;
-  /** Demo only: use this key for a new attempt instead of a fresh UUID. */
+  /** Demo only: use this key for a new attempt instead of a fresh one (`newIdempotencyKey`). */
   forcedKey?: string;
 }
 

@@ -5,7 +5,7 @@ import type { TryLogEntry } from "../_checkout/attempt";
 import { formatMoney } from "../_checkout/catalog";
 import type { PaidPayment } from "../_checkout/use-checkout";
 import { useTRPC } from "../_trpc/client";
-import { RecoveryPoints, RequestHistory, resumptions, viaLabel, WebhookHistory, type KeyTimelineData } from "./key-history";
+import { RecoveryPoints, resumptions, TimelineRequests, TimelineWebhooks, viaLabel, type KeyTimelineData } from "./key-timeline";
 
 /** Every try of the attempt (one key), with its outcome and whether it was a replay. */
 export function TryList({ log }: { log: TryLogEntry[] }) {
@@ -58,7 +58,7 @@ export function Receipt({ payment, log }: { payment: PaidPayment; log: TryLogEnt
         <ReceiptDocument paymentId={payment.id} />
       </dl>
       <TryList log={log} />
-      <ServerHistory paymentId={payment.id} />
+      <PaymentTimeline paymentId={payment.id} />
     </section>
   );
 }
@@ -88,18 +88,18 @@ function ReceiptDocument({ paymentId }: { paymentId: string }) {
   );
 }
 
-/** The request log is written a moment after each answer: read it again until the paying request is in. */
+/** The request history is written a moment after each answer: read it again until the paying request is in. */
 const settled = (data: KeyTimelineData | undefined) => data?.requests.some((r) => r.status < 300) === true;
 
 /** What the server recorded under the key: its recovery points, and whether an execution resumed from one. */
-function ServerHistory({ paymentId }: { paymentId: string }) {
+function PaymentTimeline({ paymentId }: { paymentId: string }) {
   const trpc = useTRPC();
   const timeline = useQuery({ ...trpc.payment.timeline.queryOptions({ id: paymentId }), refetchInterval: (q) => (settled(q.state.data) ? false : 500) });
   const data = timeline.data;
   if (!data) return null;
   const resumed = resumptions(data.requests);
   return (
-    <div className="server-history" data-testid="server-history">
+    <div className="payment-timeline" data-testid="payment-timeline">
       <h3>On the server</h3>
       <p data-testid="resumption">
         {resumed.length === 0
@@ -108,8 +108,8 @@ function ServerHistory({ paymentId }: { paymentId: string }) {
         {data.record && ` Executed ${data.record.executions}×.`}
       </p>
       <RecoveryPoints points={data.record?.recoveryPoints ?? []} />
-      <RequestHistory requests={data.requests} testId="server-requests" />
-      <WebhookHistory webhooks={data.webhooks} testId="server-webhooks" />
+      <TimelineRequests requests={data.requests} testId="timeline-requests" />
+      <TimelineWebhooks webhooks={data.webhooks} testId="timeline-webhooks" />
     </div>
   );
 }

@@ -17,7 +17,7 @@ const WINDOWS = [
   ["24h", "Last 24 h"],
 ] as const;
 
-/** Polled every second: the history lives in the database, so every instance shows the same. */
+/** Polled every second: the request history and the records live in the database, so every instance shows the same. */
 const LIVE = { refetchInterval: 1000 } as const;
 
 export default function DashboardPage() {
@@ -77,7 +77,7 @@ export default function DashboardPage() {
 
       <section className="card">
         <div className="row wrap">
-          <h2>Recent idempotency keys</h2>
+          <h2>Recent records</h2>
           <div className="filters">
             <select aria-label="State" value={state} onChange={(e) => setState(e.target.value as RecordState | "")}>
               <option value="">Any state</option>
@@ -91,12 +91,12 @@ export default function DashboardPage() {
           </div>
         </div>
         <Records merchant={merchant || undefined} state={state || undefined} search={search} selected={selected} onSelect={setSelected} />
-        <p className="muted small">The keys of the latest 1 000 requests, and every key in flight.</p>
+        <p className="muted small">The records of the keys in the latest 1 000 requests, and every record in flight.</p>
       </section>
       {selected && <KeyTimeline selected={selected} onClose={() => setSelected(null)} />}
       <p className="muted small">
-        History: one row per request in <code>request_log</code>, kept 7 days by default (<code>REQUEST_LOG_RETENTION_DAYS</code>), aggregated in SQL; live
-        counters for Prometheus at{" "}
+        Request history: one row per request in <code>request_log</code>, kept 7 days by default (<code>REQUEST_LOG_RETENTION_DAYS</code>), aggregated in SQL;
+        live counters for Prometheus at{" "}
         {/* eslint-disable-next-line @next/next/no-html-link-for-pages -- a route handler serving Prometheus text, not a page: a plain browser navigation */}
         <a href="/api/metrics">/api/metrics</a>.
       </p>

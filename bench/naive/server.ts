@@ -18,7 +18,7 @@ import { connect } from "../../server/db/client";
 import { statement } from "../../server/db/sql";
 import { MAX_BODY_BYTES } from "@oncepay/idempotency/fetch";
 import { idempotencyKeySchema, validationProblem } from "@oncepay/idempotency";
-import { settlePayment, startPayment } from "../../server/payments/create-payment";
+import { settle, startPayment } from "../../server/payments/create-payment";
 import { createPaymentInput, type CreatePaymentInput } from "../../server/payments/schema";
 import { StripeProvider } from "../../server/provider/stripe";
 import { problem, ProblemError, type Problem, problemError } from "../../server/problem";
@@ -38,7 +38,7 @@ if (!settings.success) {
 const { DATABASE_URL: databaseUrl, PORT: port, POOL_SIZE: poolSize, PROVIDER_URL: providerUrl } = settings.data;
 const provider = new StripeProvider({ secretKey: "sk_test_naive", url: providerUrl, timeoutMs: 10_000, maxNetworkRetries: 2 });
 
-const { pool, prisma, sql } = connect(databaseUrl, poolSize, true);
+const { pool, sql } = connect(databaseUrl, poolSize, true);
 const auth = new Authenticator(sql);
 
 const HEALTH = statement("naive_health", "SELECT 1");
@@ -104,7 +104,7 @@ async function charge(merchantId: string, input: CreatePaymentInput, key: string
     customer: input.customer ?? null,
     idempotencyKey: origin.providerKey,
   });
-  return sql.transaction((tx) => settlePayment(tx, merchantId, paymentId, answer));
+  return sql.transaction(async (tx) => (await settle(tx, merchantId, paymentId, answer)).payment);
 }
 
 /** Only status and body are stored; the content type follows from the status, as in the app. */
@@ -176,7 +176,6 @@ async function shutdown(): Promise<void> {
   const grace = setTimeout(() => server.closeAllConnections(), 2_000);
   await closed;
   clearTimeout(grace);
-  await prisma.$disconnect();
   await pool.end();
 }
 

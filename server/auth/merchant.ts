@@ -18,9 +18,7 @@ export interface Principal {
   kind: KeyKind;
 }
 
-// On `sql`, not Prisma: authentication is on every request path, where a database outage must
-// surface as DatabaseUnavailableError (a 503), never as a Prisma error to decode. One query for
-// both kinds of key (each column has its unique index).
+// One query for both kinds of key (each column has its unique index).
 const PRINCIPAL_BY_KEY_HASH = statement(
   "principal_by_key_hash",
   `SELECT id, name, CASE WHEN api_key_hash = $1 THEN 'secret' ELSE 'publishable' END AS kind

@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import type { App } from "../app";
 import { statement } from "../db/sql";
-import { settlePayment, startPayment } from "../payments/create-payment";
+import { settle, startPayment } from "../payments/create-payment";
 import { PAYMENT_COLUMNS, toPayment, type PaymentRow } from "../payments/queries";
 import type { CreatePaymentInput, Payment } from "../payments/schema";
 
@@ -33,7 +33,7 @@ async function charge(app: App, merchantId: string, input: CreatePaymentInput, i
     customer: input.customer ?? null,
     idempotencyKey: origin.providerKey,
   });
-  return sql.transaction((tx) => settlePayment(tx, merchantId, paymentId, answer));
+  return sql.transaction(async (tx) => (await settle(tx, merchantId, paymentId, answer)).payment);
 }
 
 /** Every call pays. The payment's key column is required, so it gets one nobody sent. */

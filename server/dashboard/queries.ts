@@ -1,8 +1,7 @@
-import type { PrismaClient } from "../db/client";
 import { statement, type Sql } from "../db/sql";
-import { DISPLAY_STATE } from "../payments/timeline";
 import { REFUSALS } from "../webhooks/movements";
 import { providerSummarySchema, WINDOWS, type DashboardWindow, type ProviderSummary, type RECORD_STATES } from "./schema";
+import { DISPLAY_STATE } from "./timeline";
 
 export interface Summary {
   requests: number;
@@ -24,22 +23,41 @@ export interface Summary {
 const EVERY_MERCHANT = "*";
 
 /**
+ * The dashboard's one merchant filter, on a column that holds a merchant's id (`request_log.merchant_id`,
+ * `idempotency_records.scope`) and against `$1`: that merchant's rows, or (`every`, `$1` NULL) every merchant's.
+ * Event consumers claim keys and log requests under `consumer:<name>` in the same columns
+ * (server/events/consumer.ts): theirs are the Events panel's. `request_totals` says the same with
+ * `via = 'merchant'`, set by its trigger. Two texts, so each is a statement with its own plan: the
+ * `(merchant_id, at)` index for one merchant, `(at)` for all.
+ */
+function ofMerchant(column: string, every: boolean): string {
+  return every ? `$1::text IS NULL AND ${column} NOT LIKE 'consumer:%'` : `${column} = $1::text`;
+}
+
+/**
  * Merchants' calls only: the provider's webhooks (`via = 'webhook'`; NULL in old rows) are the
- * Provider panel's, the consumers' the Events panel's. From `request_totals`, which the request
- * log's own trigger keeps per bucket of the window's chart width (migration 20261207000000): a 24 h
+ * Provider panel's, the consumers' the Events panel's. From `request_totals`, which a trigger on
+ * the request history (`request_log`) keeps per bucket of the window's chart width (migration 20261207000000): a 24 h
  * window reads about a hundred buckets, not a day of requests. The window is whole buckets: the
  * one `now() - window` falls in counts whole, so it reaches back up to one bucket further.
  */
-export async function summary(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<Summary> {
+const SUMMARY = statement(
+  "dashboard_summary",
+  `SELECT outcome, currency, sum(requests)::int AS requests, sum(protected)::int AS protected
+     FROM request_totals
+    WHERE width = $1::int AND via = 'merchant'
+      AND bucket > now() - $2::int * interval '1 second' - $1::int * interval '1 second'
+      AND merchant_id = $3::text
+    GROUP BY outcome, currency`,
+);
+
+export async function summary(db: Sql, window: DashboardWindow, merchant?: string): Promise<Summary> {
   const { seconds, bucketSeconds } = WINDOWS[window];
-  const m = merchant ?? EVERY_MERCHANT;
-  const totals = await prisma.$queryRaw<{ outcome: string; currency: string; requests: number; protected: number }[]>`
-    SELECT outcome, currency, sum(requests)::int AS requests, sum(protected)::int AS protected
-      FROM request_totals
-     WHERE width = ${bucketSeconds}::int AND via = 'merchant'
-       AND bucket > now() - ${seconds}::int * interval '1 second' - ${bucketSeconds}::int * interval '1 second'
-       AND merchant_id = ${m}::text
-     GROUP BY outcome, currency`;
+  const totals = await db.rows<{ outcome: string; currency: string; requests: number; protected: number }>(SUMMARY, [
+    bucketSeconds,
+    seconds,
+    merchant ?? EVERY_MERCHANT,
+  ]);
   const count = (outcome: string) => totals.filter((t) => t.outcome === outcome).reduce((n, t) => n + t.requests, 0);
   const c = {
     requests: totals.reduce((n, t) => n + t.requests, 0),
@@ -107,23 +125,30 @@ const COUNTED = ["executed", "replayed", "conflict", "mismatch", "rejected", "fa
  * one index range of about a hundred rows; the counts are exact, and a percentile is the middle of
  * its histogram bin (bins a quarter of a doubling wide: within 9 % of the exact value), merged here.
  */
-export async function timeseries(prisma: PrismaClient, window: DashboardWindow, merchant?: string): Promise<TimeseriesPoint[]> {
+const TIMESERIES = statement(
+  "dashboard_timeseries",
+  `WITH buckets AS (
+     SELECT generate_series(
+              date_bin($1::int * interval '1 second', now() - $2::int * interval '1 second', 'epoch'::timestamptz),
+              now(), $1::int * interval '1 second') AS t
+   )
+   SELECT b.t, x.outcome, x.requests::int AS requests, x.latency
+     FROM buckets b
+     LEFT JOIN request_totals x
+       ON x.width = $1::int AND x.bucket = b.t AND x.via = 'merchant'
+      -- The window's range again, on the table's side: an index range whatever the join's plan.
+      AND x.bucket >= date_bin($1::int * interval '1 second', now() - $2::int * interval '1 second', 'epoch'::timestamptz)
+      AND x.merchant_id = $3::text
+    ORDER BY b.t`,
+);
+
+export async function timeseries(db: Sql, window: DashboardWindow, merchant?: string): Promise<TimeseriesPoint[]> {
   const { seconds, bucketSeconds } = WINDOWS[window];
-  const m = merchant ?? EVERY_MERCHANT;
-  const rows = await prisma.$queryRaw<{ t: Date; outcome: string | null; requests: number | null; latency: number[] | null }[]>`
-    WITH buckets AS (
-      SELECT generate_series(
-               date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz),
-               now(), ${bucketSeconds}::int * interval '1 second') AS t
-    )
-    SELECT b.t, x.outcome, x.requests::int AS requests, x.latency
-      FROM buckets b
-      LEFT JOIN request_totals x
-        ON x.width = ${bucketSeconds}::int AND x.bucket = b.t AND x.via = 'merchant'
-       -- The window's range again, on the table's side: an index range whatever the join's plan.
-       AND x.bucket >= date_bin(${bucketSeconds}::int * interval '1 second', now() - ${seconds}::int * interval '1 second', 'epoch'::timestamptz)
-       AND x.merchant_id = ${m}::text
-     ORDER BY b.t`;
+  const rows = await db.rows<{ t: Date; outcome: string | null; requests: number | null; latency: number[] | null }>(TIMESERIES, [
+    bucketSeconds,
+    seconds,
+    merchant ?? EVERY_MERCHANT,
+  ]);
   const points = new Map<number, { t: Date; counts: Record<string, number>; executed: number[]; replayed: number[] }>();
   for (const row of rows) {
     const key = row.t.getTime();
@@ -173,24 +198,17 @@ export interface RecordRow {
 
 /**
  * How far back the key list looks: the keys of the latest this many requests (plus every key in
- * flight). The dashboard polls the list every second, so it is bounded by the request log's `at`
+ * flight). The dashboard polls the list every second, so it is bounded by the request history's `at`
  * index (or `(merchant_id, at)` with a merchant), never a scan of a million records; a key older
  * than its window still has its timeline (`dashboard.keyTimeline`, by merchant, operation and key).
  */
 export const RECORDS_WINDOW = 1000;
 
-export async function records(prisma: PrismaClient, filter: { merchant?: string; state?: DisplayState; search?: string; limit: number }): Promise<RecordRow[]> {
-  const m = filter.merchant ?? null;
-  const state = filter.state ?? null;
-  const search = filter.search?.trim() ? `%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
-  // The merchant filter picks the index: `(merchant_id, at)` for one, `(at)` for all.
-  const byMerchant = m === null ? "$1::text IS NULL AND merchant_id NOT LIKE 'consumer:%'" : "merchant_id = $1::text";
-  const scope = m === null ? "$1::text IS NULL AND r.scope NOT LIKE 'consumer:%'" : "r.scope = $1::text";
-  const rows = await prisma.$queryRawUnsafe<(Omit<RecordRow, "firstSeen" | "lastSeen"> & { firstSeen: Date; lastSeen: Date })[]>(
-    `WITH seen AS (
+function recordsText(every: boolean): string {
+  return `WITH seen AS (
        SELECT merchant_id, operation, idempotency_key, max(at) AS at
          FROM (SELECT merchant_id, operation, idempotency_key, at FROM request_log
-                WHERE idempotency_key IS NOT NULL AND ${byMerchant}
+                WHERE idempotency_key IS NOT NULL AND ${ofMerchant("merchant_id", every)}
                 ORDER BY at DESC LIMIT ${RECORDS_WINDOW}) w
         WHERE ($2::text IS NULL OR idempotency_key ILIKE $2::text)
         GROUP BY 1, 2, 3
@@ -206,9 +224,9 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
      ), candidates AS (
        SELECT id, at FROM recent
        UNION ALL
-       -- In flight: a claim whose request is not logged yet (the log is written with the answer).
+       -- In flight: a claim whose request is not logged yet (the request history is written with the answer).
        SELECT r.id, r.updated_at FROM idempotency_records r
-        WHERE r.state = 'in_progress' AND ${scope} AND ($2::text IS NULL OR r.key ILIKE $2::text)
+        WHERE r.state = 'in_progress' AND ${ofMerchant("r.scope", every)} AND ($2::text IS NULL OR r.key ILIKE $2::text)
      ), picked AS (
        SELECT r.*, c.at AS seen_at
          FROM (SELECT DISTINCT ON (id) id, at FROM candidates ORDER BY id, at DESC) c
@@ -227,12 +245,22 @@ export async function records(prisma: PrismaClient, filter: { merchant?: string;
            FROM request_log
           WHERE merchant_id = r.scope AND operation = r.operation AND idempotency_key = r.key
        ) l ON true
-      ORDER BY "lastSeen" DESC`,
+      ORDER BY "lastSeen" DESC`;
+}
+
+const RECORDS_OF_ONE = statement("dashboard_records_of_merchant", recordsText(false));
+const RECORDS_OF_ALL = statement("dashboard_records", recordsText(true));
+
+export async function records(db: Sql, filter: { merchant?: string; state?: DisplayState; search?: string; limit: number }): Promise<RecordRow[]> {
+  const m = filter.merchant ?? null;
+  const state = filter.state ?? null;
+  const search = filter.search?.trim() ? `%${filter.search.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null;
+  const rows = await db.rows<Omit<RecordRow, "firstSeen" | "lastSeen"> & { firstSeen: Date; lastSeen: Date }>(m === null ? RECORDS_OF_ALL : RECORDS_OF_ONE, [
     m,
     search,
     state,
     filter.limit,
-  );
+  ]);
   return rows.map((r) => ({ ...r, firstSeen: r.firstSeen.toISOString(), lastSeen: r.lastSeen.toISOString() }));
 }
 

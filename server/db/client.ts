@@ -1,24 +1,14 @@
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import type { Logger } from "pino";
 import { logger } from "../observability/logger";
 import { DEFAULT_BOUNDS, poolBounds, type DatabaseBounds } from "./bounds";
 import { EMBEDDED_POOL_SIZE, startEmbeddedDatabase } from "./embedded";
-import { fromDriver } from "./errors";
-import { PrismaClient } from "./generated/client";
 import { migrate } from "./migrate";
 import { seedMerchants, type MerchantSeed } from "./seed";
 import { SqlPool, statement, type Sql } from "./sql";
 
-export type { PrismaClient };
-
-/**
- * One pool, two ways in: Prisma for the model (the dashboard's reads) and `sql` for the idempotency
- * engine and the payment effect, the hot path. Sharing the pool keeps the embedded database at its
- * one connection.
- */
+/** One pool, and `sql` on it for everything: the embedded database keeps its one connection. */
 export interface Database {
-  prisma: PrismaClient;
   sql: SqlPool;
   embedded: boolean;
   /** Unique per database (cluster id and database oid): namespaces what is kept about it elsewhere. */
@@ -40,37 +30,36 @@ export interface DatabaseConfig {
 /** Opens (and for the embedded database, starts and migrates) a database, with the merchants seeded. */
 export async function openDatabase(config: DatabaseConfig, log: Logger): Promise<Database> {
   if (config.url) {
-    const { prisma, sql, pool } = connect(config.url, config.poolSize ?? 10, true, true, config.bounds);
+    const { sql, pool } = connect(config.url, config.poolSize ?? 10, true, true, config.bounds);
     try {
       if (config.merchants) await seedMerchants(sql, config.merchants);
-      return { prisma, sql, embedded: false, identity: await identify(sql), close: () => closeBoth(prisma, pool) };
+      return { sql, embedded: false, identity: await identify(sql), close: () => pool.end() };
     } catch (error) {
       // The next request opens a new pool: during an outage every request would otherwise leave one
       // behind. Not awaited: against a hung server the close itself would wait for it.
-      void closeBoth(prisma, pool).catch(() => undefined);
+      void pool.end().catch(() => undefined);
       throw error;
     }
   }
   const embedded = await startEmbeddedDatabase(config.dataDir);
   const report = await migrate(embedded.connectionString);
   if (report.applied.length) log.info({ applied: report.applied }, "embedded database migrated");
-  const { prisma, sql, pool } = connect(embedded.connectionString, EMBEDDED_POOL_SIZE, false, false, config.bounds);
+  const { sql, pool } = connect(embedded.connectionString, EMBEDDED_POOL_SIZE, false, false, config.bounds);
   if (config.merchants) await seedMerchants(sql, config.merchants);
   log.info({ dataDir: config.dataDir }, "embedded PostgreSQL (PGlite) ready");
   return {
-    prisma,
     sql,
     embedded: true,
     identity: await identify(sql),
     async close() {
-      await closeBoth(prisma, pool);
+      await pool.end();
       await embedded.stop();
     },
   };
 }
 
 /**
- * A pool of `max` connections with Prisma and `sql` on top; `prepared` only on real PostgreSQL,
+ * A pool of `max` connections with `sql` on top; `prepared` only on real PostgreSQL,
  * which alone enforces the server's side of `bounds`.
  */
 export function connect(connectionString: string, max: number, prepared: boolean, durableTransactionsOnly = prepared, bounds: DatabaseBounds = DEFAULT_BOUNDS) {
@@ -80,29 +69,13 @@ export function connect(connectionString: string, max: number, prepared: boolean
     // Every wait bounded (connection, statement, idle transaction): under overload or against a
     // hung server a 503 beats an unbounded queue.
     ...poolBounds(bounds, prepared),
-    // Autocommit statements (claims, releases, takeovers, history) commit without waiting for
+    // Autocommit statements (claims, releases, takeovers, request history) commit without waiting for
     // the disk; transactions opt back in (SqlPool.transaction). See SqlPool for why that is safe.
     ...(durableTransactionsOnly ? { options: "-c synchronous_commit=off" } : {}),
   });
   // Not `err`: pg's error carries the whole client, statements and all, into the log line.
   pool.on("error", (error: Error & { code?: string }) => logger.warn({ code: error.code, message: error.message }, "idle database connection failed"));
-  outagesAsErrors(pool);
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  return { pool, prisma, sql: new SqlPool(pool, prepared, bounds.transactionMs) };
-}
-
-/**
- * pg's own timeouts (no connection in time, no answer in time) and a dropped connection are plain
- * `Error`s, which Prisma's adapter rethrows as they are: the dashboard's reads would answer 500.
- * Translated here, where they can only have come from the driver, they reach Prisma's callers as
- * DatabaseUnavailableError (measured: Prisma passes the instance through).
- */
-function outagesAsErrors(pool: pg.Pool): void {
-  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
-  pool.query = ((...args: unknown[]) => {
-    const result = query(...args);
-    return result instanceof Promise ? result.catch((error: unknown) => Promise.reject(fromDriver(error))) : result;
-  }) as typeof pool.query;
+  return { pool, sql: new SqlPool(pool, prepared, bounds.transactionMs) };
 }
 
 const IDENTITY = statement(
@@ -116,9 +89,4 @@ export async function identify(sql: Sql): Promise<string> {
   const [row] = await sql.rows<{ identity: string }>(IDENTITY);
   if (!row) throw new Error("pg_control_system() returned no row");
   return row.identity;
-}
-
-async function closeBoth(prisma: PrismaClient, pool: pg.Pool): Promise<void> {
-  await prisma.$disconnect();
-  await pool.end();
 }

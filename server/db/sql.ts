@@ -18,10 +18,10 @@ interface Queryable {
 }
 
 /**
- * Runs statements on the pool or, inside `transaction`, on one connection. The hot path (claims,
- * payments, completions) goes through this rather than Prisma: one statement here costs a quarter
- * of a Prisma raw query in CPU (measured in the README's Performance section). A connection that
- * fails surfaces as DatabaseUnavailableError; a server error keeps its SQLSTATE (see `fromDriver`).
+ * Runs statements on the pool or, inside `transaction`, on one connection: every query of the app.
+ * Prepared by name on real PostgreSQL (a quarter of a Prisma raw query's CPU, measured in the
+ * README's Performance section). A connection that fails surfaces as DatabaseUnavailableError; a
+ * server error keeps its SQLSTATE (see `fromDriver`).
  */
 export class Sql implements SqlRunner {
   constructor(

@@ -50,16 +50,10 @@ export async function startPayment(tx: Sql, merchantId: string, input: CreatePay
 }
 
 /**
- * Phase three: the provider's answer made local. The payment becomes `succeeded` (with its ledger
- * entry) or `failed`, in the caller's transaction, which also stores the response.
- */
-export async function settlePayment(tx: Sql, merchantId: string, paymentId: string, charge: Charge): Promise<Payment> {
-  return (await settle(tx, merchantId, paymentId, charge)).payment;
-}
-
-/**
- * The one transition out of `processing`, whoever learns the outcome first: our own final commit or
- * the provider's webhook. The second finds nothing processing and changes nothing (`changed: false`);
+ * Phase three, the provider's answer made local: the payment becomes `succeeded` (with its ledger
+ * entry) or `failed`, in the caller's transaction (which also stores the response). The one
+ * transition out of `processing`, whoever learns the outcome first: our own final commit or the
+ * provider's webhook. The second finds nothing processing and changes nothing (`changed: false`);
  * the ledger entry is unique by payment, so it is written once either way.
  */
 export async function settle(tx: Sql, merchantId: string, paymentId: string, charge: Charge): Promise<{ payment: Payment; changed: boolean }> {

@@ -3,7 +3,7 @@ import type { Sql } from "../db/sql";
 import type { CallArgs, OperationResult, Steps } from "@oncepay/idempotency";
 import { problem } from "../problem";
 import { chargeSchema, NO_CHARGE, providerKeyOf, type Charge, type PaymentProvider } from "../provider/provider";
-import { settlePayment, startPayment } from "./create-payment";
+import { settle, startPayment } from "./create-payment";
 import { createPaymentInput, type CreatePaymentInput } from "./schema";
 
 /** The idempotency operation name: one scope for REST and tRPC, so a key means one payment either way. */
@@ -67,7 +67,7 @@ export function createPaymentOperation(provider: PaymentProvider) {
      */
     // Any input: the reaper settles with it too, under a key of its own when the record is gone.
     async effect(tx: Sql, { scope, prepared }: Pick<CallArgs<unknown>, "scope"> & { prepared: Prepared }): Promise<OperationResult> {
-      const payment = await settlePayment(tx, scope, prepared.paymentId, prepared.charge);
+      const { payment } = await settle(tx, scope, prepared.paymentId, prepared.charge);
       if (prepared.charge.status === "failed") {
         const abandoned = prepared.charge.code === NO_CHARGE;
         return {

@@ -1,14 +1,22 @@
-import type { Payment as PaymentModel } from "../db/generated/client";
 import { statement, type Sql } from "../db/sql";
 import type { Currency, Payment, PaymentStatus } from "./schema";
 
-/** What a payment object is made of, as `PAYMENT_COLUMNS` reads it (typed after Prisma's model). */
-export type PaymentRow = Pick<
-  PaymentModel,
-  "id" | "amount" | "currency" | "status" | "description" | "customer" | "idempotencyKey" | "providerPaymentId" | "providerKey" | "amountRefunded" | "createdAt"
->;
+/** What a payment object is made of, as `PAYMENT_COLUMNS` reads it (the `payments` table of prisma/schema.prisma). */
+export interface PaymentRow {
+  id: string;
+  amount: number;
+  currency: string;
+  status: string;
+  description: string | null;
+  customer: string | null;
+  idempotencyKey: string;
+  providerPaymentId: string | null;
+  providerKey: string | null;
+  amountRefunded: number;
+  createdAt: Date;
+}
 
-/** `PaymentRow`'s columns for raw SQL, named as Prisma names them. */
+/** `PaymentRow`'s columns, named as the schema's model names them. */
 export const PAYMENT_COLUMNS = `id, amount, currency, status, description, customer, idempotency_key AS "idempotencyKey",
   provider_payment_id AS "providerPaymentId", provider_key AS "providerKey", amount_refunded AS "amountRefunded", created_at AS "createdAt"`;
 
@@ -29,8 +37,6 @@ export function toPayment(row: PaymentRow): Payment {
   };
 }
 
-// On `sql` rather than Prisma, like the rest of the request path: prepared once per connection,
-// and a database outage surfaces as DatabaseUnavailableError, never as a Prisma error to decode.
 const PAYMENT_BY_ID = statement("payment_by_id", `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2`);
 
 const PAYMENTS_NEWEST_FIRST = statement(

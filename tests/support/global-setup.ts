@@ -33,7 +33,6 @@ async function forgetFastPath(database: ScratchDatabase | undefined): Promise<vo
     await deleteByPrefix(redis, fastPathPrefix(await identify(db.sql)));
   } finally {
     redis.disconnect();
-    await db.prisma.$disconnect();
     await db.pool.end();
   }
 }

@@ -28,7 +28,6 @@ function onConnection(db: ReturnType<typeof connect>, release: () => Promise<voi
     traces: async (marker) => (await db.sql.rows<{ n: number }>(COUNT_TRACES, [marker]))[0]?.n ?? 0,
     clock: "real",
     async close() {
-      await db.prisma.$disconnect();
       await db.pool.end();
       await release();
     },

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { RECORD_STATES } from "@/server/dashboard/schema";
-import { RecoveryPoints, RequestHistory, resumptions, WebhookHistory } from "../../_components/key-history";
+import { RecoveryPoints, resumptions, TimelineRequests, TimelineWebhooks } from "../../_components/key-timeline";
 import { useTRPC } from "../../_trpc/client";
 
 export const STATES = RECORD_STATES;
@@ -118,11 +118,11 @@ export function KeyTimeline({ selected, onClose }: { selected: SelectedKey; onCl
       <h3>Recovery points</h3>
       <RecoveryPoints points={data?.record?.recoveryPoints ?? []} />
       <h3>Requests</h3>
-      <RequestHistory requests={data?.requests ?? []} testId="timeline-requests" />
+      <TimelineRequests requests={data?.requests ?? []} testId="timeline-requests" />
       {data && data.webhooks.length > 0 && (
         <>
           <h3>Webhooks</h3>
-          <WebhookHistory webhooks={data.webhooks} testId="timeline-webhooks" />
+          <TimelineWebhooks webhooks={data.webhooks} testId="timeline-webhooks" />
         </>
       )}
       {data?.record?.responseBody && (

@@ -4,7 +4,7 @@ import { problemToTRPCError } from "@oncepay/idempotency/trpc";
 import { CREATE_PAYMENT } from "../../payments/operation";
 import { getPayment, listPayments } from "../../payments/queries";
 import { createPaymentInput, listPaymentsQuery, paymentSchema } from "../../payments/schema";
-import { keyTimelineSchema, paymentTimeline } from "../../payments/timeline";
+import { keyTimelineSchema, paymentTimeline } from "../../dashboard/timeline";
 import { problem } from "../../problem";
 import { text } from "../../text";
 import { latestReceipt } from "../../receipts/queries";

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, type ApiClient } from "@/tests/support/api";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
@@ -105,6 +106,34 @@ describe("dashboard", () => {
     expect(await dashboard().records.query({ search: prefix, state: "in_progress" })).toEqual([]);
     const one = await dashboard().records.query({ search: `${prefix}-k5` });
     expect(one.map((r) => r.key)).toEqual([k(5)]);
+  });
+
+  it("records: an event consumer's keys (scope consumer:<name>) are never a merchant's, logged or in flight", async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      // As server/events/consumer.ts leaves them: one key logged and completed, one claimed and in flight.
+      await client.query(
+        `INSERT INTO request_log (merchant_id, operation, idempotency_key, outcome, status, latency_ms, via)
+         VALUES ('consumer:receipts', 'event.consume', $1, 'executed', 200, 1, 'consumer')`,
+        [k(20)],
+      );
+      await client.query(
+        `INSERT INTO idempotency_records (id, scope, operation, key, fingerprint, state, expires_at)
+         VALUES (gen_random_uuid(), 'consumer:receipts', 'event.consume', $1, 'fp', 'completed', now() + interval '1 day'),
+                (gen_random_uuid(), 'consumer:receipts', 'event.consume', $2, 'fp', 'in_progress', now() + interval '1 day')`,
+        [k(20), k(21)],
+      );
+    } finally {
+      await client.end();
+    }
+    const keys = (await dashboard().records.query({ search: prefix })).map((r) => r.key);
+    expect(keys).not.toContain(k(20));
+    expect(keys).not.toContain(k(21));
+    expect(keys).toContain(k(1));
+    // Asked for by their scope, they are there: only the all-merchants view leaves them out.
+    const asScope = await dashboard().records.query({ merchant: "consumer:receipts", search: prefix });
+    expect(asScope.map((r) => r.key).sort()).toEqual([k(20), k(21)].sort());
   });
 
   it("a key's timeline: every attempt in order, with the stored response", async () => {

@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { STATEMENT_MARGIN_MS, type DatabaseBounds } from "@/server/db/bounds";
 import { connect } from "@/server/db/client";
-import { DatabaseUnavailableError, isDatabaseUnavailable } from "@/server/db/errors";
-import { isPrismaUnavailable } from "@/server/db/prisma-errors";
+import { DatabaseUnavailableError } from "@/server/db/errors";
 import { statement } from "@/server/db/sql";
 import { createScratchCluster, type ScratchCluster } from "@/fixtures/scratch-cluster";
 
@@ -19,7 +18,7 @@ const SLACK_MS = 400;
 const BOUNDS: DatabaseBounds = { connectMs: 400, statementMs: 300, transactionMs: 1_000 };
 
 // The pools `connect` makes, against a server that accepts connections and answers nothing (SIGSTOP):
-// every way the app waits on it (a connection, a statement, Prisma's reads) gives up in its bound.
+// every way the app waits on it (a connection, a statement) gives up in its bound.
 describe("connect(): every wait on a hung PostgreSQL is bounded", () => {
   let cluster: ScratchCluster;
   let db: ReturnType<typeof connect>;
@@ -33,7 +32,6 @@ describe("connect(): every wait on a hung PostgreSQL is bounded", () => {
   });
   afterEach(async () => {
     cluster.thaw();
-    await db?.prisma.$disconnect();
     await db?.pool.end();
   });
 
@@ -74,20 +72,6 @@ describe("connect(): every wait on a hung PostgreSQL is bounded", () => {
     expect(ms).toBeGreaterThanOrEqual(BOUNDS.connectMs - 5);
     expect(ms).toBeLessThan(BOUNDS.connectMs + SLACK_MS);
     await expect(db.sql.rows(ONE)).resolves.toEqual([{ one: 1 }]);
-  });
-
-  it("Prisma's reads share the pool and its bounds, and fail as an outage (not a 500)", async () => {
-    db = connect(cluster.url, 2, true, true, BOUNDS);
-    await db.prisma.$queryRaw`SELECT 1`;
-    const idle = await frozen(() => db.prisma.$queryRaw`SELECT 1`);
-    const fresh = await frozen(() => db.prisma.$queryRaw`SELECT 1`);
-    for (const [what, { error, ms }, bound] of [
-      ["on an idle connection", idle, BOUNDS.statementMs + STATEMENT_MARGIN_MS],
-      ["on a new connection", fresh, BOUNDS.connectMs],
-    ] as const) {
-      expect(isDatabaseUnavailable(error) || isPrismaUnavailable(error), `${what}: ${String(error)}`).toBe(true);
-      expect(ms, what).toBeLessThan(bound + SLACK_MS);
-    }
   });
 
   it("a slow statement on a live server is cancelled by the server: an outage, and the connection kept", async () => {

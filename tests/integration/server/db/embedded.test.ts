@@ -53,7 +53,6 @@ describe("the embedded database's bounds", () => {
     await db.sql.count(PROBE);
   }, 120_000);
   afterAll(async () => {
-    await db?.prisma.$disconnect();
     await db?.pool.end();
     await embedded?.stop();
   });

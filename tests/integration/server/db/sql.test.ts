@@ -143,7 +143,6 @@ describe("SqlPool.transaction's deadline", () => {
   });
   afterAll(async () => {
     cluster?.thaw();
-    await db?.prisma.$disconnect();
     await db?.pool.end();
     await cluster?.destroy();
   });
@@ -247,7 +246,6 @@ describe("SqlPool.transaction's deadline", () => {
       expect(own.pool.totalCount).toBe(0);
       await expect(own.sql.transaction((tx) => tx.rows(ONE))).resolves.toEqual([{ one: 1 }]);
     } finally {
-      await own.prisma.$disconnect();
       await own.pool.end();
     }
   });

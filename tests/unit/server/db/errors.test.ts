@@ -1,16 +1,9 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { DatabaseUnavailableError, fromDriver, isDatabaseUnavailable, isUnavailableSqlState } from "@/server/db/errors";
-import { Prisma } from "@/server/db/generated/client";
-import { fromPrisma, isPrismaUnavailable } from "@/server/db/prisma-errors";
 
 function serverError(code: string): pg.DatabaseError {
   return Object.assign(new pg.DatabaseError(`server said ${code}`, 0, "error"), { code });
-}
-
-function prismaError(code: string, cause?: Record<string, unknown>) {
-  const meta = cause ? { driverAdapterError: { name: "DriverAdapterError", cause } } : undefined;
-  return new Prisma.PrismaClientKnownRequestError("failed", { code, clientVersion: Prisma.prismaVersion.client, meta });
 }
 
 describe("SQLSTATEs", () => {
@@ -62,33 +55,5 @@ describe("isDatabaseUnavailable: any error, judged by structure", () => {
   it("never reads messages", () => {
     expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(false);
     expect(isDatabaseUnavailable(new Error("Can't reach database server"))).toBe(false);
-  });
-});
-
-describe("Prisma errors, by code and adapter kind", () => {
-  it.each([
-    ["P1001 (not reachable)", prismaError("P1001", { kind: "DatabaseNotReachable", host: "127.0.0.1", port: 5432 })],
-    ["P1017 (connection closed)", prismaError("P1017", { kind: "ConnectionClosed" })],
-    ["P2024 (pool timeout)", prismaError("P2024")],
-    ["a raw query killed by a shutdown (P2010 over 57P01)", prismaError("P2010", { kind: "postgres", code: "57P01", originalCode: "57P01" })],
-    ["an adapter timeout under an unrelated code", prismaError("P2036", { kind: "SocketTimeout" })],
-  ])("%s is an outage", (_, error) => {
-    expect(isPrismaUnavailable(error)).toBe(true);
-    expect(fromPrisma(error)).toBeInstanceOf(DatabaseUnavailableError);
-  });
-
-  it("an initialization error is judged by its code", () => {
-    const version = Prisma.prismaVersion.client;
-    expect(isPrismaUnavailable(new Prisma.PrismaClientInitializationError("no", version, "P1001"))).toBe(true);
-    expect(isPrismaUnavailable(new Prisma.PrismaClientInitializationError("no", version, "P1000"))).toBe(false);
-  });
-
-  it.each([
-    ["a unique violation", prismaError("P2002", { kind: "UniqueConstraintViolation" })],
-    ["a raw query's syntax error", prismaError("P2010", { kind: "postgres", code: "42601" })],
-    ["a missing record", prismaError("P2025")],
-  ])("%s is not", (_, error) => {
-    expect(isPrismaUnavailable(error)).toBe(false);
-    expect(fromPrisma(error)).toBe(error);
   });
 });

@@ -44,7 +44,6 @@ describe("the Redis fast path in front of PostgreSQL", () => {
   afterAll(async () => {
     for (const p of prefixes) await deleteByPrefix(redis, p);
     redis?.disconnect();
-    await db?.prisma.$disconnect();
     await db?.pool.end();
     await scratch?.drop();
   });

@@ -3,12 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
 import { createApp, type App } from "@/server/app";
 import { env } from "@/server/env";
+import { statement } from "@/server/db/sql";
 import { ProblemError } from "@/server/problem";
 import { createContext } from "@/server/trpc/context";
 import { createCallerFactory } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/routers/_app";
 import { authorization } from "@/tests/support/api";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
+
+const PAYMENTS_OF_KEY = statement("test_payments_of_key", "SELECT count(*)::int AS n FROM payments WHERE merchant_id = $1 AND idempotency_key = $2");
 
 // In-process, no HTTP: what a server component or a job would do with the router.
 describe("payment.create through createCaller", () => {
@@ -33,7 +36,7 @@ describe("payment.create through createCaller", () => {
     expect(first).toMatchObject({ object: "payment", amount: 2500, status: "succeeded", idempotencyKey: key, idempotentReplayed: false });
     const again = await caller().payment.create(input);
     expect(again).toEqual({ ...first, idempotentReplayed: true });
-    expect(await app.db.prisma.payment.count({ where: { merchantId: "alice", idempotencyKey: key } })).toBe(1);
+    expect(await app.db.sql.rows(PAYMENTS_OF_KEY, ["alice", key])).toEqual([{ n: 1 }]);
   });
 
   it("a decline is a TRPCError whose cause is the card_declined problem", async () => {

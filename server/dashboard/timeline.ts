@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { RECORD_STATES } from "../dashboard/schema";
 import { statement, type Sql } from "../db/sql";
-import { CREATE_PAYMENT } from "./operation";
+import { CREATE_PAYMENT } from "../payments/operation";
+import { RECORD_STATES } from "./schema";
 
 /**
  * A key's timeline: its idempotency record (state, recovery points, executions) and every request

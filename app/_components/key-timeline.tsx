@@ -3,7 +3,7 @@
 import type { inferRouterOutputs } from "@trpc/server";
 import type { AppRouter } from "@/server/trpc/routers/_app";
 
-/** A key's record and requests, as payment.timeline and dashboard.keyTimeline both answer. */
+/** A key's timeline (its record, requests and webhooks), as payment.timeline and dashboard.keyTimeline both answer. */
 export type KeyTimelineData = inferRouterOutputs<AppRouter>["payment"]["timeline"];
 type RecoveryPoint = NonNullable<KeyTimelineData["record"]>["recoveryPoints"][number];
 type KeyRequest = KeyTimelineData["requests"][number];
@@ -34,7 +34,7 @@ export function RecoveryPoints({ points }: { points: RecoveryPoint[] }) {
 }
 
 /** Every request the server saw with the key: resumptions and completer runs stand out. */
-export function RequestHistory({ requests, testId }: { requests: KeyRequest[]; testId: string }) {
+export function TimelineRequests({ requests, testId }: { requests: KeyRequest[]; testId: string }) {
   return (
     <ol className="requests" data-testid={testId}>
       {requests.map((r, i) => (
@@ -53,7 +53,7 @@ export function RequestHistory({ requests, testId }: { requests: KeyRequest[]; t
 }
 
 /** The provider's events about the payment: applied, or the note saying why it changed nothing. */
-export function WebhookHistory({ webhooks, testId }: { webhooks: KeyWebhook[]; testId: string }) {
+export function TimelineWebhooks({ webhooks, testId }: { webhooks: KeyWebhook[]; testId: string }) {
   if (webhooks.length === 0) return null;
   return (
     <ol className="requests" data-testid={testId}>
