@@ -76,7 +76,7 @@ function run(command, commandArgs, { cwd, capture = false, timeoutMs = 10 * 60_0
 }
 
 async function pack() {
-  if (build) await run("npx", ["tsup"], { cwd: pkg });
+  if (build) await run("npm", ["run", "build"], { cwd: pkg });
   if (!existsSync(join(pkg, "dist", "index.js"))) fail(`${pkg}/dist is missing: build the package first`);
   rmSync(packDir, { recursive: true, force: true });
   mkdirSync(packDir, { recursive: true });

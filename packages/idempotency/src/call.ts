@@ -1,7 +1,7 @@
-import type { ExecutionContext, OperationResult, Steps } from "./engine";
-import type { Outcome } from "./errors-map";
-import type { Problem } from "./problem";
-import type { StoredResponse } from "./record";
+import type { ExecutionContext, OperationResult, Steps } from "./engine.js";
+import type { Outcome } from "./errors-map.js";
+import type { Problem } from "./problem.js";
+import type { StoredResponse } from "./record.js";
 
 /** One part of a call, taken when the pipeline gets to it: it may throw a ProblemError (a 400, a 401). */
 export type Step<T> = () => T | Promise<T>;

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { CapacityError, ConflictError, ContentionError, LostOwnershipError, MismatchError } from "./errors";
-import { RecordState, type Checkpoint, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "./record";
-import type { Abandoned, ClaimRequest, IdempotencyStore, InsertResult } from "./store";
+import { CapacityError, ConflictError, ContentionError, LostOwnershipError, MismatchError } from "./errors.js";
+import { RecordState, type Checkpoint, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "./record.js";
+import type { Abandoned, ClaimRequest, IdempotencyStore, InsertResult } from "./store.js";
 
 export interface EngineOptions {
   ttlSeconds: number;

@@ -1,5 +1,5 @@
-import { CapacityError, ConflictError, ContentionError, IdempotencyError, MismatchError, StoreError } from "./errors";
-import { problem, ProblemError, type Problem } from "./problem";
+import { CapacityError, ConflictError, ContentionError, IdempotencyError, MismatchError, StoreError } from "./errors.js";
+import { problem, ProblemError, type Problem } from "./problem.js";
 
 /** How one idempotent call ended, as logs, metrics and histories name it. */
 export type Outcome = "executed" | "replayed" | "conflict" | "mismatch" | "rejected" | "failed";

@@ -1,6 +1,6 @@
 import { ParseError, parseItem } from "structured-headers";
-import { problem, ProblemError } from "./problem";
-import { idempotencyKeySchema } from "./key";
+import { problem, ProblemError } from "./problem.js";
+import { idempotencyKeySchema } from "./key.js";
 
 const HEADER = "Idempotency-Key";
 

@@ -1,8 +1,8 @@
-import type { Attributes, BatchCall, BatchResult, CallObservation, CallResult, IdempotentCall, ProblemResult } from "./call";
-import { statusOf } from "./call";
-import type { IdempotencyEngine } from "./engine";
-import { mapError, type ErrorMapper } from "./errors-map";
-import { fingerprint } from "./fingerprint";
+import type { Attributes, BatchCall, BatchResult, CallObservation, CallResult, IdempotentCall, ProblemResult } from "./call.js";
+import { statusOf } from "./call.js";
+import type { IdempotencyEngine } from "./engine.js";
+import { mapError, type ErrorMapper } from "./errors-map.js";
+import { fingerprint } from "./fingerprint.js";
 
 /** What the pipeline learned of a call before it ended, for the one observation it makes. */
 export interface Seen {

@@ -1,4 +1,4 @@
-import type { IdempotencyRecord, OwnedClaim, StoredResponse } from "./record";
+import type { IdempotencyRecord, OwnedClaim, StoredResponse } from "./record.js";
 
 export interface ClaimRequest {
   scope: string;

@@ -1,4 +1,4 @@
-import { problem, ProblemError, validationProblem } from "../problem";
+import { problem, ProblemError, validationProblem } from "../problem.js";
 
 /** Far above any ordinary JSON request; refuses memory-filling uploads. */
 export const MAX_BODY_BYTES = 64 * 1024;

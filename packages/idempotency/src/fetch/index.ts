@@ -1,10 +1,10 @@
-import type { CallResult, IdempotentCall } from "../call";
-import { idempotencyKeyFromHeader } from "../key-header";
-import type { CallPipeline } from "../pipeline";
-import { preferenceApplied, waitPreference } from "../prefer";
-import type { Problem } from "../problem";
+import type { CallResult, IdempotentCall } from "../call.js";
+import { idempotencyKeyFromHeader } from "../key-header.js";
+import type { CallPipeline } from "../pipeline.js";
+import { preferenceApplied, waitPreference } from "../prefer.js";
+import type { Problem } from "../problem.js";
 
-export { MAX_BODY_BYTES, readBounded, readJson, readText, tooLarge, type Schema } from "./body";
+export { MAX_BODY_BYTES, readBounded, readJson, readText, tooLarge, type Schema } from "./body.js";
 
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";

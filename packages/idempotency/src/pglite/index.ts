@@ -1,8 +1,8 @@
-import type { SqlRunner, SqlTransactor, Statement } from "../postgres/sql";
+import type { SqlRunner, SqlTransactor, Statement } from "../postgres/sql.js";
 
-export { PostgresStore, type PostgresStoreOptions } from "../postgres/store";
-export { schemaSql } from "../postgres/schema";
-export { statement, type SqlRunner, type SqlTransactor, type Statement } from "../postgres/sql";
+export { PostgresStore, type PostgresStoreOptions } from "../postgres/store.js";
+export { schemaSql } from "../postgres/schema.js";
+export { statement, type SqlRunner, type SqlTransactor, type Statement } from "../postgres/sql.js";
 
 /** What `pgliteSql` needs of PGlite (`@electric-sql/pglite`'s `PGlite` fits): no import of it here. */
 export interface PgliteQueryable {

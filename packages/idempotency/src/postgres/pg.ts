@@ -1,4 +1,4 @@
-import type { SqlRunner, SqlTransactor, Statement } from "./sql";
+import type { SqlRunner, SqlTransactor, Statement } from "./sql.js";
 
 /** What `pgSql` needs of node-postgres: a `pg.Pool` fits, and so does a `pg.Client` for `query`. */
 export interface PgQueryable {

@@ -1,7 +1,7 @@
-import { LostOwnershipError, StoreError } from "../errors";
-import { RecordState, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
-import { statement, type SqlRunner, type SqlTransactor } from "./sql";
-import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "../store";
+import { LostOwnershipError, StoreError } from "../errors.js";
+import { RecordState, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record.js";
+import { statement, type SqlRunner, type SqlTransactor } from "./sql.js";
+import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "../store.js";
 
 interface RecordRow {
   claimed: boolean;

@@ -1,5 +1,5 @@
-import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
-import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "../store";
+import { RecordState, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record.js";
+import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "../store.js";
 
 /** What the fast path remembers of a completed record: enough to replay it or refuse a new body. */
 interface CachedOutcome {

@@ -1,1 +1,1 @@
-export { RedisFastPath, type FastPathEvent, type FastPathRedis, type RedisFastPathOptions } from "./fast-path";
+export { RedisFastPath, type FastPathEvent, type FastPathRedis, type RedisFastPathOptions } from "./fast-path.js";

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { poll } from "./poll";
-import { LostOwnershipError } from "../errors";
-import type { IdempotencyRecord, OwnedClaim, StoredResponse } from "../record";
-import type { ClaimRequest, Completion, IdempotencyStore } from "../store";
+import { poll } from "./poll.js";
+import { LostOwnershipError } from "../errors.js";
+import type { IdempotencyRecord, OwnedClaim, StoredResponse } from "../record.js";
+import type { ClaimRequest, Completion, IdempotencyStore } from "../store.js";
 
 /** A store, and what the suite needs around it to watch its effects and its clock. */
 export interface StoreUnderTest<Tx> {

@@ -1,2 +1,2 @@
-export { describeStoreConformance, testClaim, type StoreUnderTest } from "./conformance";
-export { MemoryStore, type MemoryTx } from "./memory-store";
+export { describeStoreConformance, testClaim, type StoreUnderTest } from "./conformance.js";
+export { MemoryStore, type MemoryTx } from "./memory-store.js";

@@ -1,6 +1,6 @@
-import { LostOwnershipError } from "../errors";
-import { RecordState, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record";
-import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "../store";
+import { LostOwnershipError } from "../errors.js";
+import { RecordState, type Checkpoints, type IdempotencyRecord, type OwnedClaim, type StoredResponse } from "../record.js";
+import type { Abandoned, ClaimRequest, Completion, IdempotencyStore, InsertResult } from "../store.js";
 
 /** The transaction handle of the fake: writes are buffered here and committed with the outcome. */
 export interface MemoryTx {

@@ -1,13 +1,13 @@
 import { experimental_standaloneMiddleware, type TRPCError } from "@trpc/server";
-import type { CallArgs, CallResult, IdempotentCall, ProblemResult } from "../call";
-import type { OperationResult, Steps } from "../engine";
-import { idempotencyKeySchema } from "../key";
-import type { CallPipeline } from "../pipeline";
-import { preferenceApplied, waitPreference } from "../prefer";
-import { problem, ProblemError, type Problem } from "../problem";
-import { causeOf, problemToTRPCError } from "./errors";
+import type { CallArgs, CallResult, IdempotentCall, ProblemResult } from "../call.js";
+import type { OperationResult, Steps } from "../engine.js";
+import { idempotencyKeySchema } from "../key.js";
+import type { CallPipeline } from "../pipeline.js";
+import { preferenceApplied, waitPreference } from "../prefer.js";
+import { problem, ProblemError, type Problem } from "../problem.js";
+import { causeOf, problemToTRPCError } from "./errors.js";
 
-export { causeOf, problemOfError, problemToTRPCError } from "./errors";
+export { causeOf, problemOfError, problemToTRPCError } from "./errors.js";
 
 /** Per-procedure facts the middleware reads: the operation's name, shared with any other way in. */
 export interface IdempotentMeta {
