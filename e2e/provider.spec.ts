@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { added, paymentsOf } from "./support/api";
 import { chooseFault, openCheckout, paidId, payAndWait, status } from "./support/checkout";
-import { intentsOf, providerURL } from "./support/provider";
+import { intentsOf, providerURL } from "./support/simulator";
 
 test.beforeAll(async ({ request }) => {
   // Payments are charged at the simulator playwright.config.ts starts, with a ledger of its own for this run.

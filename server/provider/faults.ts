@@ -2,7 +2,7 @@ import type { Fault } from "../faults";
 
 /**
  * The provider side of the demo's fault toggle: what Oncepay's `Simulate-Failure` asks of the
- * provider call, as the simulator's own `Simulate-Failure` modes (provider/faults.ts).
+ * provider call, as the simulator's own `Simulate-Failure` modes (simulator/faults.ts).
  */
 export function simulatedFailure(fault: Fault | null): string | undefined {
   switch (fault?.mode) {
