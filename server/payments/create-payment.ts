@@ -3,7 +3,7 @@ import { emit } from "../events/outbox";
 import { EventType } from "../events/schema";
 import { newId } from "../ids";
 import { appendEntry, LedgerSource } from "../ledger/entries";
-import type { Charge } from "../provider/provider";
+import type { ChargeAnswer } from "../provider/provider";
 import { applyAwaiting } from "../webhooks/awaiting";
 import { PAYMENT_COLUMNS, toPayment, type PaymentRow } from "./queries";
 import { PaymentStatus, type CreatePaymentInput, type Payment } from "./schema";
@@ -53,7 +53,7 @@ export async function startPayment(tx: Sql, merchantId: string, input: CreatePay
  * Phase three: the provider's answer made local. The payment becomes `succeeded` (with its ledger
  * entry) or `failed`, in the caller's transaction, which also stores the response.
  */
-export async function settlePayment(tx: Sql, merchantId: string, paymentId: string, charge: Charge): Promise<Payment> {
+export async function settlePayment(tx: Sql, merchantId: string, paymentId: string, charge: ChargeAnswer): Promise<Payment> {
   return (await settle(tx, merchantId, paymentId, charge)).payment;
 }
 
@@ -62,7 +62,7 @@ export async function settlePayment(tx: Sql, merchantId: string, paymentId: stri
  * the provider's webhook. The second finds nothing processing and changes nothing (`changed: false`);
  * the ledger entry is unique by payment, so it is written once either way.
  */
-export async function settle(tx: Sql, merchantId: string, paymentId: string, charge: Charge): Promise<{ payment: Payment; changed: boolean }> {
+export async function settle(tx: Sql, merchantId: string, paymentId: string, charge: ChargeAnswer): Promise<{ payment: Payment; changed: boolean }> {
   const succeeded = charge.status === "succeeded";
   const [row] = await tx.rows<PaymentRow>(SETTLE, [
     paymentId,

@@ -4,7 +4,7 @@ import type { Sql } from "../db/sql";
 import type { ExecutionContext, OperationResult, Steps } from "../idempotency/engine";
 import { problem } from "../problem";
 import { simulatedFailure } from "../provider/faults";
-import { chargeSchema, NO_CHARGE, type Charge, type PaymentProvider } from "../provider/provider";
+import { chargeAnswerSchema, NO_CHARGE, type ChargeAnswer, type PaymentProvider } from "../provider/provider";
 import { settlePayment, startPayment } from "./create-payment";
 import type { CreatePaymentInput } from "./schema";
 
@@ -17,7 +17,7 @@ export const PaymentPoint = { Created: "payment_created", Charged: "charged" } a
 /** What the steps hand the final commit. */
 export interface Prepared {
   paymentId: string;
-  charge: Charge;
+  charge: ChargeAnswer;
 }
 
 const createdSchema = z.object({ paymentId: z.string() });
@@ -58,7 +58,7 @@ export function createPaymentOperation(provider: PaymentProvider) {
             idempotencyKey: providerKey,
             simulate: simulatedFailure(fault),
           }),
-        (saved) => chargeSchema.parse(saved),
+        (saved) => chargeAnswerSchema.parse(saved),
         // The provider key is derived from the record, so asking again after a crash gets the same
         // PaymentIntent back, never a second one: the answer rides in the final commit (one commit
         // fewer per payment) instead of a commit of its own.

@@ -1,5 +1,5 @@
 import Stripe from "stripe";
-import { ProviderUnavailableError, type Charge, type ChargeRequest, type PaymentProvider, type RefundAnswer, type RefundRequest } from "./provider";
+import { ProviderUnavailableError, type ChargeAnswer, type ChargeRequest, type PaymentProvider, type RefundAnswer, type RefundRequest } from "./provider";
 
 export interface StripeProviderOptions {
   secretKey: string;
@@ -31,7 +31,7 @@ export class StripeProvider implements PaymentProvider {
     });
   }
 
-  async charge(request: ChargeRequest): Promise<Charge> {
+  async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     try {
       const intent = await this.stripe.paymentIntents.create(
         {
@@ -71,7 +71,7 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async findCharge(paymentId: string): Promise<Charge | null> {
+  async findCharge(paymentId: string): Promise<ChargeAnswer | null> {
     try {
       // Stripe's search (its index may lag a new PaymentIntent by a minute: the reaper only asks after
       // PROCESSING_TIMEOUT_SECONDS). Our ids are base62, so the query needs no escaping.
