@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { chromiumLaunchOptions } from "./e2e/support/browser";
-import { PROVIDER_PORT, providerURL } from "./e2e/support/provider";
+import { PROVIDER_PORT, providerURL } from "./e2e/support/simulator";
 
 // Fixed by default; E2E_PORT and E2E_DEV_PORT let two checkouts of the repo run their scenarios at once.
 const PORT = Number(process.env.E2E_PORT ?? 3210);
@@ -14,7 +14,7 @@ const DEV_PORT = Number(process.env.E2E_DEV_PORT ?? 3211);
 const devURL = `http://127.0.0.1:${DEV_PORT}`;
 const DEV_DIST_DIR = ".next-e2e-dev";
 const DEV_SPEC = /dev-server\.spec\.ts$/;
-// One provider simulator for both app servers (E2E_PROVIDER_PORT, see e2e/support/provider.ts): payments are charged there.
+// One provider simulator for both app servers (E2E_PROVIDER_PORT, see e2e/support/simulator.ts): payments are charged there.
 
 /**
  * A fresh embedded database per run and server, so scenarios start from the seeded merchants only.
@@ -69,7 +69,7 @@ export default defineConfig({
   webServer: [
     {
       // First, so that it is up before either app charges through it; its own fresh ledger per run.
-      command: "npm run provider",
+      command: "npm run simulator",
       url: `${providerURL}/health`,
       timeout: 60_000,
       reuseExistingServer: false,

@@ -8,7 +8,7 @@ import { MAX_RETRIES } from "./_checkout/retry";
 import { useCheckout, type Phase } from "./_checkout/use-checkout";
 import { useStoredState } from "./_checkout/use-stored-state";
 import { FaultToggle } from "./_components/fault-toggle";
-import { Receipt, TryList } from "./_components/receipt";
+import { CheckoutResult, TryList } from "./_components/checkout-result";
 import { Shop } from "./_components/shop";
 import { useMerchant } from "./_trpc/client";
 
@@ -114,7 +114,7 @@ export default function CheckoutPage() {
       </form>
 
       <Status phase={phase} runs={runs} onStartOver={unresolved && !busy ? startOver : undefined} />
-      {phase.kind === "paid" && <Receipt payment={phase.payment} log={phase.log} />}
+      {phase.kind === "paid" && <CheckoutResult payment={phase.payment} log={phase.log} />}
 
       <FaultToggle settings={faults} onChange={setFaults} />
       <details className="card advanced">

@@ -8,7 +8,7 @@
  */
 import pg from "pg";
 import { API_KEYS, newKey } from "../fixtures";
-import { startProviderProcess } from "../fixtures/provider-process";
+import { startSimulatorProcess } from "../fixtures/simulator-process";
 import { startServer, ensureTestBuild } from "../fixtures/server-process";
 import { createScratchDatabase } from "../tests/support/scratch-db";
 import { load, warm, type LoadResult, type LoadSettings } from "./load";
@@ -30,7 +30,7 @@ const LEFT = "SELECT count(*)::int AS n FROM idempotency_records WHERE key LIKE 
 async function main() {
   ensureTestBuild();
   const db = await createScratchDatabase("oncepay_bench");
-  const provider = await startProviderProcess();
+  const provider = await startSimulatorProcess();
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   const server = await startServer({

@@ -19,7 +19,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import pg from "pg";
 import { API_KEYS, newKey, sleep } from "../fixtures";
-import { startProviderProcess } from "../fixtures/provider-process";
+import { startSimulatorProcess } from "../fixtures/simulator-process";
 import { createScratchCluster } from "../fixtures/scratch-cluster";
 import { ensureTestBuild, startServer } from "../fixtures/server-process";
 import { trpcClient } from "../tests/support/trpc";
@@ -112,7 +112,7 @@ function payer(way: "REST" | "tRPC", url: string): () => Promise<void> {
 async function main(): Promise<void> {
   ensureTestBuild();
   const cluster = await createScratchCluster({ settings: { shared_preload_libraries: "pg_stat_statements", "pg_stat_statements.track": "all" } });
-  const provider = await startProviderProcess();
+  const provider = await startSimulatorProcess();
   const admin = new pg.Client({ connectionString: cluster.url });
   try {
     await admin.connect();

@@ -12,7 +12,7 @@ import { SqlPool } from "../server/db/sql";
 import { logger } from "../server/observability/logger";
 import { startWorker } from "../fixtures/worker-process";
 import { testStream, NATS_URL } from "../tests/support/event-workers";
-import { startProviderProcess } from "../fixtures/provider-process";
+import { startSimulatorProcess } from "../fixtures/simulator-process";
 import { createScratchDatabase } from "../tests/support/scratch-db";
 import { ensureTestBuild, startServer } from "../fixtures/server-process";
 
@@ -54,7 +54,7 @@ async function until(check: () => Promise<boolean>, timeoutMs: number, what: str
 async function main() {
   ensureTestBuild();
   const stream = testStream("bench");
-  const [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase("oncepay_bench")]);
+  const [provider, database] = await Promise.all([startSimulatorProcess(), createScratchDatabase("oncepay_bench")]);
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
   const one = async <T>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows[0] as T;
   // An open-loop load: the merchant limits stay on but out of reach, so a slow moment queues rather than refuses.

@@ -12,7 +12,7 @@
  */
 import { rmSync } from "node:fs";
 import { API_KEYS, newKey } from "../fixtures";
-import { startProviderProcess } from "../fixtures/provider-process";
+import { startSimulatorProcess } from "../fixtures/simulator-process";
 import { ensureTestBuild, startServer, type ServerProcess } from "../fixtures/server-process";
 import { connect } from "../server/db/client";
 import { createScratchDatabase } from "../tests/support/scratch-db";
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   ensureTestBuild();
   const db = await createScratchDatabase("oncepay_bench_redis");
   const probe = connect(db.url, 1, false);
-  const provider = await startProviderProcess();
+  const provider = await startSimulatorProcess();
   const servers: ServerProcess[] = [];
   try {
     const start = async (extra: Record<string, string>) => {

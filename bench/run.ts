@@ -18,7 +18,7 @@ import { connect, identify } from "../server/db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "../server/db/redis";
 import { statement } from "../server/db/sql";
 import { newKey } from "../fixtures";
-import { providerLedger, startProviderProcess, type ProviderProcess } from "../fixtures/provider-process";
+import { providerLedger, startSimulatorProcess, type SimulatorProcess } from "../fixtures/simulator-process";
 import { createScratchDatabase } from "../tests/support/scratch-db";
 import { ensureTestBuild, startServer, type ServerProcess } from "../fixtures/server-process";
 import { drained } from "./backlog";
@@ -100,7 +100,7 @@ async function main() {
     "bench_payment_ids",
     "SELECT id, idempotency_key AS key FROM payments WHERE merchant_id = $1 AND idempotency_key = ANY($2::text[])",
   );
-  let provider: ProviderProcess | null = null;
+  let provider: SimulatorProcess | null = null;
   // The money actually taken: the provider's PaymentIntents for each key's local payments (each
   // carries its payment's id in metadata[oncepay_payment]; the local payment commits before the
   // provider is called, in the app and in the peers alike, so none is missed).
@@ -138,7 +138,7 @@ async function main() {
   try {
     // One provider for the whole run, its ledger in a temporary directory removed at the end.
     step("starting the provider and the servers");
-    provider = await startProviderProcess();
+    provider = await startSimulatorProcess();
     const providerUrl = provider.url;
     const plain = await started(providerUrl, false);
     const fast = redisUrl ? await started(providerUrl, true) : null;

@@ -12,7 +12,7 @@
  */
 import { rmSync } from "node:fs";
 import { newKey } from "../fixtures";
-import { startProviderProcess, type ProviderProcess } from "../fixtures/provider-process";
+import { startSimulatorProcess, type SimulatorProcess } from "../fixtures/simulator-process";
 import { ensureTestBuild, startServer, type ServerProcess } from "../fixtures/server-process";
 import { connect } from "../server/db/client";
 import { statement, type SqlPool } from "../server/db/sql";
@@ -102,7 +102,7 @@ async function side(): Promise<Side> {
 async function main() {
   ensureTestBuild();
   const sides: Side[] = [];
-  let provider: ProviderProcess | null = null;
+  let provider: SimulatorProcess | null = null;
   const start = async (s: Side) => {
     if (!provider) throw new Error("bench: no provider");
     s.server = await startServer({
@@ -144,7 +144,7 @@ async function main() {
     const databaseBytes = (await seededSide.sql.rows<{ bytes: number }>(SIZE))[0]!.bytes;
     log(`seeded in ${seedSeconds.toFixed(1)} s, database ${(databaseBytes / 2 ** 30).toFixed(2)} GiB`);
 
-    provider = await startProviderProcess();
+    provider = await startSimulatorProcess();
     const keys: BenchKeys = { replay: newKey(), timeline: newKey() };
     const bases = new Map<Side, string>();
     for (const s of sides) {

@@ -5,7 +5,7 @@
  * between the two answers, as the client sees them, is the wake-up's latency (target: 50 ms).
  */
 import { API_KEYS, newKey, sleep } from "../fixtures";
-import { startProviderProcess } from "../fixtures/provider-process";
+import { startSimulatorProcess } from "../fixtures/simulator-process";
 import { ensureTestBuild, startServer } from "../fixtures/server-process";
 import { createScratchDatabase } from "../tests/support/scratch-db";
 
@@ -43,7 +43,7 @@ const percentile = (values: number[], p: number) => {
 async function main() {
   ensureTestBuild();
   const db = await createScratchDatabase("oncepay_bench");
-  const provider = await startProviderProcess();
+  const provider = await startSimulatorProcess();
   const env = { LOG_LEVEL: "warn", FAULT_INJECTION: "1", PROVIDER_URL: provider.url };
   const servers = await Promise.all([startServer({ databaseUrl: db.url, env }), startServer({ databaseUrl: db.url, env })]);
   try {

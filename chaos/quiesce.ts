@@ -1,5 +1,5 @@
 import { sleep } from "@/fixtures";
-import { providerLedger } from "@/fixtures/provider-process";
+import { providerLedger } from "@/fixtures/simulator-process";
 import type { Services } from "./services";
 import { readLocal } from "./truth";
 

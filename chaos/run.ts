@@ -1,4 +1,4 @@
-import { stripeFor } from "@/fixtures/provider-process";
+import { stripeFor } from "@/fixtures/simulator-process";
 import { runBackOffice } from "./back-office";
 import { runBrowser } from "./browser";
 import { check, type Finding } from "./checker";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import getPort from "get-port";
 import { privateNats, type PrivateNats } from "@/fixtures/nats-server";
-import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
+import { startSimulatorProcess, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { privateRedis, type PrivateRedis } from "@/fixtures/redis-server";
 import { createScratchCluster, type ScratchCluster } from "@/fixtures/scratch-cluster";
 import { startServer, type ServerProcess } from "@/fixtures/server-process";
@@ -28,7 +28,7 @@ export interface Restartable {
 
 export interface Services {
   proxy: Proxy;
-  provider: ProviderProcess;
+  provider: SimulatorProcess;
   database: ScratchCluster;
   redis: PrivateRedis;
   nats: PrivateNats;
@@ -92,7 +92,7 @@ export async function startServices(options: { instances: number }): Promise<Ser
       createScratchCluster(),
       privateRedis(),
       privateNats({ running: true }),
-      startProviderProcess({
+      startSimulatorProcess({
         env: {
           PROVIDER_WEBHOOK_URL: `${proxy.url}/api/v1/webhooks/provider`,
           PROVIDER_WEBHOOK_SECRET: secret,
@@ -138,7 +138,7 @@ export async function startServices(options: { instances: number }): Promise<Ser
     const logs = () => [
       ...instances.map((i) => ({ name: i.name, text: i.output() })),
       ...workers.map((w) => ({ name: w.name, text: w.output() })),
-      { name: "provider", text: provider.output() },
+      { name: "simulator", text: provider.output() },
     ];
     return { proxy, provider, database, redis, nats, instances, workers, logs, stop };
   } catch (error) {

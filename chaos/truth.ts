@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import { providerLedger, type ProviderLedger } from "@/fixtures/provider-process";
+import { providerLedger, type ProviderLedger } from "@/fixtures/simulator-process";
 
 export interface PaymentRow {
   id: string;

@@ -9,7 +9,7 @@ test("the dashboard shows the replay a lost response caused, and the key's timel
   await openCheckout(page);
   await chooseFault(page, "Lost response");
   expect(await payAndWait(page)).toBe("paid");
-  const key = (await page.getByTestId("receipt-key").textContent())!.trim();
+  const key = (await page.getByTestId("result-key").textContent())!.trim();
 
   await page.goto("/dashboard");
   await expect(tile(page, "replayed")).not.toHaveText("0");

@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test, type Page } from "@playwright/test";
 import { startServer, type ServerProcess } from "../fixtures/server-process";
-import { providerURL } from "./support/provider";
+import { providerURL } from "./support/simulator";
 
 // Operators (contract: "Operators"): a production server with a token of its own, beside the
 // demo-mode server the other scenarios use.

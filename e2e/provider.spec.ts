@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { added, paymentsOf } from "./support/api";
 import { chooseFault, openCheckout, paidId, payAndWait, status } from "./support/checkout";
-import { intentsOf, providerURL } from "./support/provider";
+import { intentsOf, providerURL } from "./support/simulator";
 
 test.beforeAll(async ({ request }) => {
   // Payments are charged at the simulator playwright.config.ts starts, with a ledger of its own for this run.
@@ -26,17 +26,17 @@ test("provider times out after charging: the retry resumes, the checkout ends pa
   const intents = await intentsOf(request, id);
   expect(intents).toEqual([expect.objectContaining({ id: created[0]!.providerPaymentId, status: "succeeded" })]);
 
-  // The receipt: the provider's PaymentIntent, the derived key, and the resumption.
-  const receipt = page.getByTestId("receipt");
-  await expect(receipt.getByTestId("provider-payment-id")).toHaveText(intents[0]!.id);
-  await expect(receipt.getByTestId("provider-key")).toHaveText(created[0]!.providerIdempotencyKey!);
-  await expect(receipt.getByTestId("provider-key")).toHaveText(/^oncepay:[0-9a-f-]{36}:charge$/);
-  await expect(receipt.getByTestId("resumption")).toContainText(/Resumed from payment_created \(tRPC retry\)/);
-  await expect(receipt.getByTestId("recovery-points")).toContainText("payment_created");
-  await expect(receipt.getByTestId("recovery-points")).toContainText("charged");
+  // The result card: the provider's PaymentIntent, the derived key, and the resumption.
+  const result = page.getByTestId("checkout-result");
+  await expect(result.getByTestId("provider-payment-id")).toHaveText(intents[0]!.id);
+  await expect(result.getByTestId("provider-key")).toHaveText(created[0]!.providerIdempotencyKey!);
+  await expect(result.getByTestId("provider-key")).toHaveText(/^oncepay:[0-9a-f-]{36}:charge$/);
+  await expect(result.getByTestId("resumption")).toContainText(/Resumed from payment_created \(tRPC retry\)/);
+  await expect(result.getByTestId("recovery-points")).toContainText("payment_created");
+  await expect(result.getByTestId("recovery-points")).toContainText("charged");
 
   // The dashboard: the key's recovery points, and the execution that resumed from one.
-  const key = (await receipt.getByTestId("receipt-key").textContent())!.trim();
+  const key = (await result.getByTestId("result-key").textContent())!.trim();
   await page.goto("/dashboard");
   await page.getByLabel("Search by key").fill(key);
   await page.getByTestId("records").getByRole("button", { name: key }).click();

@@ -1,7 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { balanceOf } from "./support/api";
 import { newCheckoutButton, openCheckout, payAndWait, totalMinor } from "./support/checkout";
-import { providerURL } from "./support/provider";
+import { providerURL } from "./support/simulator";
 
 const CHAOS = `${providerURL}/_simulator/webhooks/chaos`;
 /** Chaos delivers each event 1–3 times: three payments all but always bring a duplicate; a few more, if not. */

@@ -17,7 +17,7 @@ const merchantList = z.string().transform((raw, ctx) => {
 /** The public development default: accepted in demo mode only. */
 export const DEFAULT_WEBHOOK_SECRET = "whsec_oncepay_dev";
 
-/** The bundled simulator (`npm run provider`). */
+/** The bundled simulator (`npm run simulator`). */
 export const DEFAULT_PROVIDER_URL = "http://127.0.0.1:12111";
 
 const flag = z.enum(["0", "1", "true", "false"]).transform((v) => v === "1" || v === "true");

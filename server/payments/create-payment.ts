@@ -3,7 +3,7 @@ import { emit } from "../events/outbox";
 import { EventType } from "../events/schema";
 import { newId } from "../ids";
 import { appendEntry, LedgerSource } from "../ledger/entries";
-import type { Charge } from "../provider/provider";
+import type { ChargeAnswer } from "../provider/provider";
 import { applyAwaiting } from "../webhooks/awaiting";
 import { PAYMENT_COLUMNS, toPayment, type PaymentRow } from "./queries";
 import { PaymentStatus, type CreatePaymentInput, type Payment } from "./schema";
@@ -56,7 +56,7 @@ export async function startPayment(tx: Sql, merchantId: string, input: CreatePay
  * provider's webhook. The second finds nothing processing and changes nothing (`changed: false`);
  * the ledger entry is unique by payment, so it is written once either way.
  */
-export async function settle(tx: Sql, merchantId: string, paymentId: string, charge: Charge): Promise<{ payment: Payment; changed: boolean }> {
+export async function settle(tx: Sql, merchantId: string, paymentId: string, charge: ChargeAnswer): Promise<{ payment: Payment; changed: boolean }> {
   const succeeded = charge.status === "succeeded";
   const [row] = await tx.rows<PaymentRow>(SETTLE, [
     paymentId,

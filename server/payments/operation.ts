@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Sql } from "../db/sql";
 import type { CallArgs, OperationResult, Steps } from "@oncepay/idempotency";
 import { problem } from "../problem";
-import { chargeSchema, NO_CHARGE, providerKeyOf, type Charge, type PaymentProvider } from "../provider/provider";
+import { chargeAnswerSchema, NO_CHARGE, providerKeyOf, type ChargeAnswer, type PaymentProvider } from "../provider/provider";
 import { settle, startPayment } from "./create-payment";
 import { createPaymentInput, type CreatePaymentInput } from "./schema";
 
@@ -15,7 +15,7 @@ export const PaymentPoint = { Created: "payment_created", Charged: "charged" } a
 /** What the steps hand the final commit. */
 export interface Prepared {
   paymentId: string;
-  charge: Charge;
+  charge: ChargeAnswer;
 }
 
 const createdSchema = z.object({ paymentId: z.string() });
@@ -52,7 +52,7 @@ export function createPaymentOperation(provider: PaymentProvider) {
             customer: input.customer ?? null,
             idempotencyKey: providerKey,
           }),
-        (saved) => chargeSchema.parse(saved),
+        (saved) => chargeAnswerSchema.parse(saved),
         // The provider key is derived from the record, so asking again after a crash gets the same
         // PaymentIntent back, never a second one: the answer rides in the final commit (one commit
         // fewer per payment) instead of a commit of its own.

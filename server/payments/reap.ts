@@ -1,7 +1,7 @@
 import { statement, type Sql } from "../db/sql";
 import type { Steps } from "@oncepay/idempotency";
 import type { StaleRecord } from "../jobs/reaper";
-import { chargeSchema, NO_CHARGE, type PaymentProvider } from "../provider/provider";
+import { chargeAnswerSchema, NO_CHARGE, type PaymentProvider } from "../provider/provider";
 import { PaymentPoint, type Prepared } from "./operation";
 
 /** A payment processing for too long, with the record that was executing it (if it is still there). */
@@ -32,7 +32,7 @@ export function reapSteps(provider: PaymentProvider, paymentId: string) {
     const charge = await steps.external(
       PaymentPoint.Charged,
       async () => (await provider.findCharge(paymentId)) ?? { status: "failed" as const, providerPaymentId: null, code: NO_CHARGE },
-      (saved) => chargeSchema.parse(saved),
+      (saved) => chargeAnswerSchema.parse(saved),
     );
     return { paymentId, charge };
   };

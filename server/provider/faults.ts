@@ -2,7 +2,7 @@ import { currentFault } from "../faults";
 
 /**
  * The provider side of the demo's fault toggle: what Oncepay's `Simulate-Failure` asks of the
- * provider call running now (set by `withFault` at the edge), as the simulator's own `Simulate-Failure` modes (provider/faults.ts).
+ * provider call running now (set by `withFault` at the edge), as the simulator's own `Simulate-Failure` modes (simulator/faults.ts).
  */
 export function simulatedFailure(): string | undefined {
   const fault = currentFault();

@@ -11,12 +11,15 @@ export interface ChargeRequest {
   idempotencyKey: string;
 }
 
-/** What the provider said, as a recovery point keeps it: the outcome is known either way. */
-export const chargeSchema = z.discriminatedUnion("status", [
+/**
+ * What the provider said to a charge request, as a recovery point keeps it: the outcome is known
+ * either way. Not Stripe's charge object, which a webhook carries (webhooks/event.ts `chargeSchema`).
+ */
+export const chargeAnswerSchema = z.discriminatedUnion("status", [
   z.object({ status: z.literal("succeeded"), providerPaymentId: z.string() }),
   z.object({ status: z.literal("failed"), providerPaymentId: z.string().nullable(), code: z.string() }),
 ]);
-export type Charge = z.infer<typeof chargeSchema>;
+export type ChargeAnswer = z.infer<typeof chargeAnswerSchema>;
 
 export interface RefundRequest {
   paymentIntent: string;
@@ -40,10 +43,10 @@ export const NO_REFUND = "provider_no_refund";
 
 /** The payment provider as the domain needs it. Throws ProviderUnavailableError when the outcome is unknown. */
 export interface PaymentProvider {
-  charge(request: ChargeRequest): Promise<Charge>;
+  charge(request: ChargeRequest): Promise<ChargeAnswer>;
   refund(request: RefundRequest): Promise<RefundAnswer>;
   /** The provider's own answer for a payment, found by `metadata[oncepay_payment]`; null when it has no PaymentIntent for it. Never charges. */
-  findCharge(paymentId: string): Promise<Charge | null>;
+  findCharge(paymentId: string): Promise<ChargeAnswer | null>;
   /** Our refund `refundId` as the provider has it (by `metadata[oncepay_refund]`), or null when it never made it. */
   findRefund(paymentIntent: string, refundId: string): Promise<RefundAnswer | null>;
 }

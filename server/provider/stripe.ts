@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { simulatedFailure } from "./faults";
-import { ProviderUnavailableError, type Charge, type ChargeRequest, type PaymentProvider, type RefundAnswer, type RefundRequest } from "./provider";
+import { ProviderUnavailableError, type ChargeAnswer, type ChargeRequest, type PaymentProvider, type RefundAnswer, type RefundRequest } from "./provider";
 
 export interface StripeProviderOptions {
   secretKey: string;
@@ -32,7 +32,7 @@ export class StripeProvider implements PaymentProvider {
     });
   }
 
-  async charge(request: ChargeRequest): Promise<Charge> {
+  async charge(request: ChargeRequest): Promise<ChargeAnswer> {
     try {
       const intent = await this.stripe.paymentIntents.create(
         {
@@ -72,7 +72,7 @@ export class StripeProvider implements PaymentProvider {
     }
   }
 
-  async findCharge(paymentId: string): Promise<Charge | null> {
+  async findCharge(paymentId: string): Promise<ChargeAnswer | null> {
     try {
       // Stripe's search (its index may lag a new PaymentIntent by a minute: the reaper only asks after
       // PROCESSING_TIMEOUT_SECONDS). Our ids are base62, so the query needs no escaping.

@@ -32,6 +32,7 @@ export const paymentIntentSchema = z.object({
   last_payment_error: z.object({ code: text().max(255).nullish() }).nullish(),
 });
 
+/** Stripe's charge object, as `charge.refunded` carries it; our own charge request's outcome is `ChargeAnswer` (provider/provider.ts). */
 export const chargeSchema = z.object({
   payment_intent: providerId(),
   /** The total refunded so far, not this refund's amount: a later event carries all earlier ones. */

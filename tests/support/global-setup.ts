@@ -4,7 +4,7 @@ import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { connect, identify } from "@/server/db/client";
 import { connectRedis, fastPathPrefix, whenReady } from "@/server/db/redis";
-import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
+import { startSimulatorProcess, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { expectReconciled, type LocalDatabase } from "./reconcile";
 import { deleteByPrefix } from "./redis-keys";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
@@ -49,8 +49,8 @@ export default async function setup(project: TestProject) {
   ensureTestBuild();
   const started: ServerProcess[] = [];
   const databases: ScratchDatabase[] = [];
-  let provider: ProviderProcess | undefined;
-  let spare: ProviderProcess | undefined;
+  let provider: SimulatorProcess | undefined;
+  let spare: SimulatorProcess | undefined;
   const embeddedDataDir = mkdtempSync(path.join(os.tmpdir(), "oncepay-embedded-"));
   const stop = async () => {
     await Promise.all(started.map((s) => s.stop()));
@@ -71,7 +71,7 @@ export default async function setup(project: TestProject) {
     // One provider for the shared servers, reconciled at the end against their databases only; a
     // spare one for the servers tests start on databases of their own (inherited by the workers as
     // PROVIDER_URL). Suites that reconcile their own servers start their own provider.
-    [provider, spare] = await Promise.all([startProviderProcess(), startProviderProcess()]);
+    [provider, spare] = await Promise.all([startSimulatorProcess(), startSimulatorProcess()]);
     process.env.PROVIDER_URL = spare.url;
     const charging = { PROVIDER_URL: provider.url };
     const [database, redisDatabase] = await Promise.all([createScratchDatabase(), createScratchDatabase()]);

@@ -4,7 +4,7 @@ import path from "node:path";
 import getPort from "get-port";
 import { afterAll, beforeAll } from "vitest";
 import { apiClient, type ApiClient } from "./api";
-import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
+import { startSimulatorProcess, type SimulatorProcess } from "@/fixtures/simulator-process";
 import type { LocalDatabase } from "./reconcile";
 import { createScratchDatabase, type ScratchDatabase } from "./scratch-db";
 import { startServer, type ServerProcess } from "@/fixtures/server-process";
@@ -15,7 +15,7 @@ export const STACK_KINDS: StackKind[] = ["postgres", "embedded"];
 
 export interface OwnStack {
   kind: StackKind;
-  provider: ProviderProcess;
+  provider: SimulatorProcess;
   /** The scratch PostgreSQL database (a `postgres` stack only). */
   database: ScratchDatabase;
   /** The database, as the reconciliation reads it (an embedded one only once its server has stopped). */
@@ -55,7 +55,7 @@ export function useOwnStack(options: OwnStackOptions = {}): OwnStack {
     port = await getPort({ host: "127.0.0.1" });
     const delivery: Record<string, string> = options.webhooks ? { PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${port}/api/v1/webhooks/provider` } : {};
     const database = kind === "postgres" ? createScratchDatabase() : Promise.resolve(undefined);
-    const [provider, scratch] = await Promise.all([startProviderProcess({ env: { ...delivery, ...options.providerEnv } }), database]);
+    const [provider, scratch] = await Promise.all([startSimulatorProcess({ env: { ...delivery, ...options.providerEnv } }), database]);
     stack.provider = provider;
     if (scratch) {
       stack.database = scratch;

@@ -1,5 +1,5 @@
-import type { PaymentIntent } from "@/provider/payment-intents";
-import { providerLedger } from "@/fixtures/provider-process";
+import type { PaymentIntent } from "@/simulator/payment-intents";
+import { providerLedger } from "@/fixtures/simulator-process";
 
 /** Every PaymentIntent the provider made for one Oncepay payment (`metadata[oncepay_payment]`). */
 export async function intentsFor(providerUrl: string, paymentId: string): Promise<PaymentIntent[]> {

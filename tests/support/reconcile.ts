@@ -2,7 +2,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { poll } from "@/fixtures";
-import { providerLedger, type ProviderLedger } from "@/fixtures/provider-process";
+import { providerLedger, type ProviderLedger } from "@/fixtures/simulator-process";
 
 /** A database Oncepay ran on: PostgreSQL by URL, or an embedded data directory whose server has stopped. */
 export type LocalDatabase = { url: string } | { dataDir: string };

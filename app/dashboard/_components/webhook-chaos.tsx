@@ -6,7 +6,7 @@ import { useTRPC } from "../../_trpc/client";
 const UNAVAILABLE: Record<"no_provider" | "webhooks_disabled" | "unreachable", string> = {
   no_provider: "No provider simulator is configured (PROVIDER_URL).",
   webhooks_disabled: "The simulator delivers no webhooks (PROVIDER_WEBHOOKS=0).",
-  unreachable: "The provider simulator does not answer (npm run provider).",
+  unreachable: "The provider simulator does not answer (npm run simulator).",
 };
 
 /**

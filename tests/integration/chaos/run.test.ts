@@ -1,7 +1,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
-import { stripeFor } from "@/fixtures/provider-process";
+import { stripeFor } from "@/fixtures/simulator-process";
 import { check, type Finding } from "@/chaos/checker";
 import { created } from "@/chaos/history";
 import { chaosOptions, FAULT_KINDS } from "@/chaos/options";

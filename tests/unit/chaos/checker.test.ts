@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { check, mismatchedPayments, type CheckInput } from "@/chaos/checker";
 import { History } from "@/chaos/history";
 import type { Truth } from "@/chaos/truth";
-import type { PaymentIntent } from "@/provider/payment-intents";
+import type { PaymentIntent } from "@/simulator/payment-intents";
 
 const intent = (id: string, payment: string, status: PaymentIntent["status"] = "succeeded", amount = 1000): PaymentIntent => ({
   id,

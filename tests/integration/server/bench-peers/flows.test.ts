@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { newKey, PUBLISHABLE_KEYS } from "@/fixtures";
-import { providerLedger } from "@/fixtures/provider-process";
+import { providerLedger } from "@/fixtures/simulator-process";
 import { apiClient, expectProblemShape, type HttpResult } from "@/tests/support/api";
 import { useOwnStack } from "@/tests/support/own-stack";
 

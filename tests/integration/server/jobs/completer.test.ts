@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
 import { apiClient, type ApiClient } from "@/tests/support/api";
 import { intentsFor } from "@/tests/support/provider-ledger";
-import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
+import { startSimulatorProcess, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { expectReconciled } from "@/tests/support/reconcile";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
 import { startServer, type ServerProcess } from "@/fixtures/server-process";
@@ -14,12 +14,12 @@ const QUICK = { IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: "1", COMPLETER_INTERVAL_SECOND
 
 /** With no retry, the completer finishes what a timeout or a crash left: within the lease plus its interval. */
 describe("the completer", () => {
-  let provider: ProviderProcess;
+  let provider: SimulatorProcess;
   let database: ScratchDatabase;
   let servers: ServerProcess[] = [];
   let api: ApiClient;
   beforeAll(async () => {
-    [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase()]);
+    [provider, database] = await Promise.all([startSimulatorProcess(), createScratchDatabase()]);
     // Two instances on one database: both sweep, and each record is still finished once.
     servers = await Promise.all([0, 1].map(() => startServer({ databaseUrl: database.url, env: { ...QUICK, PROVIDER_URL: provider.url } })));
     api = apiClient(servers[0]!.url);

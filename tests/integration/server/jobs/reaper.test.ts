@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { newKey, poll, sleep } from "@/fixtures";
 import { intentsFor } from "@/tests/support/provider-ledger";
 import { STACK_KINDS, useOwnStack } from "@/tests/support/own-stack";
-import { providerLedger } from "@/fixtures/provider-process";
+import { providerLedger } from "@/fixtures/simulator-process";
 import { expectReconciled } from "@/tests/support/reconcile";
 
 const TTL_SECONDS = 4;

@@ -5,7 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { newKey, poll, type MerchantName } from "@/fixtures";
-import { stripeFor } from "@/fixtures/provider-process";
+import { stripeFor } from "@/fixtures/simulator-process";
 import { STACK_KINDS, useOwnStack, type OwnStack } from "@/tests/support/own-stack";
 import { allDelivered } from "@/tests/support/provider-ledger";
 import { expectReconciled } from "@/tests/support/reconcile";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
-import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
+import { startSimulatorProcess, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { startServer, type ServerProcess } from "@/fixtures/server-process";
 import { apiClient, expectProblemShape, type HttpResult } from "@/tests/support/api";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
@@ -20,10 +20,10 @@ const QUOTA = 2 * RATE;
  */
 describe.each(["redis", "postgres"] as const)("MERCHANT_RATE_LIMIT across two instances (counters in %s)", (store) => {
   let database: ScratchDatabase;
-  let provider: ProviderProcess;
+  let provider: SimulatorProcess;
   let servers: ServerProcess[] = [];
   beforeAll(async () => {
-    [database, provider] = await Promise.all([createScratchDatabase(), startProviderProcess()]);
+    [database, provider] = await Promise.all([createScratchDatabase(), startSimulatorProcess()]);
     const env = {
       PROVIDER_URL: provider.url,
       MERCHANT_RATE_LIMIT: String(RATE),

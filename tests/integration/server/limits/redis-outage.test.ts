@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
 import { privateRedis, type PrivateRedis } from "@/fixtures/redis-server";
-import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
+import { startSimulatorProcess, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { startServer, type ServerProcess } from "@/fixtures/server-process";
 import { apiClient } from "@/tests/support/api";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
@@ -10,10 +10,10 @@ import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scr
 describe("MERCHANT_RATE_LIMIT with Redis gone", () => {
   let redis: PrivateRedis;
   let database: ScratchDatabase;
-  let provider: ProviderProcess;
+  let provider: SimulatorProcess;
   let server: ServerProcess;
   beforeAll(async () => {
-    [redis, database, provider] = await Promise.all([privateRedis(), createScratchDatabase(), startProviderProcess()]);
+    [redis, database, provider] = await Promise.all([privateRedis(), createScratchDatabase(), startSimulatorProcess()]);
     server = await startServer({ databaseUrl: database.url, env: { PROVIDER_URL: provider.url, REDIS_URL: redis.url, MERCHANT_RATE_LIMIT: "5" } });
   });
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { newKey, poll } from "@/fixtures";
 import { PaymentPoint } from "@/server/payments/operation";
 import { apiClient } from "@/tests/support/api";
 import { intentsFor } from "@/tests/support/provider-ledger";
-import { startProviderProcess, type ProviderProcess } from "@/fixtures/provider-process";
+import { startSimulatorProcess, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { expectReconciled, type LocalDatabase } from "@/tests/support/reconcile";
 import { createScratchDatabase, type ScratchDatabase } from "@/tests/support/scratch-db";
 import { startServer, type ServerOptions } from "@/fixtures/server-process";
@@ -23,11 +23,11 @@ const CRASHY = { IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: "2", COMPLETER_INTERVAL_SECON
  * asks the provider again under the same derived key), and `charged` a crash right after it.
  */
 describe("a server killed at each recovery point, then retried", () => {
-  let provider: ProviderProcess;
+  let provider: SimulatorProcess;
   let database: ScratchDatabase;
   const embeddedDirs: string[] = [];
   beforeAll(async () => {
-    [provider, database] = await Promise.all([startProviderProcess(), createScratchDatabase()]);
+    [provider, database] = await Promise.all([startSimulatorProcess(), createScratchDatabase()]);
   });
   afterAll(async () => {
     const local: LocalDatabase[] = [{ url: database.url }, ...embeddedDirs.map((dataDir) => ({ dataDir }))];

@@ -2,7 +2,7 @@ import { allDelivered } from "@/tests/support/provider-ledger";
 import { describe, expect, it } from "vitest";
 import { newKey, poll } from "@/fixtures";
 import { useOwnStack } from "@/tests/support/own-stack";
-import { providerLedger, stripeFor } from "@/fixtures/provider-process";
+import { providerLedger, stripeFor } from "@/fixtures/simulator-process";
 import { expectReconciled } from "@/tests/support/reconcile";
 import { trpcClient } from "@/tests/support/trpc";
 import { deliver, providerEvent } from "@/tests/support/webhooks";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
 import { intentsFor } from "@/tests/support/provider-ledger";
 import { STACK_KINDS, useOwnStack } from "@/tests/support/own-stack";
-import { providerLedger, stripeFor } from "@/fixtures/provider-process";
+import { providerLedger, stripeFor } from "@/fixtures/simulator-process";
 import { expectReconciled } from "@/tests/support/reconcile";
 import { trpcClient } from "@/tests/support/trpc";
 import { deliver } from "@/tests/support/webhooks";

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { newKey } from "@/fixtures";
 import { apiClient, expectProblemShape, type ApiClient } from "@/tests/support/api";
-import { providerLedger } from "@/fixtures/provider-process";
+import { providerLedger } from "@/fixtures/simulator-process";
 
 /** POST /api/v1/refunds on each shared server: refunded at the provider once, never more than paid. */
 describe.each(["postgres", "embedded", "redis"] as const)("POST /api/v1/refunds on %s", (name) => {

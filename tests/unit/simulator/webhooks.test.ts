@@ -1,8 +1,8 @@
 import Stripe from "stripe";
 import { describe, expect, it } from "vitest";
-import type { EventRow } from "@/provider/events";
-import { backoffAfter, webhookConfigFromEnv } from "@/provider/webhooks/config";
-import { eventBody, signatureHeader } from "@/provider/webhooks/payload";
+import type { EventRow } from "@/simulator/events";
+import { backoffAfter, webhookConfigFromEnv } from "@/simulator/webhooks/config";
+import { eventBody, signatureHeader } from "@/simulator/webhooks/payload";
 
 describe("webhook settings", () => {
   it("defaults to delivering to the dev app, and PROVIDER_WEBHOOKS=0 turns delivery off", () => {

@@ -1,7 +1,7 @@
 import Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
 import { newKey, poll, sleep } from "@/fixtures";
-import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/fixtures/provider-process";
+import { providerLedger, startSimulatorProcess, stripeFor, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { startWebhookSink, type Received, type WebhookSink } from "@/tests/support/webhook-sink";
 import { chargeParams, marker, raw } from "./http";
 
@@ -13,10 +13,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function sinkAndProvider(env: Record<string, string> = {}): Promise<{ sink: WebhookSink; provider: ProviderProcess; stripe: Stripe }> {
+async function sinkAndProvider(env: Record<string, string> = {}): Promise<{ sink: WebhookSink; provider: SimulatorProcess; stripe: Stripe }> {
   const sink = await startWebhookSink();
   cleanups.push(() => sink.close());
-  const provider = await startProviderProcess({ env: { PROVIDER_WEBHOOK_URL: sink.url, PROVIDER_WEBHOOK_SECRET: SECRET, ...env } });
+  const provider = await startSimulatorProcess({ env: { PROVIDER_WEBHOOK_URL: sink.url, PROVIDER_WEBHOOK_SECRET: SECRET, ...env } });
   cleanups.push(() => provider.kill());
   return { sink, provider, stripe: stripeFor(provider.url) };
 }
@@ -196,7 +196,7 @@ describe("webhook delivery", () => {
     cleanups.push(() => sink.close());
     const env = { PROVIDER_WEBHOOK_URL: sink.url, PROVIDER_WEBHOOK_SECRET: SECRET };
     sink.failNext(1_000, 503);
-    const first = await startProviderProcess({ env });
+    const first = await startSimulatorProcess({ env });
     cleanups.push(() => first.kill());
     const pi = await stripeFor(first.url).paymentIntents.create(chargeParams());
     const match = about(pi.id, "payment_intent.succeeded");
@@ -205,7 +205,7 @@ describe("webhook delivery", () => {
 
     sink.failNext(0);
     sink.answer();
-    const second = await startProviderProcess({ dataDir: first.dataDir, env });
+    const second = await startSimulatorProcess({ dataDir: first.dataDir, env });
     cleanups.push(() => second.kill());
     await poll(() => sink.received.some((r) => match(r) && r.answered === 200), { timeoutMs: 20_000, message: "delivery after restart" });
     const attempts = (await raw(second.url, "GET", "/_simulator/deliveries")).body as { data: { attempt: number; status: number }[] };
@@ -244,7 +244,7 @@ describe("webhook delivery", () => {
   it("with no PROVIDER_WEBHOOK_URL, delivers to the app's receiver on PORT (as `PORT=4000 npm run dev` starts it)", async () => {
     const sink = await startWebhookSink("/api/v1/webhooks/provider");
     cleanups.push(() => sink.close());
-    const provider = await startProviderProcess({ env: { PROVIDER_WEBHOOKS: "1", PORT: new URL(sink.url).port, PROVIDER_WEBHOOK_SECRET: SECRET } });
+    const provider = await startSimulatorProcess({ env: { PROVIDER_WEBHOOKS: "1", PORT: new URL(sink.url).port, PROVIDER_WEBHOOK_SECRET: SECRET } });
     cleanups.push(() => provider.kill());
     const pi = await stripeFor(provider.url).paymentIntents.create(chargeParams());
     expect(verify(await sink.waitFor(about(pi.id, "payment_intent.succeeded")))).toMatchObject({ type: "payment_intent.succeeded" });

@@ -1,16 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
-import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/fixtures/provider-process";
+import { providerLedger, startSimulatorProcess, stripeFor, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { chargeParams, raw } from "./http";
 
-const started: ProviderProcess[] = [];
+const started: SimulatorProcess[] = [];
 afterAll(async () => {
   for (const p of started) await p.kill();
 });
 
 describe("the ledger is durable", () => {
   it("keeps PaymentIntents, refunds, events and idempotency keys across kill -9 and restart", async () => {
-    const first = await startProviderProcess();
+    const first = await startSimulatorProcess();
     started.push(first);
     const stripe = stripeFor(first.url);
     const key = newKey();
@@ -28,7 +28,7 @@ describe("the ledger is durable", () => {
     await first.kill();
     expect(await interrupted).toBe("dropped");
 
-    const second = await startProviderProcess({ dataDir: first.dataDir });
+    const second = await startSimulatorProcess({ dataDir: first.dataDir });
     started.push(second);
     const after = await providerLedger(second.url);
     expect(after).toEqual(before);
@@ -42,18 +42,18 @@ describe("the ledger is durable", () => {
     expect(retried.status).toBe("succeeded");
 
     await second.stop(); // and a graceful stop keeps it too
-    const third = await startProviderProcess({ dataDir: first.dataDir });
+    const third = await startSimulatorProcess({ dataDir: first.dataDir });
     started.push(third);
     expect((await providerLedger(third.url)).payment_intents.map((p) => p.id)).toContain(retried.id);
   });
 
   it("keeps nothing in memory:// (the throwaway mode)", async () => {
-    const p = await startProviderProcess({ dataDir: "memory://" });
+    const p = await startSimulatorProcess({ dataDir: "memory://" });
     started.push(p);
     await stripeFor(p.url).paymentIntents.create(chargeParams());
     expect((await providerLedger(p.url)).payment_intents).toHaveLength(1);
     await p.stop();
-    const again = await startProviderProcess({ dataDir: "memory://" });
+    const again = await startSimulatorProcess({ dataDir: "memory://" });
     started.push(again);
     expect((await providerLedger(again.url)).payment_intents).toHaveLength(0);
   });

@@ -1,14 +1,14 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newKey } from "@/fixtures";
-import { providerLedger, startProviderProcess, stripeFor, type ProviderProcess } from "@/fixtures/provider-process";
+import { providerLedger, startSimulatorProcess, stripeFor, type SimulatorProcess } from "@/fixtures/simulator-process";
 import { chargeParams, marker, raw } from "./http";
 
-let provider: ProviderProcess;
+let provider: SimulatorProcess;
 let stripe: Stripe;
 
 beforeAll(async () => {
-  provider = await startProviderProcess();
+  provider = await startSimulatorProcess();
   stripe = stripeFor(provider.url);
 });
 afterAll(async () => provider?.stop());

@@ -1,6 +1,6 @@
 import pino from "pino";
 import { z } from "zod";
-import { startProvider } from "./server";
+import { startSimulator } from "./server";
 import { webhookConfigFromEnv } from "./webhooks/config";
 
 const env = z
@@ -15,11 +15,11 @@ const env = z
 
 const webhooks = webhookConfigFromEnv(process.env);
 
-const log = pino({ level: env.LOG_LEVEL, base: { service: "provider" } });
+const log = pino({ level: env.LOG_LEVEL, base: { service: "simulator" } });
 
 // CommonJS under tsx (the package has no "type": "module"), so no top-level await.
 async function main(): Promise<void> {
-  const provider = await startProvider({
+  const simulator = await startSimulator({
     port: env.PROVIDER_PORT,
     host: env.PROVIDER_HOST,
     dataDir: env.PROVIDER_DATA_DIR,
@@ -28,14 +28,14 @@ async function main(): Promise<void> {
     webhooks,
   });
   const delivery = webhooks ? { webhookUrl: webhooks.url, chaos: webhooks.chaos } : { webhooks: "off" };
-  log.info({ dataDir: env.PROVIDER_DATA_DIR, fault: env.PROVIDER_FAULT, ...delivery }, `provider simulator listening on ${provider.url}`);
+  log.info({ dataDir: env.PROVIDER_DATA_DIR, fault: env.PROVIDER_FAULT, ...delivery }, `provider simulator listening on ${simulator.url}`);
 
   let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
       if (stopping) return;
       stopping = true;
-      provider.close().then(
+      simulator.close().then(
         () => process.exit(0),
         (error: unknown) => {
           log.error({ err: error }, "provider simulator did not close cleanly");

@@ -28,8 +28,8 @@ import { openStore, type Queryable } from "./store";
 import type { WebhookConfig } from "./webhooks/config";
 import { startDispatcher, type Dispatcher } from "./webhooks/dispatcher";
 
-export interface ProviderOptions {
-  /** 0 picks a free port; the running provider reports the actual one. */
+export interface SimulatorOptions {
+  /** 0 picks a free port; the running simulator reports the actual one. */
   port: number;
   host?: string;
   /** A directory, or `memory://` for a ledger that dies with the process. */
@@ -41,7 +41,7 @@ export interface ProviderOptions {
   webhooks?: WebhookConfig | undefined;
 }
 
-export interface RunningProvider {
+export interface RunningSimulator {
   url: string;
   port: number;
   close(): Promise<void>;
@@ -53,7 +53,7 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function startProvider(options: ProviderOptions): Promise<RunningProvider> {
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const log = options.logger ?? pino({ level: "silent" });
   const defaultFault = options.defaultFault ? parseFault(options.defaultFault) : NO_FAULT;
   const db = await openStore(options.dataDir);

@@ -21,11 +21,12 @@ export function TryList({ log }: { log: TryLogEntry[] }) {
   );
 }
 
-export function Receipt({ payment, log }: { payment: PaidPayment; log: TryLogEntry[] }) {
+/** The checkout's result card: what was paid, under which key, and how the server got there. */
+export function CheckoutResult({ payment, log }: { payment: PaidPayment; log: TryLogEntry[] }) {
   const replays = log.filter((e) => e.replayed).length;
   return (
-    <section className="card receipt" data-testid="receipt" aria-labelledby="receipt-title">
-      <h2 id="receipt-title">Receipt</h2>
+    <section className="card checkout-result" data-testid="checkout-result" aria-labelledby="result-title">
+      <h2 id="result-title">Result</h2>
       <dl>
         <dt>Payment</dt>
         <dd>
@@ -33,7 +34,7 @@ export function Receipt({ payment, log }: { payment: PaidPayment; log: TryLogEnt
         </dd>
         <dt>Idempotency key</dt>
         <dd>
-          <code data-testid="receipt-key">{payment.idempotencyKey}</code>
+          <code data-testid="result-key">{payment.idempotencyKey}</code>
         </dd>
         <dt>Amount</dt>
         <dd>{formatMoney(payment.amount, payment.currency)}</dd>

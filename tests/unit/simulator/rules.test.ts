@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { fromZodError, paramName, ProviderError } from "@/provider/errors";
-import { parseFault } from "@/provider/faults";
-import { canonicalJson, fingerprint } from "@/provider/idempotency";
+import { fromZodError, paramName, ProviderError } from "@/simulator/errors";
+import { parseFault } from "@/simulator/faults";
+import { canonicalJson, fingerprint } from "@/simulator/idempotency";
 
 describe("fault specs", () => {
   it("parses the known modes", () => {
