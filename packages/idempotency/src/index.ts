@@ -24,4 +24,13 @@ export { fingerprint } from "./fingerprint.js";
 export { idempotencyKeySchema, MAX_KEY_LENGTH, type IdempotencyKey } from "./key.js";
 export { idempotencyKeyFromHeader } from "./key-header.js";
 export { MAX_WAIT_SECONDS, PREFER_HEADER, PREFERENCE_APPLIED_HEADER, preferenceApplied, waitPreference } from "./prefer.js";
-export { fieldErrors, IDEMPOTENCY_PROBLEMS, problem, ProblemError, problemType, validationProblem, type IdempotencyProblemCode, type Problem } from "./problem.js";
+export {
+  fieldErrors,
+  IDEMPOTENCY_PROBLEMS,
+  problem,
+  ProblemError,
+  problemType,
+  validationProblem,
+  type IdempotencyProblemCode,
+  type Problem,
+} from "./problem.js";

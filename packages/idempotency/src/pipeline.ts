@@ -163,7 +163,5 @@ function observation(
 const UNSTORED_HEADERS = new Set(["set-cookie", "date", "connection", "transfer-encoding", "keep-alive"]);
 
 function storableHeaders(headers: Record<string, string> = {}): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => !UNSTORED_HEADERS.has(name.toLowerCase())),
-  );
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !UNSTORED_HEADERS.has(name.toLowerCase())));
 }
