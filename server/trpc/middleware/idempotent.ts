@@ -11,11 +11,11 @@ import type { Context } from "../context";
  * Preference-Applied) is gathered on the context.
  */
 export const idempotent = idempotentMiddleware<Context & { merchant: Merchant }, Sql>({
-  pipeline: (ctx) => ctx.calls,
+  pipeline: (ctx) => ctx.app.calls,
   scope: (ctx) => ctx.merchant.id,
   headers: (ctx) => ctx.headers,
   requestId: (ctx) => ctx.requestId,
-  wrap: (call, ctx) => withFault(call, () => ctx.headers.get("simulate-failure"), ctx.faultInjection),
+  wrap: (call, ctx) => withFault(call, () => ctx.headers.get("simulate-failure"), ctx.app.config.FAULT_INJECTION),
   onResult: (result, ctx, applied) => {
     if (result.outcome === "replayed") ctx.replays.count++;
     ctx.preferenceApplied.value ??= applied;

@@ -8,7 +8,7 @@ import type { Context } from "../context";
  */
 export async function admit(ctx: Context, merchantId: string): Promise<void> {
   try {
-    await ctx.limits.admit(merchantId);
+    await ctx.app.limits.admit(merchantId);
   } catch (error) {
     if (!(error instanceof ProblemError)) throw error;
     Object.assign(ctx.limitHeaders, error.headers);

@@ -14,7 +14,7 @@ export const merchant = (access: { publishable?: boolean } = {}) =>
   experimental_standaloneMiddleware<{ ctx: Context }>().create(async ({ ctx, next }) => {
     let found;
     try {
-      found = requireAccess(await ctx.auth.authenticate(ctx.headers.get("authorization"), ctx.clientAddress), access);
+      found = requireAccess(await ctx.app.auth.authenticate(ctx.headers.get("authorization"), ctx.clientAddress), access);
     } catch (error) {
       if (!(error instanceof ProblemError)) throw error;
       throw problemToTRPCError(error.problem);

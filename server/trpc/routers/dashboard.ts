@@ -7,19 +7,19 @@ import { operatorProcedure, router } from "../init";
 
 /** The dashboard's reads: every merchant's request history and records, so for operators only. */
 export const dashboardRouter = router({
-  summary: operatorProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.db.sql, input.window, input.merchant)),
-  timeseries: operatorProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.db.sql, input.window, input.merchant)),
+  summary: operatorProcedure.input(summaryInput).query(({ ctx, input }) => summary(ctx.app.db.sql, input.window, input.merchant)),
+  timeseries: operatorProcedure.input(summaryInput).query(({ ctx, input }) => timeseries(ctx.app.db.sql, input.window, input.merchant)),
   /** The provider's webhooks: received, applied, duplicates dropped, changed nothing (by note), rejected signatures; refunds by origin. */
   provider: operatorProcedure
     .input(providerInput)
     .output(providerSummarySchema)
-    .query(({ ctx, input }) => provider(ctx.db.sql, input.window)),
-  records: operatorProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.db.sql, input)),
+    .query(({ ctx, input }) => provider(ctx.app.db.sql, input.window)),
+  records: operatorProcedure.input(recordsInput).query(({ ctx, input }) => records(ctx.app.db.sql, input)),
   /** The scheduled jobs: who runs each, its runs and failures, and what it did (the cleanup's rows deleted per table). */
-  jobs: operatorProcedure.output(z.array(jobStatsSchema)).query(({ ctx }) => jobStats(ctx.db.sql)),
+  jobs: operatorProcedure.output(z.array(jobStatsSchema)).query(({ ctx }) => jobStats(ctx.app.db.sql)),
   /** A key's record and requests: its recovery points, the executions resumed from them, and completer runs. */
   keyTimeline: operatorProcedure
     .input(keyTimelineInput)
     .output(keyTimelineSchema)
-    .query(({ ctx, input }) => keyTimeline(ctx.db.sql, input.merchant, input.operation, input.key)),
+    .query(({ ctx, input }) => keyTimeline(ctx.app.db.sql, input.merchant, input.operation, input.key)),
 });

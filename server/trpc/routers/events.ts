@@ -22,17 +22,17 @@ const revenueDaySchema = z.object({
  * `npm run projections:rebuild` reach the embedded database through these, with the operator token). Both commands are safe to repeat: consumers shrug, a rebuild swaps whole.
  */
 export const eventsRouter = router({
-  summary: operatorProcedure.output(eventsSummarySchema).query(({ ctx }) => eventsSummary(ctx.db.sql, ctx.events.mode, [RECEIPTS, REVENUE], REVENUE)),
+  summary: operatorProcedure.output(eventsSummarySchema).query(({ ctx }) => eventsSummary(ctx.app.db.sql, ctx.app.events.mode, [RECEIPTS, REVENUE], REVENUE)),
   /** The live revenue projection, per merchant, currency and day. */
   revenue: operatorProcedure
     .input(z.object({ merchant: text().max(64).optional(), days: z.number().int().min(1).max(366).default(30) }))
     .output(z.array(revenueDaySchema))
-    .query(({ ctx, input }) => liveRevenue(ctx.db.sql, input.merchant ?? null, input.days)),
+    .query(({ ctx, input }) => liveRevenue(ctx.app.db.sql, input.merchant ?? null, input.days)),
   replay: operatorProcedure
     .input(z.object({ from: z.number().int().min(0) }))
     .output(z.object({ events: z.number(), mode: z.enum(["jetstream", "outbox"]) }))
-    .mutation(({ ctx, input }) => ctx.events.replay(input.from)),
+    .mutation(({ ctx, input }) => ctx.app.events.replay(input.from)),
   rebuild: operatorProcedure
     .output(z.object({ version: z.number(), events: z.number(), ms: z.number() }))
-    .mutation(({ ctx }) => rebuildRevenue(ctx.db.sql, { batch: 1000, graceSeconds: ctx.events.graceSeconds, log: ctx.log })),
+    .mutation(({ ctx }) => rebuildRevenue(ctx.app.db.sql, { batch: 1000, graceSeconds: ctx.app.events.graceSeconds, log: ctx.log })),
 });

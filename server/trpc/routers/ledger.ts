@@ -14,5 +14,5 @@ export const ledgerRouter = router({
         ms: z.number(),
       }),
     )
-    .mutation(({ ctx }) => rebuildBalances(ctx.db.sql)),
+    .mutation(({ ctx }) => rebuildBalances(ctx.app.db.sql)),
 });

@@ -19,14 +19,14 @@ export const paymentRouter = router({
       ctx.call({
         input,
         output: paymentSchema,
-        ...ctx.operations.createPayment,
+        ...ctx.app.operations.createPayment,
       }),
     ),
 
-  list: merchantProcedure.input(listPaymentsQuery.optional()).query(({ ctx, input }) => listPayments(ctx.db.sql, ctx.merchant.id, input?.limit ?? 10)),
+  list: merchantProcedure.input(listPaymentsQuery.optional()).query(({ ctx, input }) => listPayments(ctx.app.db.sql, ctx.merchant.id, input?.limit ?? 10)),
 
   byId: checkoutProcedure.input(z.object({ id: text().min(1).max(64) })).query(async ({ ctx, input }) => {
-    const payment = await getPayment(ctx.db.sql, ctx.merchant.id, input.id);
+    const payment = await getPayment(ctx.app.db.sql, ctx.merchant.id, input.id);
     if (!payment) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
     return payment;
   }),
@@ -36,7 +36,7 @@ export const paymentRouter = router({
     .input(z.object({ id: text().min(1).max(64) }))
     .output(keyTimelineSchema)
     .query(async ({ ctx, input }) => {
-      const timeline = await paymentTimeline(ctx.db.sql, ctx.merchant.id, input.id);
+      const timeline = await paymentTimeline(ctx.app.db.sql, ctx.merchant.id, input.id);
       if (!timeline) throw problemToTRPCError(problem("not_found", `No payment with id "${input.id}".`));
       return timeline;
     }),
@@ -45,5 +45,5 @@ export const paymentRouter = router({
   receipt: checkoutProcedure
     .input(z.object({ id: text().min(1).max(64) }))
     .output(z.object({ sha256: z.string(), version: z.number(), url: z.string() }).nullable())
-    .query(({ ctx, input }) => latestReceipt(ctx.db.sql, ctx.merchant.id, input.id)),
+    .query(({ ctx, input }) => latestReceipt(ctx.app.db.sql, ctx.merchant.id, input.id)),
 });

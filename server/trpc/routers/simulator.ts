@@ -15,12 +15,12 @@ export const simulatorRouter = router({
   /** Webhook chaos mode: duplicates, concurrent and shuffled deliveries. */
   chaos: operatorProcedure
     .output(chaosStateSchema)
-    .query(async ({ ctx }) => ({ ...(await webhookChaos(ctx.providerUrl)), faultInjection: ctx.faultInjection })),
+    .query(async ({ ctx }) => ({ ...(await webhookChaos(ctx.app.config.PROVIDER_URL)), faultInjection: ctx.app.config.FAULT_INJECTION })),
   setChaos: operatorProcedure
     .input(z.object({ enabled: z.boolean() }))
     .output(chaosStateSchema)
     .mutation(async ({ ctx, input }) => {
-      if (!ctx.faultInjection) throw problemToTRPCError(problem("forbidden", "Webhook chaos can be switched only with FAULT_INJECTION on."));
-      return { ...(await webhookChaos(ctx.providerUrl, input.enabled)), faultInjection: ctx.faultInjection };
+      if (!ctx.app.config.FAULT_INJECTION) throw problemToTRPCError(problem("forbidden", "Webhook chaos can be switched only with FAULT_INJECTION on."));
+      return { ...(await webhookChaos(ctx.app.config.PROVIDER_URL, input.enabled)), faultInjection: ctx.app.config.FAULT_INJECTION };
     }),
 });

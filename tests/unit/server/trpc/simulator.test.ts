@@ -2,7 +2,8 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Context } from "@/server/trpc/context";
+import type { App } from "@/server/app";
+import { createContext } from "@/server/trpc/context";
 import { createCallerFactory } from "@/server/trpc/init";
 import { simulatorRouter } from "@/server/trpc/routers/simulator";
 import { OperatorGate } from "@/server/operators/gate";
@@ -36,13 +37,21 @@ describe("simulator.chaos / simulator.setChaos", () => {
     });
   });
   let url = "";
-  const caller = (ctx: { providerUrl?: string; faultInjection?: boolean; demo?: boolean }) =>
-    createCallerFactory(simulatorRouter)({
-      headers: new Headers(),
-      operators: gate(ctx.demo ?? true),
-      providerUrl: ctx.providerUrl ?? url,
-      faultInjection: ctx.faultInjection ?? true,
-    } as Context);
+  const caller = (ctx: { providerUrl?: string | null; faultInjection?: boolean; demo?: boolean }) =>
+    createCallerFactory(simulatorRouter)(
+      createContext({
+        headers: new Headers(),
+        // Only what these procedures read of the app: its configuration and the operator gate.
+        app: {
+          config: {
+            PROVIDER_URL: ctx.providerUrl === null ? undefined : (ctx.providerUrl ?? url),
+            FAULT_INJECTION: ctx.faultInjection ?? true,
+            TRUSTED_PROXIES: 0,
+          },
+          operators: gate(ctx.demo ?? true),
+        } as unknown as App,
+      }),
+    );
 
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -85,14 +94,7 @@ describe("simulator.chaos / simulator.setChaos", () => {
     expect(await caller({}).setChaos({ enabled: true })).toMatchObject({ available: false, reason: "webhooks_disabled" });
     answer = "garbage";
     expect(await caller({}).chaos()).toMatchObject({ available: false, reason: "unreachable" });
-    expect(
-      await createCallerFactory(simulatorRouter)({
-        headers: new Headers(),
-        operators: gate(true),
-        providerUrl: undefined,
-        faultInjection: true,
-      } as Context).chaos(),
-    ).toMatchObject({
+    expect(await caller({ providerUrl: null }).chaos()).toMatchObject({
       available: false,
       reason: "no_provider",
     });
