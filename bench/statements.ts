@@ -12,6 +12,7 @@ import { statement } from "../server/db/sql";
 import { provider, records, summary, timeseries } from "../server/dashboard/queries";
 import { advanceSafePoint } from "../server/events/inbox";
 import { eventsSummary } from "../server/events/stats";
+import { revenueStats } from "../server/projections/stats";
 import { listPayments } from "../server/payments/queries";
 import { liveRevenue } from "../server/projections/revenue";
 import { createScratchDatabase } from "../tests/support/scratch-db";
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
     reads.push(["dashboard key list", () => records(db.sql, { limit: 50 })]);
     reads.push(["dashboard key list, searched", () => records(db.sql, { limit: 50, search: "k12" })]);
     reads.push(["dashboard key list, in progress", () => records(db.sql, { limit: 50, state: "in_progress" })]);
-    reads.push(["events panel", () => eventsSummary(db.sql, "outbox", ["receipts", "revenue"], "revenue")]);
+    reads.push(["events panel", async () => [await eventsSummary(db.sql, "outbox", ["receipts", "revenue"]), await revenueStats(db.sql)]]);
     reads.push(["revenue chart, 30 days", () => liveRevenue(db.sql, null, 30)]);
     reads.push(["a page of payments", () => listPayments(db.sql, "alice", 100)]);
     reads.push(["outbox safe point", () => advanceSafePoint(db.sql, "receipts", 60)]);

@@ -1,33 +1,7 @@
 import { statement, type Sql } from "../db/sql";
 import { newId } from "../ids";
-import { RefundStatus } from "../refunds/schema";
-import { outboxEventSchema, type EventData, type EventPayment, type EventType, type OutboxEvent } from "./schema";
+import { outboxEventSchema, type NewEvent, type OutboxEvent } from "./schema";
 
-/** One committed money movement, as the domain reports it to `emit`. */
-export interface Movement {
-  type: EventType;
-  merchantId: string;
-  paymentId: string;
-  /** The payment, refund or dispute that moved: the event is unique by (type, subject). */
-  subjectId: string;
-  /** Signed as the ledger has it. */
-  amount: number;
-  refund?: { id: string; amount: number };
-  dispute?: { id: string; amount: number };
-}
-
-// FOR UPDATE: two refunds settling at once take turns here, so each event's refund list includes
-// every refund committed before it, and the receipt versions they make never disagree.
-const PAYMENT_SNAPSHOT = statement(
-  "outbox_payment_snapshot",
-  `SELECT id, amount, currency, description, customer, provider_payment_id AS "providerPaymentId", status,
-          failure_code AS "failureCode", created_at AS "createdAt"
-     FROM payments WHERE id = $1 FOR UPDATE`,
-);
-const PAYMENT_REFUNDS = statement(
-  "outbox_payment_refunds",
-  `SELECT id, amount, created_at AS "createdAt" FROM refunds WHERE payment_id = $1 AND status = '${RefundStatus.Succeeded}' ORDER BY created_at, id`,
-);
 // Natural idempotency: one event per (type, subject), however often the movement is applied.
 const INSERT = statement(
   "outbox_insert",
@@ -36,24 +10,11 @@ const INSERT = statement(
 );
 
 /**
- * Writes the movement's event in the caller's transaction, so it commits (or not) with the change
- * itself. Nothing is published here: the relay reads the outbox after the commit.
+ * Writes the event, as its producer built it, in the caller's transaction, so it commits (or not)
+ * with the change itself. Nothing is published here: the relay reads the outbox after the commit.
  */
-export async function emit(tx: Sql, movement: Movement): Promise<boolean> {
-  const [payment] = await tx.rows<Omit<EventPayment, "createdAt" | "refunds"> & { createdAt: Date }>(PAYMENT_SNAPSHOT, [movement.paymentId]);
-  if (!payment) throw new Error(`payment ${movement.paymentId} vanished while emitting ${movement.type}`);
-  const refunds = await tx.rows<{ id: string; amount: number; createdAt: Date }>(PAYMENT_REFUNDS, [movement.paymentId]);
-  const data: EventData = {
-    payment: {
-      ...payment,
-      createdAt: payment.createdAt.toISOString(),
-      refunds: refunds.map((r) => ({ id: r.id, amount: r.amount, createdAt: r.createdAt.toISOString() })),
-    },
-    amount: movement.amount,
-    ...(movement.refund ? { refund: movement.refund } : {}),
-    ...(movement.dispute ? { dispute: movement.dispute } : {}),
-  };
-  return (await tx.count(INSERT, [newId("evt"), movement.merchantId, movement.type, movement.subjectId, JSON.stringify(data)])) === 1;
+export async function emit(tx: Sql, event: NewEvent<string, object>): Promise<boolean> {
+  return (await tx.count(INSERT, [newId("evt"), event.merchantId, event.type, event.subjectId, JSON.stringify(event.data)])) === 1;
 }
 
 interface EventRow {

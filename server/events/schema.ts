@@ -1,56 +1,29 @@
 import { z } from "zod";
-import { currencySchema } from "../payments/schema";
 import { text } from "../text";
 
-/** The money movements that emit an event, as `GET /api/v1/events` and every consumer name them. */
-export const EventType = {
-  PaymentSucceeded: "payment.succeeded",
-  PaymentFailed: "payment.failed",
-  RefundSucceeded: "refund.succeeded",
-  DisputeCreated: "dispute.created",
-} as const;
-export type EventType = (typeof EventType)[keyof typeof EventType];
-export const eventTypeSchema = z.enum([EventType.PaymentSucceeded, EventType.PaymentFailed, EventType.RefundSucceeded, EventType.DisputeCreated]);
-
 /**
- * What every event says about its payment, as it stood when the movement committed: enough for a
- * consumer to act on the event alone, without reading our tables (a receipt is a function of it).
+ * One outbox event: as the outbox holds it, as the relay publishes it, as consumers receive it. The
+ * envelope is the event path's; what `type` and `data` say is their producer's (see
+ * payments/events.ts), which checks them where it acts on them.
  */
-export const eventPaymentSchema = z.object({
-  id: z.string(),
-  amount: z.number().int(),
-  currency: currencySchema,
-  description: z.string().nullable(),
-  customer: z.string().nullable(),
-  providerPaymentId: z.string().nullable(),
-  status: z.string(),
-  failureCode: z.string().nullable(),
-  createdAt: z.string(),
-  /** The payment's succeeded refunds so far, oldest first. */
-  refunds: z.array(z.object({ id: z.string(), amount: z.number().int(), createdAt: z.string() })),
-});
-export type EventPayment = z.infer<typeof eventPaymentSchema>;
-
-export const eventDataSchema = z.object({
-  payment: eventPaymentSchema,
-  /** The movement's own amount, signed as the ledger has it (refunds and disputes negative, a failure 0). */
-  amount: z.number().int(),
-  /** The refund or dispute this event is about; absent for payment events. */
-  refund: z.object({ id: z.string(), amount: z.number().int() }).optional(),
-  dispute: z.object({ id: z.string(), amount: z.number().int() }).optional(),
-});
-export type EventData = z.infer<typeof eventDataSchema>;
-
-/** One outbox event: as `GET /api/v1/events` shows it, as the relay publishes it, as consumers parse it. */
 export const outboxEventSchema = z.object({
   id: z.string().startsWith("evt_"),
   sequence: z.number().int().positive(),
   merchant: z.string(),
-  type: eventTypeSchema,
+  type: z.string(),
   createdAt: z.string(),
-  data: eventDataSchema,
+  data: z.record(z.string(), z.unknown()),
 });
 export type OutboxEvent = z.infer<typeof outboxEventSchema>;
+
+/** An event as its producer hands it to `emit`: its type, its subject and its payload, built by the producer. */
+export interface NewEvent<Type extends string = string, Data extends object = Record<string, unknown>> {
+  type: Type;
+  merchantId: string;
+  /** What moved (a payment, a refund, a dispute): the event is unique by (type, subject). */
+  subjectId: string;
+  data: Data;
+}
 
 export const listEventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(10),

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { statement, type Sql } from "../db/sql";
-import { versionInbox, VersionState } from "../projections/revenue";
 
 export const consumerStatsSchema = z.object({
   name: z.string(),
@@ -25,7 +24,6 @@ export const eventsSummarySchema = z.object({
   /** The relay's copies the broker's duplicate window dropped. */
   brokerDuplicates: z.number().nullable(),
   consumers: z.array(consumerStatsSchema),
-  revenue: z.object({ version: z.number(), building: z.number().nullable(), lagEvents: z.number(), lagSeconds: z.number() }),
 });
 export type EventsSummary = z.infer<typeof eventsSummarySchema>;
 
@@ -52,7 +50,6 @@ const CONSUMER = statement(
                             AND NOT EXISTS (SELECT 1 FROM consumer_inbox i WHERE i.consumer = $1 AND i.sequence > coalesce(s.safe_sequence, 0)
                                               AND i.sequence = e.sequence AND i.event_id = e.id)) lag`,
 );
-const VERSIONS = statement("events_revenue_versions", `SELECT version, state FROM revenue_versions WHERE state <> '${VersionState.Retired}' ORDER BY version`);
 
 interface ConsumerRow {
   duplicates: number;
@@ -64,19 +61,13 @@ interface ConsumerRow {
 }
 
 /** The event path at a glance: produced, published, and per consumer applied, dropped and behind. */
-export async function eventsSummary(sql: Sql, mode: EventsSummary["mode"], consumers: string[], revenueConsumer: string): Promise<EventsSummary> {
+export async function eventsSummary(sql: Sql, mode: EventsSummary["mode"], consumers: readonly string[]): Promise<EventsSummary> {
   const [outbox] = await sql.rows<{ produced: number; last: number; published: number; duplicates: number }>(OUTBOX);
   const stats = [];
   for (const name of consumers) {
     const [row] = await sql.rows<ConsumerRow>(CONSUMER, [name, name]);
     stats.push(toStats(name, row!));
   }
-  const versions = await sql.rows<{ version: number; state: string }>(VERSIONS);
-  const live = versions.find((v) => v.state === VersionState.Live)?.version ?? 0;
-  const building = versions.find((v) => v.state === VersionState.Building)?.version ?? null;
-  // The live version's own inbox says what the dashboard's chart holds; its lag is the consumer's
-  // safe point on, like the consumer's.
-  const [projection] = await sql.rows<ConsumerRow>(CONSUMER, [versionInbox(live), revenueConsumer]);
   return {
     mode,
     produced: outbox!.produced,
@@ -84,8 +75,16 @@ export async function eventsSummary(sql: Sql, mode: EventsSummary["mode"], consu
     published: mode === "jetstream" ? outbox!.published : null,
     brokerDuplicates: mode === "jetstream" ? outbox!.duplicates : null,
     consumers: stats,
-    revenue: { version: live, building, lagEvents: projection!.lag_events, lagSeconds: projection!.lag_seconds },
   };
+}
+
+/**
+ * How far an inbox of its own (a projection version's, say) is behind, counted from `consumer`'s
+ * safe point on, as a consumer's lag is; seconds unrounded.
+ */
+export async function inboxLag(sql: Sql, inbox: string, consumer: string): Promise<{ lagEvents: number; lagSeconds: number }> {
+  const [row] = await sql.rows<ConsumerRow>(CONSUMER, [inbox, consumer]);
+  return { lagEvents: row!.lag_events, lagSeconds: row!.lag_seconds };
 }
 
 function toStats(name: string, row: ConsumerRow): z.infer<typeof consumerStatsSchema> {

@@ -1,10 +1,9 @@
 import { statement, type Sql } from "../db/sql";
-import { emit } from "../events/outbox";
-import { EventType } from "../events/schema";
 import { newId } from "../ids";
 import { appendEntry, LedgerSource } from "../ledger/entries";
 import type { ChargeAnswer } from "../provider/provider";
 import { applyAwaiting } from "../webhooks/awaiting";
+import { emitMovement, EventType } from "./events";
 import { PAYMENT_COLUMNS, toPayment, type PaymentRow } from "./queries";
 import { PaymentStatus, type CreatePaymentInput, type Payment } from "./schema";
 
@@ -73,7 +72,7 @@ export async function settle(tx: Sql, merchantId: string, paymentId: string, cha
   if (row) {
     // The transition's own event, in its transaction: whoever settles first emits it.
     const type = succeeded ? EventType.PaymentSucceeded : EventType.PaymentFailed;
-    await emit(tx, { type, merchantId, paymentId, subjectId: paymentId, amount: succeeded ? payment.amount : 0 });
+    await emitMovement(tx, { type, merchantId, paymentId, subjectId: paymentId, amount: succeeded ? payment.amount : 0 });
     // Refunds and disputes the provider reported before this commit: applied with it (and the
     // payment answered as they left it).
     const settled = { id: paymentId, merchant_id: merchantId, amount: payment.amount, currency: payment.currency };

@@ -1,6 +1,7 @@
 import { statement, type Sql } from "../db/sql";
 import type { Consumer } from "../events/consumer";
-import { EventType, type OutboxEvent } from "../events/schema";
+import type { OutboxEvent } from "../events/schema";
+import { EventType } from "../payments/events";
 
 export const REVENUE = "revenue";
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import canonicalize from "canonicalize";
-import { EventType, type OutboxEvent } from "../events/schema";
+import type { OutboxEvent } from "../events/schema";
+import { EventType, paymentEvent } from "../payments/events";
 
 /** A receipt as stored and served: a function of the event alone, so every copy of an event makes the same bytes. */
 export interface ReceiptDocument {
@@ -24,7 +25,8 @@ export interface ReceiptDocument {
 }
 
 /** The receipt an event makes, or null for events that make none (failures, disputes). */
-export function receiptOf(event: OutboxEvent): ReceiptDocument | null {
+export function receiptOf(stored: OutboxEvent): ReceiptDocument | null {
+  const event = paymentEvent(stored);
   if (event.type !== EventType.PaymentSucceeded && event.type !== EventType.RefundSucceeded) return null;
   const { refunds, ...payment } = event.data.payment;
   const amountRefunded = refunds.reduce((sum, r) => sum + r.amount, 0);

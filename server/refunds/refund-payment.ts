@@ -1,8 +1,7 @@
 import { statement, type Sql } from "../db/sql";
-import { emit } from "../events/outbox";
-import { EventType } from "../events/schema";
 import { newId } from "../ids";
 import { appendEntry, LedgerSource } from "../ledger/entries";
+import { emitMovement, EventType } from "../payments/events";
 import { PaymentStatus } from "../payments/schema";
 import { problemError } from "../problem";
 import type { RefundAnswer } from "../provider/provider";
@@ -144,5 +143,5 @@ async function countUnexplained(tx: Sql, payment: PaymentRow): Promise<number> {
 }
 
 function emitRefund(tx: Sql, merchantId: string, paymentId: string, refund: { id: string; amount: number }) {
-  return emit(tx, { type: EventType.RefundSucceeded, merchantId, paymentId, subjectId: refund.id, amount: -refund.amount, refund });
+  return emitMovement(tx, { type: EventType.RefundSucceeded, merchantId, paymentId, subjectId: refund.id, amount: -refund.amount, refund });
 }

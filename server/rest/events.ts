@@ -1,5 +1,6 @@
 import { listEvents } from "../events/outbox";
 import { listEventsQuery } from "../events/schema";
+import { paymentEvent } from "../payments/events";
 import { problemError } from "../problem";
 import { latestReceipt, receiptDocument } from "../receipts/queries";
 import { route } from "./handler";
@@ -14,7 +15,7 @@ export const listEventsRoute = route(async ({ request, app }) => {
   if (!events) throw problemError("not_found", `No event with id "${page.after}".`);
   return json({
     object: "list",
-    data: events.data.map(({ merchant: _merchant, ...event }) => event),
+    data: events.data.map(paymentEvent).map(({ merchant: _merchant, ...event }) => event),
     hasMore: events.hasMore,
   });
 });

@@ -1,7 +1,7 @@
 import { statement, type Sql } from "../db/sql";
 import { settle } from "../payments/create-payment";
 import { PaymentStatus } from "../payments/schema";
-import { chargeSchema, disputeSchema, EventType, paymentIntentSchema, type ProviderEvent } from "./event";
+import { chargeSchema, disputeSchema, ProviderEventType, paymentIntentSchema, type ProviderEvent } from "./event";
 import { AFTER_SETTLEMENT, applyAfterSettlement, PAYMENT_FOR_MOVEMENT, type Applied } from "./movements";
 
 export type { Applied } from "./movements";
@@ -47,7 +47,7 @@ export async function applyEvent(tx: Sql, event: ProviderEvent): Promise<Applied
 
 async function dispatch(tx: Sql, event: ProviderEvent): Promise<Outcome> {
   const object = event.data.object;
-  if (event.type === EventType.PaymentSucceeded || event.type === EventType.PaymentFailed) {
+  if (event.type === ProviderEventType.PaymentSucceeded || event.type === ProviderEventType.PaymentFailed) {
     const intent = paymentIntentSchema.parse(object);
     const [payment] = await tx.rows<{ id: string; merchant_id: string; status: string; amount: number; currency: string }>(PAYMENT_FOR_INTENT, [
       intent.metadata?.oncepay_payment ?? "",
@@ -60,7 +60,7 @@ async function dispatch(tx: Sql, event: ProviderEvent): Promise<Outcome> {
     if (intent.currency !== undefined && intent.currency !== payment.currency)
       return { paymentId: payment.id, applied: false, note: "currency_mismatch", intent: intent.id };
     const charge =
-      event.type === EventType.PaymentSucceeded
+      event.type === ProviderEventType.PaymentSucceeded
         ? { status: "succeeded" as const, providerPaymentId: intent.id }
         : { status: "failed" as const, providerPaymentId: intent.id, code: intent.last_payment_error?.code ?? "card_declined" };
     const settled = await settle(tx, payment.merchant_id, payment.id, charge);
@@ -77,7 +77,7 @@ async function dispatch(tx: Sql, event: ProviderEvent): Promise<Outcome> {
  * reaches us with our own commit), refused if the payment failed or was charged by another one.
  */
 async function afterSettlement(tx: Sql, event: ProviderEvent): Promise<Outcome> {
-  const object = event.type === EventType.ChargeRefunded ? chargeSchema.parse(event.data.object) : disputeSchema.parse(event.data.object);
+  const object = event.type === ProviderEventType.ChargeRefunded ? chargeSchema.parse(event.data.object) : disputeSchema.parse(event.data.object);
   const intent = object.payment_intent;
   const named = "metadata" in object ? (object.metadata?.oncepay_payment ?? "") : "";
   const [payment] = await tx.rows<{ id: string; merchant_id: string; status: string; amount: number; currency: string; provider_payment_id: string | null }>(

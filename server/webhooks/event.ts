@@ -17,7 +17,8 @@ export const providerEventSchema = z.object({
 });
 export type ProviderEvent = z.infer<typeof providerEventSchema>;
 
-export const EventType = {
+/** The provider's event types we apply (Stripe's names), not our own outbox events' (payments/events.ts). */
+export const ProviderEventType = {
   PaymentSucceeded: "payment_intent.succeeded",
   PaymentFailed: "payment_intent.payment_failed",
   ChargeRefunded: "charge.refunded",
@@ -49,10 +50,10 @@ export const disputeSchema = z.object({
 });
 
 const OBJECT_SCHEMAS: Record<string, z.ZodType> = {
-  [EventType.PaymentSucceeded]: paymentIntentSchema,
-  [EventType.PaymentFailed]: paymentIntentSchema,
-  [EventType.ChargeRefunded]: chargeSchema,
-  [EventType.DisputeCreated]: disputeSchema,
+  [ProviderEventType.PaymentSucceeded]: paymentIntentSchema,
+  [ProviderEventType.PaymentFailed]: paymentIntentSchema,
+  [ProviderEventType.ChargeRefunded]: chargeSchema,
+  [ProviderEventType.DisputeCreated]: disputeSchema,
 };
 
 /** Field errors of an event of a type we apply whose object lacks what applying needs; none for other types. */

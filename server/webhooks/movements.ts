@@ -1,9 +1,8 @@
 import { statement, type Sql } from "../db/sql";
-import { emit } from "../events/outbox";
-import { EventType as MovementType } from "../events/schema";
+import { emitMovement, EventType } from "../payments/events";
 import { appendEntry, LedgerSource } from "../ledger/entries";
 import { learnRefundedTotal } from "../refunds/refund-payment";
-import { chargeSchema, disputeSchema, EventType } from "./event";
+import { chargeSchema, disputeSchema, ProviderEventType } from "./event";
 
 /**
  * The notes of events refused by the checks against the payment: what they claimed does not fit it
@@ -28,7 +27,7 @@ export interface Applied {
 }
 
 /** The events about money that moves after a charge succeeded: they need their payment settled first. */
-export const AFTER_SETTLEMENT: ReadonlySet<string> = new Set([EventType.ChargeRefunded, EventType.DisputeCreated]);
+export const AFTER_SETTLEMENT: ReadonlySet<string> = new Set([ProviderEventType.ChargeRefunded, ProviderEventType.DisputeCreated]);
 
 export interface SettledPayment {
   id: string;
@@ -44,7 +43,7 @@ export interface SettledPayment {
  * against the payment: beyond the amount paid, it is recorded with the reason and not applied.
  */
 export async function applyAfterSettlement(tx: Sql, type: string, object: unknown, payment: SettledPayment, eventId: string): Promise<Applied> {
-  if (type === EventType.ChargeRefunded) {
+  if (type === ProviderEventType.ChargeRefunded) {
     const charge = chargeSchema.parse(object);
     const result = await learnRefundedTotal(tx, payment.id, charge.amount_refunded);
     if ("refused" in result) return { paymentId: payment.id, applied: false, note: result.refused };
@@ -60,8 +59,8 @@ export async function applyAfterSettlement(tx: Sql, type: string, object: unknow
     source: { type: LedgerSource.Dispute, id: disputeId },
   });
   if (debited) {
-    await emit(tx, {
-      type: MovementType.DisputeCreated,
+    await emitMovement(tx, {
+      type: EventType.DisputeCreated,
       merchantId: payment.merchant_id,
       paymentId: payment.id,
       subjectId: disputeId,

@@ -1,4 +1,5 @@
-import { EventType, type OutboxEvent } from "@/server/events/schema";
+import type { OutboxEvent } from "@/server/events/schema";
+import { EventType } from "@/server/payments/events";
 
 /** A valid event of the outbox (a failed payment's), numbered `n`, for tests that feed consumers directly. */
 export function testEvent(n: number): OutboxEvent {

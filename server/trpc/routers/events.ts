@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { eventsSummary, eventsSummarySchema } from "../../events/stats";
 import { rebuildRevenue } from "../../projections/rebuild";
-import { liveRevenue, REVENUE } from "../../projections/revenue";
-import { RECEIPTS } from "../../receipts/consumer";
+import { liveRevenue } from "../../projections/revenue";
+import { revenueStats, revenueStatsSchema } from "../../projections/stats";
 import { text } from "../../text";
 import { operatorProcedure, router } from "../init";
 
@@ -22,7 +22,10 @@ const revenueDaySchema = z.object({
  * `npm run projections:rebuild` reach the embedded database through these, with the operator token). Both commands are safe to repeat: consumers shrug, a rebuild swaps whole.
  */
 export const eventsRouter = router({
-  summary: operatorProcedure.output(eventsSummarySchema).query(({ ctx }) => eventsSummary(ctx.app.db.sql, ctx.app.events.mode, [RECEIPTS, REVENUE], REVENUE)),
+  /** The event path and the revenue projection, for every consumer the app was composed with. */
+  summary: operatorProcedure
+    .output(eventsSummarySchema.extend({ revenue: revenueStatsSchema }))
+    .query(async ({ ctx }) => ({ ...(await eventsSummary(ctx.app.db.sql, ctx.app.events.mode, ctx.app.events.names)), revenue: await revenueStats(ctx.app.db.sql) })),
   /** The live revenue projection, per merchant, currency and day. */
   revenue: operatorProcedure
     .input(z.object({ merchant: text().max(64).optional(), days: z.number().int().min(1).max(366).default(30) }))

@@ -5,7 +5,7 @@ import { startWorker, type WorkerProcess } from "@/fixtures/worker-process";
 import { Sql } from "@/server/db/sql";
 import { JetStreamBroker } from "@/server/events/jetstream";
 import { eventsFrom } from "@/server/events/outbox";
-import type { OutboxEvent } from "@/server/events/schema";
+import { paymentEvent, type PaymentEvent } from "@/server/payments/events";
 import { logger } from "@/server/observability/logger";
 import { expectAppliedOnce } from "../../../support/event-checks";
 import { NATS_URL, testStream, waitCaughtUp } from "../../../support/event-workers";
@@ -35,10 +35,10 @@ describe("messages on the stream that the outbox does not hold as they say", () 
     }
   }
 
-  async function outbox(): Promise<OutboxEvent[]> {
+  async function outbox(): Promise<PaymentEvent[]> {
     const pool = new pg.Pool({ connectionString: stack.database.url, max: 1 });
     try {
-      return await eventsFrom(new Sql(pool, false), 0, 10_000);
+      return (await eventsFrom(new Sql(pool, false), 0, 10_000)).map(paymentEvent);
     } finally {
       await pool.end();
     }
@@ -49,10 +49,10 @@ describe("messages on the stream that the outbox does not hold as they say", () 
     for (const amount of [1_000, 2_000]) expect((await stack.api.pay({ amount, currency: "usd", customer: "cus_real" }, { key: newKey() })).status).toBe(201);
     const events = await outbox();
     expect(events).toHaveLength(2);
-    const [first, second] = events as [OutboxEvent, OutboxEvent];
+    const [first, second] = events as [PaymentEvent, PaymentEvent];
 
     // An event the outbox never held, for a payment that does not exist.
-    const invented: OutboxEvent = {
+    const invented: PaymentEvent = {
       ...first,
       id: `evt_forged${newKey().replace(/[^a-zA-Z0-9]/g, "")}`,
       sequence: first.sequence + 1_000,
@@ -60,12 +60,12 @@ describe("messages on the stream that the outbox does not hold as they say", () 
     };
     // A real event's id ahead of the real message, with another merchant and amount, under the real
     // message's Nats-Msg-Id: it would take the id in each inbox, and the broker drops the real message.
-    const hijacked: OutboxEvent = {
+    const hijacked: PaymentEvent = {
       ...second,
       merchant: "bob",
       data: { ...second.data, amount: 1, payment: { ...second.data.payment, amount: 1, customer: "cus_forged" } },
     };
-    const sameIdLowerSequence: OutboxEvent = { ...first, sequence: 1 + first.sequence + 500 };
+    const sameIdLowerSequence: PaymentEvent = { ...first, sequence: 1 + first.sequence + 500 };
     await broker.publish(invented);
     await broker.publish(hijacked);
     await broker.publish(sameIdLowerSequence, `${first.id}:forged`);

@@ -4,11 +4,11 @@ import { CONSUME } from "@/server/events/consumer";
 import { metrics, OPERATION_LABELS, recordOutcome } from "@/server/observability/metrics";
 import { CREATE_PAYMENT } from "@/server/payments/operation";
 import { CREATE_REFUND } from "@/server/refunds/operation";
-import { EventType } from "@/server/webhooks/event";
+import { ProviderEventType } from "@/server/webhooks/event";
 
 describe("operation labels", () => {
   it("name every operation of ours and every provider event type we apply", () => {
-    for (const operation of [CREATE_PAYMENT, CREATE_REFUND, REAP_PAYMENT, REAP_REFUND, CONSUME, "webhook", ...Object.values(EventType)]) {
+    for (const operation of [CREATE_PAYMENT, CREATE_REFUND, REAP_PAYMENT, REAP_REFUND, CONSUME, "webhook", ...Object.values(ProviderEventType)]) {
       expect(OPERATION_LABELS.has(operation)).toBe(true);
     }
   });

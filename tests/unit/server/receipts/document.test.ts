@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { addressOf, canonicalBytes, receiptOf } from "@/server/receipts/document";
-import type { OutboxEvent } from "@/server/events/schema";
+import type { PaymentEvent } from "@/server/payments/events";
 
 const payment = {
   id: "pay_1",
@@ -15,7 +15,7 @@ const payment = {
   createdAt: "2026-11-29T10:00:00.000Z",
   refunds: [],
 };
-const succeeded: OutboxEvent = {
+const succeeded: PaymentEvent = {
   id: "evt_a",
   sequence: 1,
   merchant: "alice",
@@ -23,7 +23,7 @@ const succeeded: OutboxEvent = {
   createdAt: payment.createdAt,
   data: { payment, amount: 5_000 },
 };
-const refunded: OutboxEvent = {
+const refunded: PaymentEvent = {
   id: "evt_b",
   sequence: 2,
   merchant: "alice",
@@ -48,7 +48,7 @@ describe("receipt documents", () => {
                 .map(([k, v]) => [k, reversed(v)]),
             )
           : value;
-    const reordered = reversed(succeeded) as OutboxEvent;
+    const reordered = reversed(succeeded) as PaymentEvent;
     expect(Object.keys(reordered.data.payment)[0]).toBe("refunds");
     const bytes = canonicalBytes(receiptOf(succeeded)!);
     expect(canonicalBytes(receiptOf(reordered)!)).toBe(bytes);
