@@ -1,6 +1,6 @@
 /**
  * `npm run chaos [-- --duration 60 --instances 2 --clients 8 --seed 7 --faults kill-app,restart-postgres --quiesce 60]`:
- * a Jepsen-style run on services of its own (see README, "Chaos"). Prints the summary table, each
+ * a Jepsen-style run on services of its own (see docs/chaos.md). Prints the summary table, each
  * finding, and a last line of JSON; exits 1 when the checker found anything.
  */
 import { ensureTestBuild } from "@/fixtures/server-process";

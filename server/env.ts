@@ -113,7 +113,7 @@ export const TTL_MARGIN = 2;
 
 /** Settings each valid alone that together would break a promise; the server refuses to start with them. */
 const checkedSchema = envSchema.superRefine((e, ctx) => {
-  // Anyone could sign webhooks with a secret printed in the README: only a demo server may keep it.
+  // Anyone could sign webhooks with a secret printed in the docs: only a demo server may keep it.
   // Only the server receives webhooks: not refused by the build, which loads this module too but
   // runs nothing, nor by the scripts (migrations, workers, benchmarks), which receive none.
   const server = e.NEXT_RUNTIME !== undefined && e.NEXT_PHASE !== "phase-production-build";

@@ -4,7 +4,7 @@ import type pg from "pg";
  * How long the app waits on the database, at most. A hung PostgreSQL (stopped, or partitioned away
  * without a reset) accepts connections and statements and answers nothing, so every wait has a
  * bound of its own: with the defaults a request that meets a frozen database is answered `503`
- * within about 3.5 s (the README's "When PostgreSQL goes away" has the arithmetic and the measures).
+ * within about 3.5 s (docs/database.md, "A hung PostgreSQL", has the arithmetic and the measures).
  */
 export interface DatabaseBounds {
   /** A connection from the pool: waiting for a free one, or opening a new one. */

@@ -19,9 +19,9 @@ interface Queryable {
 
 /**
  * Runs statements on the pool or, inside `transaction`, on one connection: every query of the app.
- * Prepared by name on real PostgreSQL (a quarter of a Prisma raw query's CPU, measured in the
- * README's Performance section). A connection that fails surfaces as DatabaseUnavailableError; a
- * server error keeps its SQLSTATE (see `fromDriver`).
+ * Prepared by name on real PostgreSQL (a quarter of a Prisma raw query's CPU, measured in
+ * bench/README.md, "Prisma against `pg`"). A connection that fails surfaces as
+ * DatabaseUnavailableError; a server error keeps its SQLSTATE (see `fromDriver`).
  */
 export class Sql implements SqlRunner {
   constructor(

@@ -5,8 +5,8 @@ import { MerchantRate } from "./merchant-rate";
 export type { LimiterSpec, LimiterStore } from "./limiters";
 
 /**
- * The app's limits (README "Limits"), built once in the composition root and kept on `App`:
- * merchants' request rate and keys in flight, and the factory other limits are made with, on
+ * The app's limits (docs/operations.md, "Limits"), built once in the composition root and kept on
+ * `App`: merchants' request rate and keys in flight, and the factory other limits are made with, on
  * the same store (the failed-authentication limits, say).
  */
 export interface Limits {

@@ -282,7 +282,7 @@ describe("JetStreamBroker (real NATS)", () => {
   });
 
   it("signs in to a NATS server that requires a user and password, named in the URL", async () => {
-    // The README's configuration: a user allowed the stream's subjects and the JetStream API, nothing else.
+    // The configuration docs/events.md gives: a user allowed the stream's subjects and the JetStream API, nothing else.
     const config = path.join(mkdtempSync(path.join(tmpdir(), "oncepay-nats-conf-")), "nats.conf");
     writeFileSync(
       config,
