@@ -6,7 +6,7 @@
  */
 import pg from "pg";
 import { newKey, API_KEYS } from "../fixtures";
-import { JetStreamBroker } from "../server/events/jetstream";
+import { deleteStream } from "../fixtures/jetstream-admin";
 import { rebuildRevenue } from "../server/projections/rebuild";
 import { SqlPool } from "../server/db/sql";
 import { logger } from "../server/observability/logger";
@@ -147,9 +147,7 @@ async function main() {
     await pool.end();
     await provider.stop();
     await database.drop();
-    const broker = await JetStreamBroker.connect({ url: NATS_URL, stream, duplicateWindowMs: 120_000, log: logger }).catch(() => null);
-    await broker?.destroy();
-    await broker?.close();
+    await deleteStream(NATS_URL, stream).catch(() => undefined);
   }
   const path_ = BROKERED ? "JetStream, relay and consumers in the app" : "no broker, consumers reading the outbox in the app";
   console.log(`\nevents at ${RATE} payments/s for ${SECONDS} s (a quarter refunded), ${path_}:`);

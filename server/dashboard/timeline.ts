@@ -6,8 +6,8 @@ import { RECORD_STATES } from "./schema";
 /**
  * A key's timeline: its idempotency record (state, recovery points, executions) and every request
  * seen with it (rest, trpc, or the completer as "job"; a resumed execution says which recovery point
- * it resumed from), and the provider's webhooks about the payment the key created. The receipt
- * reads it for one payment, the dashboard for any key.
+ * it resumed from), and the provider's webhooks about the payment the key created. The checkout's
+ * result reads it for one payment, the dashboard for any key.
  */
 export const keyTimelineSchema = z.object({
   record: z

@@ -34,12 +34,6 @@ export interface Delivery {
  */
 export type BatchHandler = (deliveries: Delivery[]) => Promise<ReadonlyMap<Delivery, unknown> | void>;
 
-export interface ConsumerStats {
-  pending: number;
-  ackPending: number;
-  redelivered: number;
-}
-
 const DEFAULT_ACK_WAIT_MS = 30_000;
 const DEFAULT_MAX_ACK_PENDING = 256;
 /** The most messages handed to a batch handler at once: those already received, never waited for. */
@@ -285,30 +279,6 @@ export class JetStreamBroker {
     } catch (error) {
       if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
       await this.jsm.consumers.add(stream, config);
-    }
-  }
-
-  async stats(durables: string[]): Promise<{ messages: number; lastSeq: number; consumers: Record<string, ConsumerStats | null> }> {
-    const { stream } = this.options;
-    const info = await this.jsm.streams.info(stream);
-    const consumers: Record<string, ConsumerStats | null> = {};
-    for (const durable of durables) {
-      try {
-        const c = await this.jsm.consumers.info(stream, durable);
-        consumers[durable] = { pending: c.num_pending, ackPending: c.num_ack_pending, redelivered: c.num_redelivered };
-      } catch (error) {
-        if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
-        consumers[durable] = null;
-      }
-    }
-    return { messages: info.state.messages, lastSeq: info.state.last_seq, consumers };
-  }
-
-  async destroy(): Promise<void> {
-    try {
-      await this.jsm.streams.delete(this.options.stream);
-    } catch (error) {
-      if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) throw error;
     }
   }
 

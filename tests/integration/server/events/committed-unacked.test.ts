@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { Sql } from "@/server/db/sql";
 import { JetStreamBroker } from "@/server/events/jetstream";
+import { deleteStream } from "@/fixtures/jetstream-admin";
 import { eventsFrom } from "@/server/events/outbox";
 import { logger } from "@/server/observability/logger";
 import { expectAppliedOnce } from "../../../support/event-checks";
@@ -23,7 +24,7 @@ describe("a consumer killed after its batch committed, before it acknowledged th
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
-    await broker?.destroy();
+    await deleteStream(NATS_URL, stream);
     await broker?.close();
   });
 

@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { poll } from "@/fixtures";
 import { JetStreamBroker } from "@/server/events/jetstream";
+import { deleteStream } from "@/fixtures/jetstream-admin";
 import { eventsFrom } from "@/server/events/outbox";
 import type { OutboxEvent } from "@/server/events/schema";
 import { Sql } from "@/server/db/sql";
@@ -29,7 +30,7 @@ describe("events published twice, out of order, and again after the broker's dup
 
   afterAll(async () => {
     await consumers?.stop();
-    await broker?.destroy();
+    await deleteStream(NATS_URL, stream);
     await broker?.close();
   });
 

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { JetStreamBroker } from "@/server/events/jetstream";
-import { logger } from "@/server/observability/logger";
+import { deleteStream } from "@/fixtures/jetstream-admin";
 import { expectAppliedOnce } from "../../../support/event-checks";
 import { payAndRefund, killInTurns } from "../../../support/event-load";
 import { startWorker, type WorkerProcess } from "@/fixtures/worker-process";
@@ -27,9 +26,7 @@ describe.each([
   afterAll(async () => {
     await Promise.all(running.map((w) => w.stop()));
     if (brokered) {
-      const broker = await JetStreamBroker.connect({ url: NATS_URL, stream, duplicateWindowMs: 120_000, log: logger });
-      await broker.destroy();
-      await broker.close();
+      await deleteStream(NATS_URL, stream);
     }
   });
 

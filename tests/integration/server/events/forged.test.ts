@@ -4,6 +4,7 @@ import { newKey } from "@/fixtures";
 import { startWorker, type WorkerProcess } from "@/fixtures/worker-process";
 import { Sql } from "@/server/db/sql";
 import { JetStreamBroker } from "@/server/events/jetstream";
+import { deleteStream } from "@/fixtures/jetstream-admin";
 import { eventsFrom } from "@/server/events/outbox";
 import { paymentEvent, type PaymentEvent } from "@/server/payments/events";
 import { logger } from "@/server/observability/logger";
@@ -21,7 +22,7 @@ describe("messages on the stream that the outbox does not hold as they say", () 
 
   afterAll(async () => {
     await consumers?.stop();
-    await broker?.destroy();
+    await deleteStream(NATS_URL, stream);
     await broker?.close();
   });
 

@@ -9,20 +9,22 @@ import { afterEach, describe, expect, it } from "vitest";
 import { JetStreamBroker, natsConnectOptions, subjectPrefix } from "@/server/events/jetstream";
 import type { OutboxEvent } from "@/server/events/schema";
 import { privateNats } from "@/fixtures/nats-server";
+import { deleteStream, streamStats } from "@/fixtures/jetstream-admin";
 
 const URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const log = pino({ level: "silent" });
 const suffix = customAlphabet("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", 10);
 
 let open: JetStreamBroker[] = [];
+const streamOf = new Map<JetStreamBroker, string>();
+/** The stream of a broker the test made, as NATS reports it. */
+const stats = (b: JetStreamBroker, durables: string[]) => streamStats(URL, streamOf.get(b)!, durables);
 let streams: string[] = [];
 
 afterEach(async () => {
   // A fresh connection does the cleanup: a test may have closed its own brokers on purpose.
   for (const stream of streams) {
-    const cleaner = await JetStreamBroker.connect({ url: URL, stream, duplicateWindowMs: 1000, log });
-    await cleaner.destroy();
-    await cleaner.close();
+    await deleteStream(URL, stream);
   }
   for (const broker of open) await broker.close();
   open = [];
@@ -32,6 +34,7 @@ afterEach(async () => {
 async function broker(stream = `TEST_${suffix()}`, duplicateWindowMs = 120_000): Promise<JetStreamBroker> {
   const b = await JetStreamBroker.connect({ url: URL, stream, duplicateWindowMs, log });
   open.push(b);
+  streamOf.set(b, stream);
   if (!streams.includes(stream)) streams.push(stream);
   return b;
 }
@@ -99,7 +102,7 @@ describe("JetStreamBroker (real NATS)", () => {
       { id: e1.id, redelivered: false, streamSeq: 1 },
       { id: marker.id, redelivered: false, streamSeq: 2 },
     ]);
-    expect((await b.stats([])).messages).toBe(2);
+    expect((await stats(b, [])).messages).toBe(2);
   });
 
   it("redelivers a message whose handler threw, then acks it; the others keep their order", async () => {
@@ -118,7 +121,7 @@ describe("JetStreamBroker (real NATS)", () => {
     });
     await until(() => seen.length >= 5, 8000, "five deliveries");
     await until(async () => {
-      const s = (await b.stats(["retry"])).consumers.retry;
+      const s = (await stats(b, ["retry"])).consumers.retry;
       return s && s.pending === 0 && s.ackPending === 0;
     });
     await consumer.stop();
@@ -131,7 +134,7 @@ describe("JetStreamBroker (real NATS)", () => {
       { id: events[1].id, redelivered: true, streamSeq: 2 },
     ]);
     expect(seen.filter((d) => d.id !== events[1].id).every((d) => !d.redelivered)).toBe(true);
-    expect((await b.stats(["retry"])).consumers.retry?.redelivered).toBe(0);
+    expect((await stats(b, ["retry"])).consumers.retry?.redelivered).toBe(0);
   }, 15_000);
 
   it("gives a crashed consumer's unacked message to the next one with the same durable name after ack_wait", async () => {
@@ -213,27 +216,27 @@ describe("JetStreamBroker (real NATS)", () => {
     const consumer = b.consume("strict", async (e, meta) => void seen.push({ id: e.id, ...meta }), { ackWaitMs: 1000 });
     await until(() => seen.length >= 1);
     await until(async () => {
-      const s = (await b.stats(["strict"])).consumers.strict;
+      const s = (await stats(b, ["strict"])).consumers.strict;
       return s && s.pending === 0 && s.ackPending === 0;
     });
     await consumer.stop();
     expect(seen).toEqual([{ id: good.id, redelivered: false, streamSeq: 2 }]);
-    expect((await b.stats(["strict"])).consumers.strict?.redelivered).toBe(0);
+    expect((await stats(b, ["strict"])).consumers.strict?.redelivered).toBe(0);
   }, 10_000);
 
   it("reports the stream's size and each durable's pending counts", async () => {
     const b = await broker();
-    expect(await b.stats(["nobody"])).toEqual({ messages: 0, lastSeq: 0, consumers: { nobody: null } });
+    expect(await stats(b, ["nobody"])).toEqual({ messages: 0, lastSeq: 0, consumers: { nobody: null } });
 
     const seen: string[] = [];
     const consumer = b.consume("dash", async (e) => void seen.push(e.id));
     await b.publish(event());
-    await until(async () => (await b.stats(["dash"])).consumers.dash?.ackPending === 0 && seen.length === 1);
+    await until(async () => (await stats(b, ["dash"])).consumers.dash?.ackPending === 0 && seen.length === 1);
     await consumer.stop();
 
     await b.publish(event());
     await b.publish(event());
-    expect(await b.stats(["dash", "nobody"])).toEqual({
+    expect(await stats(b, ["dash", "nobody"])).toEqual({
       messages: 3,
       lastSeq: 3,
       consumers: { dash: { pending: 2, ackPending: 0, redelivered: 0 }, nobody: null },
