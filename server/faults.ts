@@ -42,7 +42,10 @@ export class SimulatedFailure extends Error {
   }
 }
 
-const running = new AsyncLocalStorage<Fault | null>();
+// On globalThis: the edge that sets it and the provider client that reads it may sit in separate
+// route bundles of Next, each with its own copy of this module (as the app itself does, see app()).
+const holder = globalThis as typeof globalThis & { __oncepayFault?: AsyncLocalStorage<Fault | null> };
+const running = (holder.__oncepayFault ??= new AsyncLocalStorage<Fault | null>());
 
 /** The fault of the call whose steps are running now: the provider client passes it on (server/provider/faults.ts). */
 export function currentFault(): Fault | null {

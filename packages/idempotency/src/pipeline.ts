@@ -1,7 +1,7 @@
 import type { Attributes, BatchCall, BatchResult, CallObservation, CallResult, IdempotentCall, ProblemResult } from "./call.js";
 import { statusOf } from "./call.js";
 import type { IdempotencyEngine } from "./engine.js";
-import { mapError, type ErrorMapper } from "./errors-map.js";
+import { mapError, type ErrorMapper, type MappedError } from "./errors-map.js";
 import { fingerprint } from "./fingerprint.js";
 
 /** What the pipeline learned of a call before it ended, for the one observation it makes. */
@@ -41,7 +41,7 @@ export class CallPipeline<Tx> {
   }
 
   /** Every failure of a call as its problem, with the app's own mapping first. */
-  mapError(error: unknown) {
+  mapError(error: unknown): MappedError {
     return mapError(error, this.options.mapError);
   }
 
