@@ -23,12 +23,10 @@ const revenueDaySchema = z.object({
  */
 export const eventsRouter = router({
   /** The event path and the revenue projection, for every consumer the app was composed with. */
-  summary: operatorProcedure
-    .output(eventsSummarySchema.extend({ revenue: revenueStatsSchema }))
-    .query(async ({ ctx }) => ({
-      ...(await eventsSummary(ctx.app.db.sql, ctx.app.events.mode, ctx.app.events.names)),
-      revenue: await revenueStats(ctx.app.db.sql),
-    })),
+  summary: operatorProcedure.output(eventsSummarySchema.extend({ revenue: revenueStatsSchema })).query(async ({ ctx }) => ({
+    ...(await eventsSummary(ctx.app.db.sql, ctx.app.events.mode, ctx.app.events.names)),
+    revenue: await revenueStats(ctx.app.db.sql),
+  })),
   /** The live revenue projection, per merchant, currency and day. */
   revenue: operatorProcedure
     .input(z.object({ merchant: text().max(64).optional(), days: z.number().int().min(1).max(366).default(30) }))
