@@ -1,4 +1,4 @@
-import { type Problem, ProblemError, problemType } from "@oncepay/idempotency";
+import { IDEMPOTENCY_PROBLEMS, type Problem, ProblemError, problemType } from "@oncepay/idempotency";
 
 /**
  * RFC 9457 problem details, the package's shape and error (`ProblemError`): the one error shape of
@@ -7,6 +7,8 @@ import { type Problem, ProblemError, problemType } from "@oncepay/idempotency";
 export { ProblemError, type Problem };
 
 export const PROBLEMS = {
+  // The package's own (keys, bodies, conflicts, the store), as it answers them.
+  ...IDEMPOTENCY_PROBLEMS,
   unauthorized: { status: 401, title: "Unauthorized" },
   forbidden: { status: 403, title: "Forbidden" },
   operator_unauthorized: { status: 401, title: "Operator access required" },
@@ -14,32 +16,22 @@ export const PROBLEMS = {
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   secret_key_required: { status: 403, title: "Secret key required" },
   too_many_failed_authentications: { status: 429, title: "Too many failed authentications" },
-  idempotency_key_missing: { status: 400, title: "Idempotency-Key header required" },
-  idempotency_key_invalid: { status: 400, title: "Invalid Idempotency-Key" },
-  invalid_json: { status: 400, title: "Request body is not valid JSON" },
-  validation_failed: { status: 400, title: "Request validation failed" },
   invalid_fault: { status: 400, title: "Invalid Simulate-Failure header" },
   invalid_signature: { status: 400, title: "Invalid webhook signature" },
   refund_exceeds_payment: { status: 400, title: "Refund exceeds the payment" },
   payment_not_refundable: { status: 400, title: "Payment not refundable" },
   not_found: { status: 404, title: "Not found" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
-  payload_too_large: { status: 413, title: "Request body too large" },
   batch_too_large: { status: 400, title: "Too many calls in one batch" },
   // nginx's status for it: nobody reads this answer, but logs and the request history do.
   client_closed_request: { status: 499, title: "Client closed the request" },
   card_declined: { status: 402, title: "Card declined" },
   provider_no_charge: { status: 402, title: "Payment abandoned without a charge" },
   provider_no_refund: { status: 400, title: "Refund abandoned without a refund" },
-  idempotency_key_in_use: { status: 409, title: "Request in progress" },
-  idempotency_key_reused: { status: 422, title: "Idempotency key reused with a different request" },
   rate_limited: { status: 429, title: "Too many requests" },
-  too_many_in_flight: { status: 429, title: "Too many requests in flight" },
-  internal_error: { status: 500, title: "Internal server error" },
   simulated_lost_response: { status: 502, title: "Response lost (simulated)" },
   simulated_failure: { status: 503, title: "Failure before commit (simulated)" },
   database_unavailable: { status: 503, title: "Database unavailable" },
-  idempotency_contention: { status: 503, title: "Idempotency key contention" },
   provider_unavailable: { status: 502, title: "Payment provider unavailable" },
 } as const satisfies Record<string, { status: number; title: string }>;
 
